@@ -1,0 +1,89 @@
+// Reads template.yaml the way SAM does, so local builds, the local Lambda front and the
+// tests all use the wiring users deploy: logical IDs, handlers, esbuild settings, env.
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parse, type CollectionTag, type ScalarTag } from 'yaml';
+
+export const projectRoot = resolve(import.meta.dirname, '..');
+export const templatePath = join(projectRoot, 'template.yaml');
+
+const intrinsic = ['Ref', 'Condition'];
+const fn = ['And', 'Base64', 'Cidr', 'Equals', 'FindInMap', 'GetAtt', 'GetAZs', 'If',
+  'ImportValue', 'Join', 'Not', 'Or', 'Select', 'Split', 'Sub', 'Transform', 'ToJsonString', 'Length'];
+
+// CloudFormation short-form tags (!Ref, !Sub, ...) become their long form ({"Fn::Sub": ...}).
+function cfnTags(): (ScalarTag | CollectionTag)[] {
+  const tags: (ScalarTag | CollectionTag)[] = [];
+  for (const name of [...intrinsic, ...fn]) {
+    const key = intrinsic.includes(name) ? name : `Fn::${name}`;
+    const wrap = (value: unknown) => ({ [key]: name === 'GetAtt' && typeof value === 'string' ? value.split('.') : value });
+    tags.push({ tag: `!${name}`, resolve: (v: string) => wrap(v) } as ScalarTag);
+    tags.push({ tag: `!${name}`, collection: 'seq', resolve: (v: { toJSON(): unknown }) => wrap(v.toJSON()) } as unknown as CollectionTag);
+    tags.push({ tag: `!${name}`, collection: 'map', resolve: (v: { toJSON(): unknown }) => wrap(v.toJSON()) } as unknown as CollectionTag);
+  }
+  return tags;
+}
+
+export interface Template {
+  Parameters?: Record<string, { Default?: unknown }>;
+  Globals?: { Function?: Record<string, unknown> };
+  Resources: Record<string, { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, any> }>;
+  Outputs?: Record<string, unknown>;
+}
+
+export function loadTemplate(path = templatePath): Template {
+  return parse(readFileSync(path, 'utf8'), { customTags: cfnTags() }) as Template;
+}
+
+export interface EsbuildProperties {
+  EntryPoints: string[];
+  Format?: 'cjs' | 'esm';
+  Target?: string;
+  Minify?: boolean;
+  Sourcemap?: boolean;
+  External?: string[];
+}
+
+export interface FunctionDefinition {
+  logicalId: string;
+  /** Absolute path of the function's CodeUri (the directory esbuild works from). */
+  codeUri: string;
+  /** `index.handler` → module `index`, export `handler`. */
+  handlerModule: string;
+  handlerExport: string;
+  build: EsbuildProperties;
+  /** Environment variables from Globals and the function; intrinsic values are left as objects. */
+  environment: Record<string, unknown>;
+  timeoutSeconds: number;
+}
+
+/** Every AWS::Serverless::Function in the template that SAM builds with esbuild. */
+export function listFunctions(template: Template = loadTemplate(), root = dirname(templatePath)): FunctionDefinition[] {
+  const globals = template.Globals?.Function ?? {};
+  const out: FunctionDefinition[] = [];
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::Serverless::Function') continue;
+    const props = { ...globals, ...resource.Properties } as Record<string, any>;
+    if (resource.Metadata?.BuildMethod !== 'esbuild') {
+      throw new Error(`${logicalId}: Metadata.BuildMethod must be esbuild`);
+    }
+    const handler = String(props.Handler ?? '');
+    const dot = handler.lastIndexOf('.');
+    if (dot <= 0) throw new Error(`${logicalId}: Handler "${handler}" is not module.export`);
+    const build = resource.Metadata.BuildProperties as EsbuildProperties;
+    if (!build?.EntryPoints?.length) throw new Error(`${logicalId}: BuildProperties.EntryPoints is empty`);
+    out.push({
+      logicalId,
+      codeUri: resolve(root, String(props.CodeUri ?? '.')),
+      handlerModule: handler.slice(0, dot),
+      handlerExport: handler.slice(dot + 1),
+      build,
+      environment: {
+        ...(globals.Environment as any)?.Variables,
+        ...(resource.Properties?.Environment as any)?.Variables,
+      },
+      timeoutSeconds: Number(props.Timeout ?? 3),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,180 @@
+// The deployment object: what a user asks for (DeploymentInput) plus what the prepare step
+// records before any change (the snapshot). It travels from state to state unchanged.
+import { Checker } from './check.ts';
+import { routeKinds, type RouteKind } from './route-spec.ts';
+import { MAX_TARGETS, MAX_WEIGHT, type WeightedTarget } from './weights.ts';
+
+export interface RouteRef {
+  meshName: string;
+  virtualRouterName: string;
+  routeName: string;
+  /** Account that owns a mesh shared through AWS RAM. */
+  meshOwner?: string;
+}
+
+export const comparisons = ['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold'] as const;
+export type Comparison = (typeof comparisons)[number];
+export const plainStatistics = ['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount'] as const;
+const PERCENTILE = /^p(100|[0-9]{1,2})(\.[0-9]{1,2})?$/;
+
+export interface MetricCheck {
+  /** How the check is named in verdicts and logs. */
+  name: string;
+  namespace: string;
+  metricName: string;
+  dimensions?: Record<string, string>;
+  /** Average, Sum, Minimum, Maximum, SampleCount or a percentile such as p99. */
+  statistic: string;
+  /** Look back this many seconds (a multiple of 60). */
+  windowSeconds: number;
+  /** The check fails when `statistic comparison threshold` holds, as a CloudWatch alarm would. */
+  comparison: Comparison;
+  threshold: number;
+  /** Below this many samples in the window the check is inconclusive, not passing. Default 1. */
+  minSampleCount?: number;
+}
+
+export interface HealthChecks {
+  alarms?: { names?: string[]; prefix?: string };
+  metrics?: MetricCheck[];
+}
+
+export interface DeploymentInput {
+  route: RouteRef;
+  stableNode: string;
+  canaryNode: string;
+  healthChecks?: HealthChecks;
+  /** Keep the old stable as a weight-0 target after promotion (default: remove it). */
+  keepStableTarget?: boolean;
+}
+
+export interface RouteSnapshot {
+  router: 'appmesh';
+  routeKind: RouteKind;
+  /** The route's weighted targets exactly as they were before the deployment. */
+  weightedTargets: WeightedTarget[];
+  /** The route's metadata.version when the snapshot was taken. */
+  version: number;
+  takenAt: string;
+}
+
+export interface Deployment extends DeploymentInput {
+  executionId?: string;
+  snapshot: RouteSnapshot;
+}
+
+export const routeLabel = (r: RouteRef): string => `${r.meshName}/${r.virtualRouterName}/${r.routeName}`;
+
+const inputFields = ['route', 'stableNode', 'canaryNode', 'healthChecks', 'keepStableTarget'] as const;
+const deploymentFields = [...inputFields, 'executionId', 'snapshot'] as const;
+
+function checkRoute(c: Checker, value: unknown, path: string): void {
+  const r = c.object(value, path, ['meshName', 'virtualRouterName', 'routeName', 'meshOwner']);
+  if (!r) return;
+  c.name(r.meshName, `${path}.meshName`);
+  c.name(r.virtualRouterName, `${path}.virtualRouterName`);
+  c.name(r.routeName, `${path}.routeName`);
+  if (r.meshOwner !== undefined && !(typeof r.meshOwner === 'string' && /^[0-9]{12}$/.test(r.meshOwner))) {
+    c.fail(`${path}.meshOwner`, 'a 12-digit AWS account ID', r.meshOwner);
+  }
+}
+
+function checkMetric(c: Checker, value: unknown, path: string): void {
+  const m = c.object(value, path, ['name', 'namespace', 'metricName', 'dimensions', 'statistic', 'windowSeconds', 'comparison', 'threshold', 'minSampleCount']);
+  if (!m) return;
+  c.string(m.name, `${path}.name`, 255);
+  c.string(m.namespace, `${path}.namespace`, 255);
+  c.string(m.metricName, `${path}.metricName`, 255);
+  if (m.dimensions !== undefined) {
+    const d = m.dimensions;
+    if (d === null || typeof d !== 'object' || Array.isArray(d) || Object.keys(d).length > 30) {
+      c.fail(`${path}.dimensions`, 'an object of at most 30 name: value strings', d);
+    } else {
+      for (const [k, v] of Object.entries(d)) {
+        if (k.length === 0 || k.length > 255) c.fail(`${path}.dimensions`, 'keyed by names of 1-255 characters', k);
+        c.string(v, `${path}.dimensions.${k}`, 1024);
+      }
+    }
+  }
+  if (!(typeof m.statistic === 'string' && ((plainStatistics as readonly string[]).includes(m.statistic) || PERCENTILE.test(m.statistic)))) {
+    c.fail(`${path}.statistic`, `one of ${plainStatistics.join(', ')} or a percentile such as p99`, m.statistic);
+  }
+  if (c.integer(m.windowSeconds, `${path}.windowSeconds`, 60, 86400) && m.windowSeconds % 60 !== 0) {
+    c.fail(`${path}.windowSeconds`, 'a multiple of 60', m.windowSeconds);
+  }
+  c.oneOf(m.comparison, `${path}.comparison`, comparisons);
+  c.number(m.threshold, `${path}.threshold`);
+  if (m.minSampleCount !== undefined) c.integer(m.minSampleCount, `${path}.minSampleCount`, 1, 1_000_000_000);
+}
+
+function checkHealthChecks(c: Checker, value: unknown, path: string): void {
+  const h = c.object(value, path, ['alarms', 'metrics']);
+  if (!h) return;
+  if (h.alarms !== undefined) {
+    const a = c.object(h.alarms, `${path}.alarms`, ['names', 'prefix']);
+    if (a) {
+      if (a.names === undefined && a.prefix === undefined) c.fail(`${path}.alarms`, 'given names, a prefix, or both', a);
+      if (a.names !== undefined && c.array(a.names, `${path}.alarms.names`, 1, 100)) {
+        a.names.forEach((n, i) => c.string(n, `${path}.alarms.names[${i}]`, 255));
+        if (new Set(a.names).size !== a.names.length) c.problems.push(`${path}.alarms.names lists an alarm twice`);
+      }
+      if (a.prefix !== undefined) c.string(a.prefix, `${path}.alarms.prefix`, 255);
+    }
+  }
+  if (h.metrics !== undefined && c.array(h.metrics, `${path}.metrics`, 0, 20)) {
+    h.metrics.forEach((m, i) => checkMetric(c, m, `${path}.metrics[${i}]`));
+    const names = h.metrics.map((m) => (m as MetricCheck)?.name);
+    if (new Set(names).size !== names.length) c.problems.push(`${path}.metrics: each check needs its own name`);
+  }
+}
+
+function checkInputFields(c: Checker, d: Record<string, unknown>, prefix: string): void {
+  checkRoute(c, d.route, `${prefix}route`);
+  const stableOk = c.name(d.stableNode, `${prefix}stableNode`);
+  const canaryOk = c.name(d.canaryNode, `${prefix}canaryNode`);
+  if (stableOk && canaryOk && d.stableNode === d.canaryNode) {
+    c.problems.push(`${prefix}canaryNode must differ from ${prefix}stableNode (both are ${d.stableNode})`);
+  }
+  if (d.healthChecks !== undefined) checkHealthChecks(c, d.healthChecks, `${prefix}healthChecks`);
+  if (d.keepStableTarget !== undefined) c.boolean(d.keepStableTarget, `${prefix}keepStableTarget`);
+}
+
+function checkSnapshot(c: Checker, value: unknown, path: string): void {
+  const s = c.object(value, path, ['router', 'routeKind', 'weightedTargets', 'version', 'takenAt']);
+  if (!s) return;
+  c.oneOf(s.router, `${path}.router`, ['appmesh'] as const);
+  c.oneOf(s.routeKind, `${path}.routeKind`, routeKinds);
+  if (c.array(s.weightedTargets, `${path}.weightedTargets`, 1, MAX_TARGETS)) {
+    s.weightedTargets.forEach((t, i) => {
+      const p = `${path}.weightedTargets[${i}]`;
+      const o = c.object(t, p, ['virtualNode', 'weight', 'port']);
+      if (!o) return;
+      c.name(o.virtualNode, `${p}.virtualNode`);
+      c.integer(o.weight, `${p}.weight`, 0, MAX_WEIGHT);
+      if (o.port !== undefined) c.integer(o.port, `${p}.port`, 1, 65535);
+    });
+  }
+  c.integer(s.version, `${path}.version`, 0, Number.MAX_SAFE_INTEGER);
+  c.string(s.takenAt, `${path}.takenAt`, 64);
+}
+
+/** Validates what a user asks for. Throws InvalidInput naming every bad field. */
+export function parseDeploymentInput(value: unknown): DeploymentInput {
+  const c = new Checker();
+  const d = c.object(value, 'input', inputFields);
+  if (d) checkInputFields(c, d, '');
+  c.done();
+  return value as DeploymentInput;
+}
+
+/** Validates a prepared deployment (input + snapshot), as set-weight, promote and rollback receive it. */
+export function checkDeployment(c: Checker, value: unknown, path = 'deployment'): value is Deployment {
+  const before = c.problems.length;
+  const d = c.object(value, path, deploymentFields);
+  if (!d) return false;
+  checkInputFields(c, d, `${path}.`);
+  if (d.executionId !== undefined) c.string(d.executionId, `${path}.executionId`, 2048);
+  if (d.snapshot === undefined) c.problems.push(`${path}.snapshot is missing: pass the deployment object the prepare step returned`);
+  else checkSnapshot(c, d.snapshot, `${path}.snapshot`);
+  return c.problems.length === before;
+}

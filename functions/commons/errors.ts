@@ -1,0 +1,99 @@
+// Named errors. Each `name` is a literal (it survives minification) and is what a Step
+// Functions Retry/Catch matches: keep these names in step with statemachines/*.asl.json.
+
+export class MeshCanaryError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The event or deployment input is malformed. Nothing was changed. */
+export class InvalidInput extends MeshCanaryError {
+  override name = 'InvalidInput';
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid input: ${problems.join('; ')}`);
+    this.problems = problems;
+  }
+}
+
+/** The mesh, virtual router or route does not exist (or is not visible to this account). */
+export class RouteNotFound extends MeshCanaryError {
+  override name = 'RouteNotFound';
+}
+
+/** A virtual node named by the deployment does not exist in the mesh. */
+export class VirtualNodeNotFound extends MeshCanaryError {
+  override name = 'VirtualNodeNotFound';
+}
+
+/** The stable virtual node is not one of the route's weighted targets. */
+export class TargetNotInRoute extends MeshCanaryError {
+  override name = 'TargetNotInRoute';
+}
+
+/** The route cannot be shifted safely as it is (no weighted targets, limits, ambiguity). */
+export class UnsupportedRoute extends MeshCanaryError {
+  override name = 'UnsupportedRoute';
+}
+
+/** A health check names something that does not exist or cannot be evaluated. */
+export class HealthCheckMisconfigured extends MeshCanaryError {
+  override name = 'HealthCheckMisconfigured';
+}
+
+/** Throttling, 5xx or a network failure that outlived the SDK's own retries: safe to retry. */
+export class TransientAwsError extends MeshCanaryError {
+  override name = 'TransientAwsError';
+}
+
+/** AWS refused the request (access denied, bad request, conflict): retrying will not help. */
+export class AwsRequestRejected extends MeshCanaryError {
+  override name = 'AwsRequestRejected';
+}
+
+/** Every error name a function can throw, for the state machines and the docs. */
+export const errorNames = [
+  'InvalidInput', 'RouteNotFound', 'VirtualNodeNotFound', 'TargetNotInRoute', 'UnsupportedRoute',
+  'HealthCheckMisconfigured', 'TransientAwsError', 'AwsRequestRejected',
+] as const;
+
+const transientNames = new Set([
+  'ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded',
+  'ServiceUnavailableException', 'ServiceUnavailable', 'InternalServerErrorException', 'InternalFailure',
+  'InternalServiceError', 'RequestTimeout', 'RequestTimeoutException', 'TimeoutError',
+  'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN',
+]);
+
+interface SdkLikeError {
+  name?: string;
+  code?: string;
+  message?: string;
+  $fault?: 'client' | 'server';
+  $metadata?: { httpStatusCode?: number };
+}
+
+/** True when an AWS SDK error is worth retrying later (throttling, 5xx, network). */
+export function isTransient(err: unknown): boolean {
+  const e = err as SdkLikeError;
+  if (!e || typeof e !== 'object') return false;
+  if (transientNames.has(e.name ?? '') || transientNames.has(e.code ?? '')) return true;
+  if (e.$fault === 'server') return true;
+  const status = e.$metadata?.httpStatusCode ?? 0;
+  return status >= 500 || status === 429;
+}
+
+/**
+ * Turns an AWS SDK error into one of ours. `notFound` decides what a not-found means for the
+ * call that failed (a missing route and a missing virtual node are different errors).
+ */
+export function wrapAwsError(err: unknown, action: string, notFound?: (message: string) => MeshCanaryError): MeshCanaryError {
+  if (err instanceof MeshCanaryError) return err;
+  const e = err as SdkLikeError;
+  const name = e?.name ?? 'Error';
+  const message = `${action}: ${name}: ${e?.message ?? String(err)}`;
+  if (isTransient(err)) return new TransientAwsError(message, { cause: err });
+  // NotFoundException is AWS's name; moto (the local AWS) says RouteNotFound, MeshNotFound...
+  if (notFound && (name === 'NotFoundException' || name.endsWith('NotFound'))) return notFound(message);
+  return new AwsRequestRejected(message, { cause: err });
+}

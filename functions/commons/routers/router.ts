@@ -1,0 +1,27 @@
+// The narrow interface every traffic backend implements (App Mesh today; VPC Lattice can sit
+// beside it). Handlers and state machines only ever talk to this.
+import type { RouteSnapshot } from '../deployment.ts';
+import type { WeightedTarget } from '../weights.ts';
+
+export interface ShiftResult {
+  /** False when the route already had these weights and nothing was written. */
+  changed: boolean;
+  /** The route's weighted targets after the call. */
+  weightedTargets: WeightedTarget[];
+  /** The route's metadata.version after the call. */
+  routeVersion: number;
+}
+
+export interface TrafficRouter {
+  readonly type: RouteSnapshot['router'];
+  /** Checks the route can be shifted between stable and canary and records it as it is now. */
+  snapshot(): Promise<RouteSnapshot>;
+  /** The canary gets `share` percent (0-100) of the traffic stable and canary held in the snapshot. */
+  setCanaryShare(snapshot: RouteSnapshot, share: number): Promise<ShiftResult>;
+  /** The canary takes the whole stable+canary share; the stable target is removed unless kept. */
+  promote(snapshot: RouteSnapshot, options: { keepStableTarget: boolean }): Promise<ShiftResult>;
+  /** Puts the weighted targets back exactly as they were in the snapshot. */
+  restore(snapshot: RouteSnapshot): Promise<ShiftResult>;
+  /** The route's weighted targets now. */
+  current(): Promise<{ weightedTargets: WeightedTarget[]; routeVersion: number }>;
+}

@@ -1,0 +1,75 @@
+// Pure weight arithmetic on a route's weighted targets. No AWS SDK here.
+
+export interface WeightedTarget {
+  virtualNode: string;
+  weight: number;
+  port?: number;
+}
+
+/** App Mesh limits: each weight 0-100, at most 10 weighted targets per route. */
+export const MAX_WEIGHT = 100;
+export const MAX_TARGETS = 10;
+
+function find(targets: WeightedTarget[], node: string): WeightedTarget | undefined {
+  return targets.find((t) => t.virtualNode === node);
+}
+
+/**
+ * The weight stable and canary hold together: the "pool" a deployment shares between them.
+ * Taken from the snapshot, so every step divides the same pool.
+ */
+export function poolOf(targets: WeightedTarget[], stable: string, canary: string): number {
+  return (find(targets, stable)?.weight ?? 0) + (find(targets, canary)?.weight ?? 0);
+}
+
+/** canary = round(pool × share / 100); stable gets the rest. */
+export function splitPool(pool: number, share: number): { stable: number; canary: number } {
+  const canary = Math.round((pool * share) / 100);
+  return { stable: pool - canary, canary };
+}
+
+/**
+ * Targets with the canary at `share` percent of the pool. Other targets keep their weights and
+ * their order; a canary that is not in the route yet is appended (with the stable's port).
+ */
+export function withCanaryShare(
+  current: WeightedTarget[],
+  p: { stable: string; canary: string; pool: number; share: number },
+): WeightedTarget[] {
+  const { stable, canary } = splitPool(p.pool, p.share);
+  const stableTarget = find(current, p.stable);
+  const next = current.map((t) => {
+    if (t.virtualNode === p.stable) return { ...t, weight: stable };
+    if (t.virtualNode === p.canary) return { ...t, weight: canary };
+    return t;
+  });
+  if (!find(current, p.canary) && canary > 0) {
+    next.push(stableTarget?.port === undefined
+      ? { virtualNode: p.canary, weight: canary }
+      : { virtualNode: p.canary, weight: canary, port: stableTarget.port });
+  }
+  return next;
+}
+
+/** Targets after promotion: the canary holds the whole pool; the stable is removed unless kept (at 0). */
+export function promoted(
+  current: WeightedTarget[],
+  p: { stable: string; canary: string; pool: number; keepStableTarget: boolean },
+): WeightedTarget[] {
+  const next = withCanaryShare(current, { ...p, share: 100 });
+  return p.keepStableTarget ? next : next.filter((t) => t.virtualNode !== p.stable);
+}
+
+/** Same targets, same order, same weights and ports. */
+export function sameTargets(a: WeightedTarget[], b: WeightedTarget[]): boolean {
+  return a.length === b.length && a.every((t, i) =>
+    t.virtualNode === b[i].virtualNode && t.weight === b[i].weight && t.port === b[i].port);
+}
+
+/** Percent of all traffic each target receives (App Mesh weights are relative). */
+export function sharesOf(targets: WeightedTarget[]): Record<string, number> {
+  const total = targets.reduce((s, t) => s + t.weight, 0);
+  const out: Record<string, number> = {};
+  for (const t of targets) out[t.virtualNode] = total === 0 ? 0 : Math.round((t.weight / total) * 1000) / 10;
+  return out;
+}

@@ -1,0 +1,309 @@
+// The local Lambda front: the one endpoint every client of the local AWS talks to.
+//   node local/front.ts --port B --moto-url http://127.0.0.1:A [--build-dir dist] [--region us-east-1]
+//
+// moto can only run Lambda code in Docker, so this process answers Lambda's Invoke API by
+// calling the real handler from its esbuild bundle (the bundles `scripts/build.ts` writes)
+// and proxies every other request to moto unchanged. moto's Step Functions interpreter calls
+// Lambda at localhost:$MOTO_PORT, which local/aws.ts points here, so state machines run the
+// real handlers too. It is its own process (spawned by local/aws.ts) so handler code, its
+// globals and its logs stay out of the caller's process.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { listFunctions, loadTemplate, projectRoot, type FunctionDefinition, type Template } from './template.ts';
+
+const ACCOUNT_ID = '123456789012'; // moto's default account
+const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
+
+interface LocalFunction extends FunctionDefinition {
+  memorySize: number;
+  runtime: string;
+  /** Environment variables the handler sees, template intrinsics resolved. */
+  env: Record<string, string>;
+  handler?: (event: unknown, context: object, callback: (err: unknown, result?: unknown) => void) => unknown;
+}
+
+const { values: args } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    'moto-url': { type: 'string' },
+    'build-dir': { type: 'string', default: join(projectRoot, 'dist') },
+    region: { type: 'string', default: 'us-east-1' },
+  },
+});
+if (!args['moto-url']) throw new Error('front.ts: --moto-url is required (the moto server to proxy to)');
+const motoUrl = new URL(args['moto-url']);
+const buildDir = resolve(args['build-dir']!);
+const region = args.region!;
+// A profile or a service-specific endpoint (AWS_ENDPOINT_URL_APP_MESH, ...) inherited from
+// the developer's shell would send a handler's calls to real AWS instead of this front.
+for (const key of Object.keys(process.env)) {
+  if (key.startsWith('AWS_ENDPOINT_URL_') || key === 'AWS_PROFILE') delete process.env[key];
+}
+
+// ---------------------------------------------------------------- functions from the template
+
+/** `!Ref Param` → the parameter's Default; anything else a template would compute → undefined. */
+function resolveValue(value: unknown, template: Template): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value !== 'object') return String(value);
+  const ref = (value as { Ref?: unknown }).Ref;
+  if (typeof ref === 'string' && Object.keys(value).length === 1) {
+    const fallback = template.Parameters?.[ref]?.Default;
+    return fallback === undefined ? undefined : String(fallback);
+  }
+  return undefined;
+}
+
+function loadFunctions(): Map<string, LocalFunction> {
+  const template = loadTemplate();
+  const globals = template.Globals?.Function ?? {};
+  const functions = new Map<string, LocalFunction>();
+  for (const fn of listFunctions(template)) {
+    const props = { ...globals, ...template.Resources[fn.logicalId].Properties };
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries(fn.environment)) {
+      const resolved = resolveValue(value, template);
+      if (resolved !== undefined) env[key] = resolved;
+    }
+    functions.set(fn.logicalId, {
+      ...fn,
+      memorySize: Number(props.MemorySize ?? 128),
+      runtime: String(props.Runtime ?? 'nodejs24.x'),
+      env,
+    });
+  }
+  return functions;
+}
+
+const functions = loadFunctions();
+
+function functionArn(name: string): string {
+  return `arn:aws:lambda:${region}:${ACCOUNT_ID}:function:${name}`;
+}
+
+/** Accepts what Lambda accepts: a name, `name:qualifier`, a partial ARN or a full ARN. */
+function parseFunctionRef(raw: string): { name: string; qualifier?: string } {
+  const afterPrefix = raw.includes('function:') ? raw.slice(raw.indexOf('function:') + 'function:'.length) : raw;
+  const [name, qualifier] = afterPrefix.split(':');
+  return { name, qualifier };
+}
+
+// ------------------------------------------------------------------------- invoking handlers
+
+/** Mirrors the Lambda Node.js runtime: errors come back as {errorType, errorMessage, trace}. */
+class LambdaRuntimeError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+function errorPayload(error: unknown) {
+  if (error instanceof Error) {
+    return { errorType: error.name, errorMessage: error.message, trace: (error.stack ?? '').split('\n') };
+  }
+  return { errorType: typeof error, errorMessage: String(error), trace: [] };
+}
+
+function handlerEnv(fn: LocalFunction, selfUrl: string): Record<string, string> {
+  return {
+    ...fn.env,
+    AWS_ENDPOINT_URL: selfUrl, // the handler's own AWS calls come back through this front
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_SESSION_TOKEN: 'testing',
+    AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.logicalId}`,
+    AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
+    LAMBDA_TASK_ROOT: join(buildDir, fn.logicalId),
+    _HANDLER: `${fn.handlerModule}.${fn.handlerExport}`,
+  };
+}
+
+/**
+ * Loads the bundle once (a warm container), failing the way the Lambda runtime does.
+ * Every function shares this process, so process.env is set before each load and each
+ * invocation; handlers that read it after an await could see another function's values
+ * when two run at once (only AWS_LAMBDA_* differ between this project's functions).
+ */
+function loadHandler(fn: LocalFunction): NonNullable<LocalFunction['handler']> {
+  if (fn.handler) return fn.handler;
+  const bundle = join(buildDir, fn.logicalId, `${fn.handlerModule}.js`);
+  if (!existsSync(bundle)) {
+    throw new LambdaRuntimeError('Runtime.ImportModuleError',
+      `Error: Cannot find module '${fn.handlerModule}': no bundle at ${bundle} (run: node scripts/build.ts)`);
+  }
+  const exported = createRequire(bundle)(bundle)[fn.handlerExport];
+  if (typeof exported !== 'function') {
+    throw new LambdaRuntimeError('Runtime.HandlerNotFound',
+      `${fn.handlerModule}.${fn.handlerExport} is undefined or not exported`);
+  }
+  fn.handler = exported;
+  return exported;
+}
+
+async function invoke(fn: LocalFunction, event: unknown, invokedArn: string, selfUrl: string, requestId: string): Promise<unknown> {
+  Object.assign(process.env, handlerEnv(fn, selfUrl));
+  const handler = loadHandler(fn);
+  const timeoutMs = fn.timeoutSeconds * 1000;
+  const deadline = Date.now() + timeoutMs;
+  const day = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
+  const context = {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: fn.logicalId,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: invokedArn,
+    memoryLimitInMB: String(fn.memorySize),
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${fn.logicalId}`,
+    logStreamName: `${day}/[$LATEST]${randomBytes(16).toString('hex')}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new LambdaRuntimeError('Sandbox.Timedout',
+      `Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`)), timeoutMs);
+  });
+  // Async handlers return a promise; callback-style handlers call back.
+  const ran = new Promise((resolvePromise, rejectPromise) => {
+    const returned = handler(event, context, (err, result) => (err ? rejectPromise(err) : resolvePromise(result)));
+    if (returned && typeof (returned as Promise<unknown>).then === 'function') {
+      (returned as Promise<unknown>).then(resolvePromise, rejectPromise);
+    }
+  });
+  try {
+    return await Promise.race([ran, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function log(fn: string, line: string): void {
+  process.stdout.write(`[${fn}] ${line}\n`);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body === undefined ? null : body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** POST /2015-03-31/functions/{FunctionName}/invocations, answered as Lambda does. */
+async function handleInvoke(req: IncomingMessage, res: ServerResponse, rawName: string, selfUrl: string): Promise<void> {
+  const requestId = randomUUID();
+  const { name, qualifier } = parseFunctionRef(decodeURIComponent(rawName));
+  const fn = functions.get(name);
+  const base = { 'x-amzn-RequestId': requestId };
+  if (!fn) {
+    const notFound = functionArn(name) + (qualifier ? `:${qualifier}` : '');
+    sendJson(res, 404, { Type: 'User', message: `Function not found: ${notFound}` },
+      { ...base, 'x-amzn-ErrorType': 'ResourceNotFoundException' });
+    return;
+  }
+  const body = await readBody(req);
+  let event: unknown = {};
+  try {
+    if (body.length > 0) event = JSON.parse(body.toString('utf8'));
+  } catch {
+    sendJson(res, 400, { Type: 'User', message: 'Could not parse request body into json: the payload is not valid JSON' },
+      { ...base, 'x-amzn-ErrorType': 'InvalidRequestContentException' });
+    return;
+  }
+  const invocationType = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
+  if (invocationType === 'DryRun') {
+    res.writeHead(204, base).end();
+    return;
+  }
+  const invokedArn = functionArn(fn.logicalId) + (qualifier ? `:${qualifier}` : '');
+  const run = async () => {
+    const started = performance.now();
+    log(fn.logicalId, `START RequestId: ${requestId} Version: $LATEST`);
+    try {
+      return { ok: true as const, result: await invoke(fn, event, invokedArn, selfUrl, requestId) };
+    } catch (error) {
+      const payload = errorPayload(error);
+      log(fn.logicalId, `ERROR ${payload.errorType}: ${payload.errorMessage}`);
+      return { ok: false as const, payload };
+    } finally {
+      log(fn.logicalId, `END RequestId: ${requestId}`);
+      log(fn.logicalId, `REPORT RequestId: ${requestId} Duration: ${(performance.now() - started).toFixed(2)} ms`);
+    }
+  };
+  if (invocationType === 'Event') {
+    res.writeHead(202, base).end();
+    void run();
+    return;
+  }
+  const outcome = await run();
+  const headers = { ...base, 'X-Amz-Executed-Version': '$LATEST' };
+  if (outcome.ok) sendJson(res, 200, outcome.result, headers);
+  else sendJson(res, 200, outcome.payload, { ...headers, 'X-Amz-Function-Error': 'Unhandled' });
+}
+
+// ------------------------------------------------------------------------------ proxy to moto
+
+const motoAgent = new Agent({ keepAlive: true });
+
+/**
+ * Forwards one request to moto as it came (method, path, headers, streamed body) and streams
+ * moto's answer back. Every non-Lambda AWS call passes here: the one place to inject faults.
+ */
+function proxyToMoto(req: IncomingMessage, res: ServerResponse): void {
+  const upstream = request({
+    host: motoUrl.hostname,
+    port: motoUrl.port,
+    method: req.method,
+    path: req.url,
+    headers: req.headers,
+    agent: motoAgent,
+  }, (motoRes) => {
+    res.writeHead(motoRes.statusCode ?? 502, motoRes.rawHeaders);
+    motoRes.pipe(res);
+  });
+  upstream.on('error', (error) => {
+    if (res.headersSent) res.destroy(error);
+    else sendJson(res, 502, { __type: 'LocalFrontProxyError', message: `moto at ${motoUrl.origin} did not answer: ${error.message}` });
+  });
+  req.pipe(upstream);
+}
+
+// --------------------------------------------------------------------------------------- server
+
+const server = createServer((req, res) => {
+  const match = req.method === 'POST' ? INVOKE_PATH.exec((req.url ?? '').split('?')[0]) : null;
+  if (!match) {
+    proxyToMoto(req, res);
+    return;
+  }
+  const { port } = server.address() as { port: number };
+  handleInvoke(req, res, match[1], `http://127.0.0.1:${port}`).catch((error) => {
+    log('front', `invoke failed: ${(error as Error).stack ?? error}`);
+    if (!res.headersSent) sendJson(res, 500, { Type: 'Service', message: `local Lambda front: ${(error as Error).message}` });
+    else res.destroy();
+  });
+});
+
+server.listen(Number(args.port), '127.0.0.1', () => {
+  const { port } = server.address() as { port: number };
+  if (process.send) {
+    process.send({ ready: true, port });
+    // The IPC channel closes when local/aws.ts's process exits, however it exits.
+    process.on('disconnect', () => process.exit(0));
+  } else {
+    console.log(`Lambda front on http://127.0.0.1:${port} (functions: ${[...functions.keys()].join(', ')}), moto at ${motoUrl.origin}`);
+  }
+});

@@ -3,8 +3,11 @@
 const common = {
   transform: { '\\.(ts|js|mjs)$': '<rootDir>/test/support/esbuild-transform.cjs' },
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
+  // @middy 7 is ESM-only (exports has no "require"); point Jest at its file, the transform makes it CJS.
+  moduleNameMapper: { '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   testEnvironment: 'node',
+  setupFiles: ['<rootDir>/test/support/lambda-env.ts'],
 };
 
 export default {

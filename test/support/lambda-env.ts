@@ -1,0 +1,6 @@
+// The environment Lambda and template.yaml give every function (Globals.Function.Environment),
+// set before any handler module (and its module-scope logger and clients) loads.
+process.env.POWERTOOLS_SERVICE_NAME = 'mesh-canary';
+process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+process.env.AWS_REGION ??= 'us-east-1';
+process.env.AWS_LAMBDA_FUNCTION_NAME ??= 'mesh-canary-test';

@@ -1,0 +1,151 @@
+// Each function as Lambda runs it (middy, Powertools logger, a Lambda context), with the
+// payloads in events/ that `sam local invoke` uses, and with bad input of every shape.
+import { AppMeshClient, DescribeRouteCommand, DescribeVirtualNodeCommand, UpdateRouteCommand } from '@aws-sdk/client-app-mesh';
+import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { handler as prepare } from '../../functions/prepare/index.ts';
+import { handler as setWeight } from '../../functions/set-weight/index.ts';
+import { handler as checkHealth } from '../../functions/check-health/index.ts';
+import { handler as promote } from '../../functions/promote/index.ts';
+import { handler as rollback } from '../../functions/rollback/index.ts';
+import { awsError, context, describeRouteOutput, event, richSpec } from '../support/fixtures.ts';
+
+const appMesh = mockClient(AppMeshClient);
+const cloudWatch = mockClient(CloudWatchClient);
+let logged: string[];
+
+beforeEach(() => {
+  appMesh.reset();
+  cloudWatch.reset();
+  appMesh.on(DescribeRouteCommand).resolves(describeRouteOutput(richSpec('httpRoute', [{ virtualNode: 'product-vn', weight: 100 }]), 1));
+  appMesh.on(DescribeVirtualNodeCommand).resolves({ virtualNode: { meshName: 'demomesh', virtualNodeName: 'product-v15-vn', spec: {}, metadata: undefined, status: { status: 'ACTIVE' } } });
+  appMesh.on(UpdateRouteCommand).callsFake((input) => describeRouteOutput(input.spec, 2));
+  logged = [];
+  for (const stream of [process.stdout, process.stderr]) {
+    jest.spyOn(stream, 'write').mockImplementation((chunk: any) => { logged.push(String(chunk)); return true; });
+  }
+  jest.spyOn(console, 'info').mockImplementation((...a: unknown[]) => { logged.push(a.join(' ')); });
+  jest.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => { logged.push(a.join(' ')); });
+  jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { logged.push(a.join(' ')); });
+});
+afterEach(() => jest.restoreAllMocks());
+
+describe('the events/ payloads', () => {
+  test('prepare.json: validates, snapshots the route and returns the deployment', async () => {
+    const result = await prepare(event('prepare.json'), context);
+    expect(result).toMatchObject({
+      ...event('prepare.json').input,
+      executionId: event('prepare.json').executionId,
+      snapshot: { router: 'appmesh', routeKind: 'httpRoute', weightedTargets: [{ virtualNode: 'product-vn', weight: 100 }], version: 1 },
+    });
+    expect(appMesh).toHaveReceivedCommandTimes(UpdateRouteCommand, 0);
+  });
+
+  test('set-weight.json: 30% to the canary', async () => {
+    const result = await setWeight(event('set-weight.json'), context);
+    const weightedTargets = [{ virtualNode: 'product-vn', weight: 70 }, { virtualNode: 'product-v15-vn', weight: 30 }];
+    expect(result).toEqual({ weight: 30, changed: true, weightedTargets, routeVersion: 2 });
+    expect(appMesh).toHaveReceivedCommandWith(UpdateRouteCommand, { spec: expect.objectContaining({ httpRoute: expect.objectContaining({ action: { weightedTargets } }) }) });
+  });
+
+  test('check-health.json: the alarm and the metric both evaluated', async () => {
+    cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'product-v15-5xx', StateValue: 'OK', StateReason: 'fine' }] });
+    cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'v0', Values: [120] }, { Id: 'n0', Values: [40] }] });
+    const result = await checkHealth(event('check-health.json'), context);
+    expect(result.verdict).toBe('pass');
+    expect(result.checks.map((c: any) => [c.check, c.verdict])).toEqual([['alarm:product-v15-5xx', 'pass'], ['metric:canary-latency', 'pass']]);
+  });
+
+  test('promote.json: the canary takes the whole share and the stable leaves the route', async () => {
+    const result = await promote(event('promote.json'), context);
+    expect(result).toEqual({ changed: true, weightedTargets: [{ virtualNode: 'product-v15-vn', weight: 100 }], routeVersion: 2, removedStableTarget: true });
+  });
+
+  test('rollback.json: the snapshot comes back', async () => {
+    appMesh.on(DescribeRouteCommand).resolves(describeRouteOutput(richSpec('httpRoute', [{ virtualNode: 'product-vn', weight: 70 }, { virtualNode: 'product-v15-vn', weight: 30 }]), 5));
+    const result = await rollback(event('rollback.json'), context);
+    expect(result).toEqual({ changed: true, weightedTargets: [{ virtualNode: 'product-vn', weight: 100 }], routeVersion: 2 });
+  });
+});
+
+describe('logging', () => {
+  test('log lines are structured JSON with the execution and route as correlation keys', async () => {
+    await setWeight(event('set-weight.json'), context);
+    const lines = logged.flatMap((l) => l.split('\n')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines[0]).toMatchObject({
+      service: 'mesh-canary', step: 'set-weight', route: 'demomesh/product-vr/product-r',
+      execution: event('set-weight.json').deployment.executionId, function_request_id: context.awsRequestId,
+    });
+  });
+});
+
+const deployment = () => event('set-weight.json').deployment;
+const bad: [string, (e: any) => unknown, Array<[string, unknown, RegExp]>][] = [
+  ['prepare', prepare, [
+    ['no event', undefined, /event.input is missing/],
+    ['the input at the top level', event('prepare.json').input, /route is not a known field/],
+    ['no input', { executionId: 'x' }, /event.input is missing/],
+    ['an unknown strategy field', { input: { ...event('prepare.json').input, stratgey: 'linear' } }, /stratgey is not a known field/],
+    ['a mesh name with a space', { input: { ...event('prepare.json').input, route: { meshName: 'demo mesh', virtualRouterName: 'r', routeName: 'r' } } }, /route.meshName must be a name/],
+    ['canary equal to stable', { input: { ...event('prepare.json').input, canaryNode: 'product-vn' } }, /canaryNode must differ/],
+    ['a metric window that is not a multiple of 60', { input: { ...event('prepare.json').input, healthChecks: { metrics: [{ ...event('prepare.json').input.healthChecks.metrics[0], windowSeconds: 90 }] } } }, /windowSeconds must be a multiple of 60/],
+    ['an unknown comparison', { input: { ...event('prepare.json').input, healthChecks: { metrics: [{ ...event('prepare.json').input.healthChecks.metrics[0], comparison: '>' }] } } }, /comparison must be one of/],
+    ['alarms with neither names nor prefix', { input: { ...event('prepare.json').input, healthChecks: { alarms: {} } } }, /alarms must be given names, a prefix, or both/],
+    ['a mesh owner that is not an account', { input: { ...event('prepare.json').input, route: { ...event('prepare.json').input.route, meshOwner: '12' } } }, /meshOwner must be a 12-digit/],
+  ]],
+  ['set-weight', setWeight, [
+    ['a weight above 100', { deployment: deployment(), weight: 101 }, /event.weight must be an integer from 0 to 100 \(got 101\)/],
+    ['a negative weight', { deployment: deployment(), weight: -5 }, /event.weight must be an integer/],
+    ['a fractional weight', { deployment: deployment(), weight: 12.5 }, /event.weight must be an integer/],
+    ['a weight as a string', { deployment: deployment(), weight: '30' }, /event.weight must be an integer .*got "30"/],
+    ['no weight', { deployment: deployment() }, /event.weight is missing/],
+    ['no snapshot', { deployment: { ...deployment(), snapshot: undefined }, weight: 10 }, /deployment.snapshot is missing/],
+    ['a snapshot weight out of range', { deployment: { ...deployment(), snapshot: { ...deployment().snapshot, weightedTargets: [{ virtualNode: 'product-vn', weight: 300 }] } }, weight: 10 }, /weightedTargets\[0\].weight must be an integer from 0 to 100/],
+    ['null deployment', { deployment: null, weight: 10 }, /deployment must be an object \(got null\)/],
+  ]],
+  ['check-health', checkHealth, [
+    ['an array', [], /event must be an object \(got an array\)/],
+    ['a deployment without route', { deployment: { ...deployment(), route: undefined } }, /deployment.route is missing/],
+  ]],
+  ['promote', promote, [
+    ['a string', 'promote', /event must be an object/],
+    ['keepStableTarget as a string', { deployment: { ...deployment(), keepStableTarget: 'yes' } }, /keepStableTarget must be true or false/],
+  ]],
+  ['rollback', rollback, [
+    ['no deployment', { reason: 'x' }, /deployment is missing/],
+    ['a snapshot of an unknown route kind', { deployment: { ...deployment(), snapshot: { ...deployment().snapshot, routeKind: 'udpRoute' } } }, /routeKind must be one of/],
+  ]],
+];
+
+describe.each(bad)('%s refuses bad input with InvalidInput and touches nothing', (_name, fn, cases) => {
+  test.each(cases)('%s', async (_label, input, message) => {
+    const err = await Promise.resolve(fn(input)).then(() => undefined, (e) => e);
+    expect(err?.name).toBe('InvalidInput');
+    expect(err.message).toMatch(message);
+    expect(appMesh.calls()).toHaveLength(0);
+    expect(cloudWatch.calls()).toHaveLength(0);
+  });
+});
+
+describe('AWS failures reach Step Functions as named errors', () => {
+  test('a missing route', async () => {
+    appMesh.on(DescribeRouteCommand).rejects(awsError('NotFoundException', 404, 'Route product-r not found'));
+    await expect(prepare(event('prepare.json'), context)).rejects.toMatchObject({ name: 'RouteNotFound' });
+  });
+
+  test('throttling that outlived the SDK retries', async () => {
+    appMesh.on(DescribeRouteCommand).rejects(awsError('TooManyRequestsException', 429));
+    await expect(rollback(event('rollback.json'), context)).rejects.toMatchObject({ name: 'TransientAwsError' });
+  });
+
+  test('a failed write is logged with its name, and the event (which may carry a task token) is not', async () => {
+    appMesh.on(UpdateRouteCommand).rejects(awsError('BadRequestException', 400));
+    const e = { ...event('set-weight.json') };
+    await expect(setWeight(e, context)).rejects.toMatchObject({ name: 'AwsRequestRejected' });
+    const text = logged.join('');
+    expect(text).toContain('"errorName":"AwsRequestRejected"');
+    expect(text).not.toContain('product-v15-5xx'); // part of the event, never logged
+  });
+});

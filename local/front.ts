@@ -123,17 +123,28 @@ function handlerEnv(fn: LocalFunction, selfUrl: string): Record<string, string> 
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.logicalId}`,
     AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand', // Powertools reports cold starts only then
     LAMBDA_TASK_ROOT: join(buildDir, fn.logicalId),
     _HANDLER: `${fn.handlerModule}.${fn.handlerExport}`,
   };
 }
 
+const frontEnv = { ...process.env };
+
 /**
- * Loads the bundle once (a warm container), failing the way the Lambda runtime does.
- * Every function shares this process, so process.env is set before each load and each
- * invocation; handlers that read it after an await could see another function's values
- * when two run at once (only AWS_LAMBDA_* differ between this project's functions).
+ * process.env = the front's own environment + this function's (not the previous one's).
+ * Every function shares this process, so it is set before each load and each invocation;
+ * a handler reading it after an await while another function runs could see that one's
+ * AWS_LAMBDA_* values (the rest is the same for all of this project's functions).
  */
+function applyEnv(env: Record<string, string>): void {
+  for (const key of Object.keys(process.env)) {
+    if (!(key in frontEnv) && !(key in env)) delete process.env[key];
+  }
+  Object.assign(process.env, env);
+}
+
+/** Loads the bundle once (a warm container), failing the way the Lambda runtime does. */
 function loadHandler(fn: LocalFunction): NonNullable<LocalFunction['handler']> {
   if (fn.handler) return fn.handler;
   const bundle = join(buildDir, fn.logicalId, `${fn.handlerModule}.js`);
@@ -151,7 +162,7 @@ function loadHandler(fn: LocalFunction): NonNullable<LocalFunction['handler']> {
 }
 
 async function invoke(fn: LocalFunction, event: unknown, invokedArn: string, selfUrl: string, requestId: string): Promise<unknown> {
-  Object.assign(process.env, handlerEnv(fn, selfUrl));
+  applyEnv(handlerEnv(fn, selfUrl));
   const handler = loadHandler(fn);
   const timeoutMs = fn.timeoutSeconds * 1000;
   const deadline = Date.now() + timeoutMs;

@@ -139,6 +139,11 @@ def main() -> None:
         except Exception as error:  # a changed moto must not stop the server from starting
             warn(f"{patch.__name__} failed ({type(error).__name__}: {error}); continuing without it")
 
+    # moto's own SIGINT/SIGTERM handler calls sys.exit(), which waits for the threads of
+    # running executions (a Wait state can hold it for minutes): a local server has nothing
+    # to flush, so stop at once.
+    server.signal_handler = lambda *_: os._exit(0)
+
     args = sys.argv[1:]
     if "--exit-with-stdin" in args:
         args.remove("--exit-with-stdin")

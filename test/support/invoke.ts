@@ -13,7 +13,7 @@ export function endpoint(): string {
 
 export async function invoke<T = any>(logicalId: string, event: unknown): Promise<Invocation<T>> {
   const res = await fetch(`${endpoint()}/2015-03-31/functions/${logicalId}/invocations`, { method: 'POST', body: JSON.stringify(event) });
-  const body = await res.json();
+  const body = (await res.json()) as any;
   if (res.status !== 200) throw new Error(`invoke ${logicalId}: HTTP ${res.status} ${JSON.stringify(body)}`);
   return res.headers.get('x-amz-function-error') ? { error: body } : { result: body };
 }

@@ -82,8 +82,8 @@ describe('logging', () => {
 });
 
 const deployment = () => event('set-weight.json').deployment;
-const bad: [string, (e: any) => unknown, Array<[string, unknown, RegExp]>][] = [
-  ['prepare', prepare, [
+const bad: [string, (e: any) => Promise<unknown>, Array<[string, unknown, RegExp]>][] = [
+  ['prepare', (e) => prepare(e, context), [
     ['no event', undefined, /event.input is missing/],
     ['the input at the top level', event('prepare.json').input, /route is not a known field/],
     ['no input', { executionId: 'x' }, /event.input is missing/],
@@ -95,7 +95,7 @@ const bad: [string, (e: any) => unknown, Array<[string, unknown, RegExp]>][] = [
     ['alarms with neither names nor prefix', { input: { ...event('prepare.json').input, healthChecks: { alarms: {} } } }, /alarms must be given names, a prefix, or both/],
     ['a mesh owner that is not an account', { input: { ...event('prepare.json').input, route: { ...event('prepare.json').input.route, meshOwner: '12' } } }, /meshOwner must be a 12-digit/],
   ]],
-  ['set-weight', setWeight, [
+  ['set-weight', (e) => setWeight(e, context), [
     ['a weight above 100', { deployment: deployment(), weight: 101 }, /event.weight must be an integer from 0 to 100 \(got 101\)/],
     ['a negative weight', { deployment: deployment(), weight: -5 }, /event.weight must be an integer/],
     ['a fractional weight', { deployment: deployment(), weight: 12.5 }, /event.weight must be an integer/],
@@ -105,15 +105,15 @@ const bad: [string, (e: any) => unknown, Array<[string, unknown, RegExp]>][] = [
     ['a snapshot weight out of range', { deployment: { ...deployment(), snapshot: { ...deployment().snapshot, weightedTargets: [{ virtualNode: 'product-vn', weight: 300 }] } }, weight: 10 }, /weightedTargets\[0\].weight must be an integer from 0 to 100/],
     ['null deployment', { deployment: null, weight: 10 }, /deployment must be an object \(got null\)/],
   ]],
-  ['check-health', checkHealth, [
+  ['check-health', (e) => checkHealth(e, context), [
     ['an array', [], /event must be an object \(got an array\)/],
     ['a deployment without route', { deployment: { ...deployment(), route: undefined } }, /deployment.route is missing/],
   ]],
-  ['promote', promote, [
+  ['promote', (e) => promote(e, context), [
     ['a string', 'promote', /event must be an object/],
     ['keepStableTarget as a string', { deployment: { ...deployment(), keepStableTarget: 'yes' } }, /keepStableTarget must be true or false/],
   ]],
-  ['rollback', rollback, [
+  ['rollback', (e) => rollback(e, context), [
     ['no deployment', { reason: 'x' }, /deployment is missing/],
     ['a snapshot of an unknown route kind', { deployment: { ...deployment(), snapshot: { ...deployment().snapshot, routeKind: 'udpRoute' } } }, /routeKind must be one of/],
   ]],
@@ -121,7 +121,7 @@ const bad: [string, (e: any) => unknown, Array<[string, unknown, RegExp]>][] = [
 
 describe.each(bad)('%s refuses bad input with InvalidInput and touches nothing', (_name, fn, cases) => {
   test.each(cases)('%s', async (_label, input, message) => {
-    const err = await Promise.resolve(fn(input)).then(() => undefined, (e) => e);
+    const err = await fn(input).then(() => undefined, (e) => e);
     expect(err?.name).toBe('InvalidInput');
     expect(err.message).toMatch(message);
     expect(appMesh.calls()).toHaveLength(0);

@@ -1,0 +1,26 @@
+// Jest globalSetup of the `integration` project: build the function bundles and start one
+// local AWS (moto + the Lambda front, see local/aws.ts) for every integration test.
+// Jest runs this file natively in its main process (Node 24), so it imports the .ts sources.
+// Workers inherit process.env: tests find the local AWS in AWS_ENDPOINT_URL / MESH_CANARY_ENDPOINT.
+import { startLocalAws } from '../../local/aws.ts';
+import { buildFunctions } from '../../scripts/build.ts';
+
+export default async function globalSetup() {
+  try {
+    await buildFunctions();
+  } catch (error) {
+    throw new Error(`integration tests: building the function bundles (scripts/build.ts) failed: ${error.message}`, { cause: error });
+  }
+  const aws = await startLocalAws({ quiet: true }); // handler logs: .local-aws/lambda.log
+  globalThis.__meshCanaryLocalAws = aws;
+
+  // A profile or a service-specific endpoint from the developer's shell must not win over
+  // the local endpoint in the tests' SDK clients.
+  for (const key of Object.keys(process.env)) {
+    if (key.startsWith('AWS_ENDPOINT_URL_') || key === 'AWS_PROFILE') delete process.env[key];
+  }
+  Object.assign(process.env, aws.env, {
+    MESH_CANARY_ENDPOINT: aws.endpoint,
+    MESH_CANARY_MOTO_ENDPOINT: aws.motoEndpoint,
+  });
+}

@@ -19,7 +19,8 @@ export default {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
       globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
-      testTimeout: 120000,
     },
   ],
+  // Global, not per project: real executions with waits and retries take seconds.
+  testTimeout: 120000,
 };

@@ -13,7 +13,7 @@ import { Agent, createServer, request, type IncomingMessage, type ServerResponse
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { listFunctions, loadTemplate, projectRoot, type FunctionDefinition, type Template } from './template.ts';
+import { listFunctions, loadTemplate, localValue, projectRoot, type FunctionDefinition } from './template.ts';
 
 const ACCOUNT_ID = '123456789012'; // moto's default account
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
@@ -46,18 +46,6 @@ for (const key of Object.keys(process.env)) {
 
 // ---------------------------------------------------------------- functions from the template
 
-/** `!Ref Param` → the parameter's Default; anything else a template would compute → undefined. */
-function resolveValue(value: unknown, template: Template): string | undefined {
-  if (value === null || value === undefined) return undefined;
-  if (typeof value !== 'object') return String(value);
-  const ref = (value as { Ref?: unknown }).Ref;
-  if (typeof ref === 'string' && Object.keys(value).length === 1) {
-    const fallback = template.Parameters?.[ref]?.Default;
-    return fallback === undefined ? undefined : String(fallback);
-  }
-  return undefined;
-}
-
 function loadFunctions(): Map<string, LocalFunction> {
   const template = loadTemplate();
   const globals = template.Globals?.Function ?? {};
@@ -66,7 +54,7 @@ function loadFunctions(): Map<string, LocalFunction> {
     const props = { ...globals, ...template.Resources[fn.logicalId].Properties };
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(fn.environment)) {
-      const resolved = resolveValue(value, template);
+      const resolved = localValue(value, template, { region, accountId: ACCOUNT_ID });
       if (resolved !== undefined) env[key] = resolved;
     }
     functions.set(fn.logicalId, {

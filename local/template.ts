@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse, type CollectionTag, type ScalarTag } from 'yaml';
 
-export const projectRoot = resolve(import.meta.dirname, '..');
+// __dirname when a Jest test loads this file as CommonJS; import.meta when Node runs it.
+export const projectRoot = resolve(typeof __dirname === 'string' ? __dirname : import.meta.dirname, '..');
 export const templatePath = join(projectRoot, 'template.yaml');
 
 const intrinsic = ['Ref', 'Condition'];
@@ -86,4 +87,37 @@ export function listFunctions(template: Template = loadTemplate(), root = dirnam
     });
   }
   return out;
+}
+
+/**
+ * What a template value becomes on the local AWS, where each resource is named by its logical
+ * ID: `Ref Param` → the parameter's Default; `Ref`/`GetAtt .Arn` of a function or topic → its
+ * local name or ARN. Anything else a stack would compute → undefined.
+ */
+export function localValue(value: unknown, template: Template, at: { region: string; accountId: string }): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value !== 'object') return String(value);
+  const v = value as { Ref?: unknown; 'Fn::GetAtt'?: unknown };
+  const arnOf = (id: string): string | undefined => {
+    const type = template.Resources[id]?.Type;
+    if (type === 'AWS::Serverless::Function') return `arn:aws:lambda:${at.region}:${at.accountId}:function:${id}`;
+    if (type === 'AWS::SNS::Topic') return `arn:aws:sns:${at.region}:${at.accountId}:${id}`;
+    if (type === 'AWS::Serverless::StateMachine') return `arn:aws:states:${at.region}:${at.accountId}:stateMachine:${id}`;
+    return undefined;
+  };
+  if (typeof v.Ref === 'string' && Object.keys(v).length === 1) {
+    if (template.Parameters?.[v.Ref]) {
+      const fallback = template.Parameters[v.Ref].Default;
+      return fallback === undefined ? undefined : String(fallback);
+    }
+    const type = template.Resources[v.Ref]?.Type;
+    return type === 'AWS::Serverless::Function' ? v.Ref : arnOf(v.Ref);
+  }
+  const att = v['Fn::GetAtt'];
+  if (Array.isArray(att) && att.length === 2 && Object.keys(v).length === 1) {
+    const [id, name] = att as [string, string];
+    if (name === 'Arn') return arnOf(id);
+    if (name === 'TopicName' && template.Resources[id]?.Type === 'AWS::SNS::Topic') return id;
+  }
+  return undefined;
 }

@@ -2,6 +2,7 @@
 // records before any change (the snapshot). It travels from state to state unchanged.
 import { Checker } from './check.ts';
 import { routeKinds, type RouteKind } from './route-spec.ts';
+import { DEFAULT_CHECK_INTERVAL, strategyTypes, type Strategy, type StrategyType } from './strategy.ts';
 import { MAX_TARGETS, MAX_WEIGHT, type WeightedTarget } from './weights.ts';
 
 export interface RouteRef {
@@ -46,6 +47,12 @@ export interface DeploymentInput {
   healthChecks?: HealthChecks;
   /** Keep the old stable as a weight-0 target after promotion (default: remove it). */
   keepStableTarget?: boolean;
+  /** How traffic moves; required when a state machine runs the deployment. */
+  strategy?: Strategy;
+  /** Consecutive failing verdicts that roll back (default 1: the first). */
+  failureThreshold?: number;
+  /** How an inconclusive verdict counts (default "fail"). */
+  inconclusive?: 'fail' | 'pass';
 }
 
 export interface RouteSnapshot {
@@ -65,7 +72,45 @@ export interface Deployment extends DeploymentInput {
 
 export const routeLabel = (r: RouteRef): string => `${r.meshName}/${r.virtualRouterName}/${r.routeName}`;
 
-const inputFields = ['route', 'stableNode', 'canaryNode', 'healthChecks', 'keepStableTarget'] as const;
+const inputFields = ['route', 'stableNode', 'canaryNode', 'strategy', 'healthChecks', 'failureThreshold', 'inconclusive', 'keepStableTarget'] as const;
+
+/** Limits on the strategy's numbers: a Standard execution lasts at most a year. */
+export const limits = {
+  intervalSeconds: 86_400,
+  bakeSeconds: 7 * 86_400,
+  checkIntervalSeconds: 86_400,
+  approvalTimeoutSeconds: 30 * 86_400,
+  failureThreshold: 100,
+};
+
+function checkStrategy(c: Checker, value: unknown, path: string): void {
+  const type = (value as { type?: unknown } | null)?.type;
+  const fields: Record<StrategyType, string[]> = {
+    linear: ['type', 'stepPercent', 'intervalSeconds'],
+    'step-then-all': ['type', 'canaryPercent', 'bakeSeconds', 'checkIntervalSeconds'],
+    'manual-approval': ['type', 'canaryPercent', 'approvalTimeoutSeconds', 'onApprovalTimeout', 'checkIntervalSeconds'],
+  };
+  const known = typeof type === 'string' && type in fields ? fields[type as StrategyType] : ['type'];
+  const s = c.object(value, path, known);
+  if (!s || !c.oneOf(s.type, `${path}.type`, strategyTypes)) return;
+  switch (s.type) {
+    case 'linear':
+      c.integer(s.stepPercent, `${path}.stepPercent`, 1, 100);
+      c.integer(s.intervalSeconds, `${path}.intervalSeconds`, 0, limits.intervalSeconds);
+      break;
+    case 'step-then-all':
+      c.integer(s.canaryPercent, `${path}.canaryPercent`, 1, 100);
+      c.integer(s.bakeSeconds, `${path}.bakeSeconds`, 0, limits.bakeSeconds);
+      if (s.checkIntervalSeconds !== undefined) c.integer(s.checkIntervalSeconds, `${path}.checkIntervalSeconds`, 1, limits.checkIntervalSeconds);
+      break;
+    case 'manual-approval':
+      c.integer(s.canaryPercent, `${path}.canaryPercent`, 1, 100);
+      c.integer(s.approvalTimeoutSeconds, `${path}.approvalTimeoutSeconds`, 1, limits.approvalTimeoutSeconds);
+      if (s.onApprovalTimeout !== undefined) c.oneOf(s.onApprovalTimeout, `${path}.onApprovalTimeout`, ['rollback', 'promote'] as const);
+      if (s.checkIntervalSeconds !== undefined) c.integer(s.checkIntervalSeconds, `${path}.checkIntervalSeconds`, 1, limits.checkIntervalSeconds);
+      break;
+  }
+}
 const deploymentFields = [...inputFields, 'executionId', 'snapshot'] as const;
 
 function checkRoute(c: Checker, value: unknown, path: string): void {
@@ -137,6 +182,9 @@ function checkInputFields(c: Checker, d: Record<string, unknown>, prefix: string
   }
   if (d.healthChecks !== undefined) checkHealthChecks(c, d.healthChecks, `${prefix}healthChecks`);
   if (d.keepStableTarget !== undefined) c.boolean(d.keepStableTarget, `${prefix}keepStableTarget`);
+  if (d.strategy !== undefined) checkStrategy(c, d.strategy, `${prefix}strategy`);
+  if (d.failureThreshold !== undefined) c.integer(d.failureThreshold, `${prefix}failureThreshold`, 1, limits.failureThreshold);
+  if (d.inconclusive !== undefined) c.oneOf(d.inconclusive, `${prefix}inconclusive`, ['fail', 'pass'] as const);
 }
 
 function checkSnapshot(c: Checker, value: unknown, path: string): void {
@@ -158,13 +206,33 @@ function checkSnapshot(c: Checker, value: unknown, path: string): void {
   c.string(s.takenAt, `${path}.takenAt`, 64);
 }
 
-/** Validates what a user asks for. Throws InvalidInput naming every bad field. */
-export function parseDeploymentInput(value: unknown): DeploymentInput {
+/**
+ * Validates what a user asks for. Throws InvalidInput naming every bad field. With `machine`
+ * (the state machine running it), a strategy of that type is required.
+ */
+export function parseDeploymentInput(value: unknown, machine?: StrategyType): DeploymentInput {
   const c = new Checker();
   const d = c.object(value, 'input', inputFields);
-  if (d) checkInputFields(c, d, '');
+  if (d) {
+    checkInputFields(c, d, '');
+    const type = (d.strategy as { type?: unknown } | undefined)?.type;
+    if (machine && d.strategy === undefined) {
+      c.problems.push(`strategy is missing: the ${machine} state machine needs {"type": "${machine}", ...}`);
+    } else if (machine && typeof type === 'string' && (strategyTypes as readonly string[]).includes(type) && type !== machine) {
+      c.problems.push(`strategy.type is "${type}" but this is the ${machine} state machine: start the ${type} one instead`);
+    }
+  }
   c.done();
   return value as DeploymentInput;
+}
+
+/** The input with every default written out, so the state machines can rely on each field. */
+export function withDefaults(input: DeploymentInput): DeploymentInput {
+  const out: DeploymentInput = { failureThreshold: 1, inconclusive: 'fail', keepStableTarget: false, ...input };
+  const s = input.strategy;
+  if (s?.type === 'step-then-all') out.strategy = { checkIntervalSeconds: DEFAULT_CHECK_INTERVAL, ...s };
+  if (s?.type === 'manual-approval') out.strategy = { onApprovalTimeout: 'rollback', checkIntervalSeconds: DEFAULT_CHECK_INTERVAL, ...s };
+  return out;
 }
 
 /** Validates a prepared deployment (input + snapshot), as set-weight, promote and rollback receive it. */

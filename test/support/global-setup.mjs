@@ -4,6 +4,7 @@
 // Workers inherit process.env: tests find the local AWS in AWS_ENDPOINT_URL / MESH_CANARY_ENDPOINT.
 import { startLocalAws } from '../../local/aws.ts';
 import { buildFunctions } from '../../scripts/build.ts';
+import { deployStack } from '../../local/stack.ts';
 
 export default async function globalSetup() {
   try {
@@ -23,4 +24,7 @@ export default async function globalSetup() {
     MESH_CANARY_ENDPOINT: aws.endpoint,
     MESH_CANARY_MOTO_ENDPOINT: aws.motoEndpoint,
   });
+  // The state machines as template.yaml defines them, substitutions applied.
+  const stack = await deployStack(aws);
+  process.env.MESH_CANARY_STACK = JSON.stringify(stack);
 }

@@ -1,0 +1,129 @@
+// Strategies as plans: the stages a deployment goes through, and the gate that decides, after
+// each health verdict, what happens next. Pure: the state machines carry the progress, the
+// check-health step computes the next one, and nothing here talks to AWS.
+import type { Verdict } from './health.ts';
+
+export const strategyTypes = ['linear', 'step-then-all', 'manual-approval'] as const;
+export type StrategyType = (typeof strategyTypes)[number];
+
+export type Strategy =
+  | { type: 'linear'; stepPercent: number; intervalSeconds: number }
+  | { type: 'step-then-all'; canaryPercent: number; bakeSeconds: number; checkIntervalSeconds?: number }
+  | { type: 'manual-approval'; canaryPercent: number; approvalTimeoutSeconds: number; onApprovalTimeout?: 'rollback' | 'promote'; checkIntervalSeconds?: number };
+
+export const DEFAULT_CHECK_INTERVAL = 60;
+
+/** A weight the canary holds, how many passing verdicts it needs there, and the wait before each. */
+export interface Stage {
+  weight: number;
+  /** Passing verdicts needed before moving on; null: never moves on by itself (waits for approval). */
+  checks: number | null;
+  waitSeconds: number;
+}
+
+export function planOf(s: Strategy): Stage[] {
+  switch (s.type) {
+    case 'linear': {
+      const stages: Stage[] = [];
+      for (let w = s.stepPercent; ; w += s.stepPercent) {
+        stages.push({ weight: Math.min(w, 100), checks: 1, waitSeconds: s.intervalSeconds });
+        if (w >= 100) return stages;
+      }
+    }
+    case 'step-then-all': {
+      const interval = s.checkIntervalSeconds ?? DEFAULT_CHECK_INTERVAL;
+      return [{ weight: s.canaryPercent, checks: Math.max(1, Math.ceil(s.bakeSeconds / interval)), waitSeconds: interval }];
+    }
+    case 'manual-approval':
+      return [{ weight: s.canaryPercent, checks: null, waitSeconds: s.checkIntervalSeconds ?? DEFAULT_CHECK_INTERVAL }];
+  }
+}
+
+export type Decision = 'advance' | 'wait' | 'promote' | 'rollback';
+
+export interface HistoryEntry {
+  at: string;
+  weight: number;
+  verdict: Verdict;
+  decision: Decision;
+  /** Why, for verdicts that were not a plain pass. */
+  reasons?: string[];
+}
+
+/** What the state machine carries between steps. */
+export interface Progress {
+  /** Index of the stage the canary is in; -1 before the first shift. */
+  stage: number;
+  /** The canary's share now (percent of the pool). */
+  weight: number;
+  /** Passing verdicts in the current stage. */
+  passes: number;
+  consecutiveFailures: number;
+  checks: number;
+  decision?: Decision;
+  /** With "advance": the share to set next. */
+  nextWeight?: number;
+  /** Seconds to wait before the next verdict. */
+  waitSeconds?: number;
+  /** With "rollback": why, for the execution's failure cause. */
+  reason?: string;
+  history: HistoryEntry[];
+}
+
+export const initialProgress = (): Progress => ({ stage: -1, weight: 0, passes: 0, consecutiveFailures: 0, checks: 0, history: [] });
+
+export interface GatePolicy {
+  /** Consecutive failing verdicts that trigger rollback (1: the first). */
+  failureThreshold: number;
+  /** How an inconclusive verdict counts. */
+  inconclusive: 'fail' | 'pass';
+}
+
+const MAX_HISTORY = 100;
+
+/** The next progress after a verdict: advance, keep waiting, promote, or roll back. */
+export function gate(plan: Stage[], policy: GatePolicy, progress: Progress, verdict: Verdict, reasons: string[], now: Date): Progress {
+  const failed = verdict === 'fail' || (verdict === 'inconclusive' && policy.inconclusive === 'fail');
+  const stage = plan[Math.max(progress.stage, 0)];
+  const next: Progress = { ...progress, checks: progress.checks + 1, nextWeight: undefined, reason: undefined };
+
+  if (failed) {
+    next.consecutiveFailures = progress.consecutiveFailures + 1;
+    if (next.consecutiveFailures >= policy.failureThreshold) {
+      next.decision = 'rollback';
+      next.reason = `the canary at ${progress.weight}% had ${next.consecutiveFailures} failing verdict${next.consecutiveFailures > 1 ? 's' : ''} in a row (threshold ${policy.failureThreshold}): ${reasons.join('; ') || verdict}`;
+    } else {
+      next.decision = 'wait';
+      next.waitSeconds = stage.waitSeconds;
+    }
+  } else {
+    next.consecutiveFailures = 0;
+    const passes = progress.stage < 0 ? 0 : progress.passes + 1;
+    const stageDone = progress.stage < 0 || (stage.checks !== null && passes >= stage.checks);
+    if (!stageDone) {
+      next.passes = passes;
+      next.decision = 'wait';
+      next.waitSeconds = stage.waitSeconds;
+    } else if (progress.stage + 1 >= plan.length) {
+      next.passes = passes;
+      next.decision = 'promote';
+    } else {
+      const upcoming = plan[progress.stage + 1];
+      next.stage = progress.stage + 1;
+      next.passes = 0;
+      next.decision = 'advance';
+      next.nextWeight = upcoming.weight;
+      next.weight = upcoming.weight;
+      next.waitSeconds = upcoming.waitSeconds;
+    }
+  }
+  const entry: HistoryEntry = { at: now.toISOString(), weight: progress.weight, verdict, decision: next.decision! };
+  if (verdict !== 'pass' && reasons.length) entry.reasons = reasons;
+  next.history = [...progress.history, entry].slice(-MAX_HISTORY);
+  return clean(next);
+}
+
+function clean(p: Progress): Progress {
+  for (const k of Object.keys(p) as (keyof Progress)[]) if (p[k] === undefined) delete p[k];
+  return p;
+}

@@ -1,0 +1,80 @@
+// Deploys the template's state machines (and the topics they notify) onto the local AWS, with
+// the substitutions the stack would make: the wiring users deploy is the wiring tested.
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import {
+  CreateStateMachineCommand, ListStateMachinesCommand, SFNClient, UpdateStateMachineCommand,
+} from '@aws-sdk/client-sfn';
+import { loadTemplate, localValue, projectRoot } from './template.ts';
+import type { LocalAws } from './aws.ts';
+
+export type MachineType = 'linear' | 'step-then-all' | 'manual-approval';
+
+export interface LocalStack {
+  /** State machine ARN by strategy type. */
+  machines: Record<MachineType, string>;
+  /** The stack's outputs as CloudFormation would give them (LinearStateMachineArn, ...). */
+  outputs: Record<string, string>;
+}
+
+const ROLE = 'arn:aws:iam::123456789012:role/mesh-canary-local';
+
+/** `${Name}` placeholders replaced; any left over is an error, as a real deploy would fail. */
+export function substitute(definition: string, values: Record<string, string>, file: string): string {
+  const out = definition.replace(/\$\{([A-Za-z0-9]+)\}/g, (whole, name: string) => values[name] ?? whole);
+  const left = out.match(/\$\{[A-Za-z0-9]+\}/g);
+  if (left) throw new Error(`${file}: no DefinitionSubstitutions value for ${[...new Set(left)].join(', ')}`);
+  return out;
+}
+
+export async function deployStack(aws: LocalAws): Promise<LocalStack> {
+  const template = loadTemplate();
+  const at = { region: aws.region, accountId: aws.accountId };
+  const clientConfig = {
+    endpoint: aws.endpoint, region: aws.region,
+    credentials: { accessKeyId: aws.env.AWS_ACCESS_KEY_ID, secretAccessKey: aws.env.AWS_SECRET_ACCESS_KEY, sessionToken: aws.env.AWS_SESSION_TOKEN },
+  };
+  const sns = new SNSClient(clientConfig);
+  const sfn = new SFNClient(clientConfig);
+
+  for (const [id, r] of Object.entries(template.Resources)) {
+    if (r.Type === 'AWS::SNS::Topic') await sns.send(new CreateTopicCommand({ Name: id }));
+  }
+
+  const existing = new Map<string, string>();
+  const listed = await sfn.send(new ListStateMachinesCommand({}));
+  for (const m of listed.stateMachines ?? []) existing.set(m.name!, m.stateMachineArn!);
+
+  const machines = {} as Record<MachineType, string>;
+  const outputs: Record<string, string> = {};
+  for (const [id, r] of Object.entries(template.Resources)) {
+    if (r.Type !== 'AWS::Serverless::StateMachine') continue;
+    const file = String(r.Properties!.DefinitionUri);
+    const values: Record<string, string> = {};
+    for (const [key, value] of Object.entries<unknown>(r.Properties!.DefinitionSubstitutions ?? {})) {
+      const resolved = localValue(value, template, at);
+      if (resolved === undefined) throw new Error(`${id}: cannot resolve DefinitionSubstitutions.${key} locally`);
+      values[key] = resolved;
+    }
+    const definition = substitute(readFileSync(join(projectRoot, file), 'utf8'), values, file);
+    let arn = existing.get(id);
+    if (arn) {
+      await sfn.send(new UpdateStateMachineCommand({ stateMachineArn: arn, definition, roleArn: ROLE }));
+    } else {
+      arn = (await sfn.send(new CreateStateMachineCommand({ name: id, definition, roleArn: ROLE, type: 'STANDARD' }))).stateMachineArn!;
+    }
+    machines[basename(file, '.asl.json') as MachineType] = arn;
+  }
+  for (const [key, output] of Object.entries<any>(template.Outputs ?? {})) {
+    const resolved = localValue(output.Value, template, at);
+    if (resolved !== undefined) outputs[key] = resolved.includes(':stateMachine:') ? machineArnFor(resolved, machines) : resolved;
+  }
+  return { machines, outputs };
+}
+
+/** Output values name machines by logical ID; moto's ARNs are what CreateStateMachine returned. */
+function machineArnFor(arn: string, machines: Record<MachineType, string>): string {
+  const id = arn.slice(arn.lastIndexOf(':') + 1);
+  return Object.values(machines).find((m) => m.endsWith(`:${id}`)) ?? arn;
+}

@@ -65,7 +65,10 @@ describe('the events/ payloads', () => {
   test('rollback.json: the snapshot comes back', async () => {
     appMesh.on(DescribeRouteCommand).resolves(describeRouteOutput(richSpec('httpRoute', [{ virtualNode: 'product-vn', weight: 70 }, { virtualNode: 'product-v15-vn', weight: 30 }]), 5));
     const result = await rollback(event('rollback.json'), context);
-    expect(result).toEqual({ changed: true, weightedTargets: [{ virtualNode: 'product-vn', weight: 100 }], routeVersion: 2 });
+    expect(result).toEqual({
+      changed: true, weightedTargets: [{ virtualNode: 'product-vn', weight: 100 }], routeVersion: 2,
+      summary: 'rolled back because CanaryUnhealthy: alarm product-v15-5xx is ALARM. Route demomesh/product-vr/product-r restored to its snapshot (product-vn 100).',
+    });
   });
 });
 

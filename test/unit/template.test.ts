@@ -26,8 +26,8 @@ test('cfn-lint reports nothing (errors, warnings or informational)', () => {
   expect(out.trim()).toBe('');
 });
 
-test('the five functions exist, each built with esbuild from its own entry point on nodejs24.x', () => {
-  expect(functions.map(([id]) => id).sort()).toEqual(['CheckHealthFunction', 'PrepareFunction', 'PromoteFunction', 'RollbackFunction', 'SetWeightFunction']);
+test('the six functions exist, each built with esbuild from its own entry point on nodejs24.x', () => {
+  expect(functions.map(([id]) => id).sort()).toEqual(['CheckHealthFunction', 'PrepareFunction', 'PromoteFunction', 'RequestApprovalFunction', 'RollbackFunction', 'SetWeightFunction']);
   expect(template.Globals.Function.Runtime).toBe('nodejs24.x');
   for (const [id, fn] of functions) {
     expect(fn.Metadata.BuildMethod).toBe('esbuild');
@@ -40,7 +40,7 @@ test('the five functions exist, each built with esbuild from its own entry point
 
 test('every log group has a retention', () => {
   const groups = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
-  expect(groups).toHaveLength(functions.length);
+  expect(groups).toHaveLength(functions.length + 1); // one per function, one for the state machines
   for (const g of groups) expect(g.Properties.RetentionInDays).toBeDefined();
 });
 
@@ -52,10 +52,15 @@ describe('least privilege', () => {
     PromoteFunction: ['appmesh:DescribeRoute', 'appmesh:UpdateRoute'],
     RollbackFunction: ['appmesh:DescribeRoute', 'appmesh:UpdateRoute'],
     CheckHealthFunction: ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData'],
+    RequestApprovalFunction: [],
   };
 
   test.each(functions)('%s: only the actions it uses, App Mesh scoped to the MeshArns parameter', (id, fn) => {
-    expect(fn.Properties.Policies.every((p: any) => typeof p === 'object' && p.Statement)).toBe(true); // no managed policies
+    // Inline statements, or SAM policy templates scoped to one resource; never a managed policy.
+    for (const p of fn.Properties.Policies) {
+      expect(typeof p).toBe('object');
+      if (!p.Statement) expect(p).toEqual({ SNSPublishMessagePolicy: { TopicName: { '!GetAtt': 'ApprovalTopic.TopicName' } } });
+    }
     const s = statements(fn);
     expect(s.flatMap((x: any) => x.Action).sort()).toEqual(expected[id]);
     for (const st of s) {
@@ -69,5 +74,40 @@ describe('least privilege', () => {
 
   test('no FullAccess policy anywhere', () => {
     expect(readFileSync(join(root, 'template.yaml'), 'utf8')).not.toMatch(/FullAccess/);
+  });
+});
+
+describe('state machines', () => {
+  const machines = Object.entries<any>(template.Resources).filter(([, r]) => r.Type === 'AWS::Serverless::StateMachine');
+
+  test('one Standard machine per strategy', () => {
+    expect(machines.map(([, m]) => m.Properties.DefinitionUri).sort()).toEqual([
+      'statemachines/linear.asl.json', 'statemachines/manual-approval.asl.json', 'statemachines/step-then-all.asl.json']);
+    for (const [, m] of machines) expect(m.Properties.Type).toBe('STANDARD');
+  });
+
+  test.each(machines)('%s: every ARN comes through DefinitionSubstitutions, and it may invoke exactly those functions', (_id, m) => {
+    const asl = readFileSync(join(root, m.Properties.DefinitionUri), 'utf8');
+    const placeholders = [...new Set([...asl.matchAll(/\$\{([A-Za-z0-9]+)\}/g)].map((x) => x[1]))].sort();
+    expect(Object.keys(m.Properties.DefinitionSubstitutions).sort()).toEqual(placeholders);
+    expect(asl).not.toMatch(/arn:aws:(lambda|sns|appmesh):/); // no hard-coded account, region or name
+    const invokable = m.Properties.Policies.filter((p: any) => p.LambdaInvokePolicy).map((p: any) => p.LambdaInvokePolicy.FunctionName['!Ref']).sort();
+    const substituted = Object.values<any>(m.Properties.DefinitionSubstitutions).map((v) => v['!GetAtt'].replace(/\.Arn$/, '')).sort();
+    expect(invokable).toEqual(substituted);
+  });
+
+  test.each(machines)('%s: execution logging without execution data (a waiting task holds its token)', (_id, m) => {
+    expect(m.Properties.Logging).toMatchObject({ Level: 'ERROR', IncludeExecutionData: false });
+  });
+
+  test.each(machines)('%s: the definition passes asl-validator', (_id, m) => {
+    const validator = require('asl-validator');
+    const result = validator(JSON.parse(readFileSync(join(root, m.Properties.DefinitionUri), 'utf8')));
+    expect(result.errorsText?.() ?? '').toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  test('each machine ARN is a stack output', () => {
+    for (const [id] of machines) expect(template.Outputs[`${id}Arn`].Value).toEqual({ '!Ref': id });
   });
 });

@@ -1,0 +1,110 @@
+// A generated corpus of malformed deployment inputs: wrong types, out-of-range and non-integer
+// numbers, missing or empty names, unknown strategies, huge numbers, nulls, unicode, extra
+// fields. Each case says which field the error message must name.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface BadInput {
+  label: string;
+  input: unknown;
+  /** The field the InvalidInput message must name. */
+  field: string;
+  /** False for rules JSON Schema cannot express (checked by the validator only). */
+  schemaCanTell: boolean;
+  /** The machine to start (default: the strategy's own). */
+  machine?: 'linear' | 'step-then-all' | 'manual-approval';
+}
+
+const root = join(__dirname, '..', '..');
+export const validInputs: Record<'linear' | 'step-then-all' | 'manual-approval', any> = {
+  linear: JSON.parse(readFileSync(join(root, 'events', 'execution-linear.json'), 'utf8')),
+  'step-then-all': JSON.parse(readFileSync(join(root, 'events', 'execution-step-then-all.json'), 'utf8')),
+  'manual-approval': JSON.parse(readFileSync(join(root, 'events', 'execution-manual-approval.json'), 'utf8')),
+};
+
+const long = (n: number) => 'a'.repeat(n);
+const badNames: unknown[] = [null, 42, true, '', ' product', 'has space', 'ünïcødé', 'a/b', long(256), [], {}, '-lead', 'emoji-🚀', 'tab\tname'];
+const badInts = (min: number, max: number): unknown[] => [null, String(min), min - 1, max + 1, min + 0.5, 1e300, -1e300, true, [], {}, 'NaN'];
+const badText: unknown[] = ['', long(256), 'ctrl\u0001char', 5, null, [], false];
+
+function set(obj: any, path: string[], value: unknown): any {
+  const copy = structuredClone(obj);
+  let at = copy;
+  for (const key of path.slice(0, -1)) at = at[key];
+  if (value === undefined) delete at[path.at(-1)!];
+  else at[path.at(-1)!] = value;
+  return copy;
+}
+
+export function malformedInputs(): BadInput[] {
+  const cases: BadInput[] = [];
+  const add = (label: string, input: unknown, field: string, schemaCanTell = true, machine?: BadInput['machine']) =>
+    cases.push({ label, input, field, schemaCanTell, machine });
+  const lin = validInputs.linear;
+  const sta = validInputs['step-then-all'];
+  const man = validInputs['manual-approval'];
+
+  for (const v of [null, [], 'linear', 42, true]) add(`input is ${JSON.stringify(v)}`, v, 'input', true, 'linear');
+
+  for (const field of ['route', 'stableNode', 'canaryNode', 'strategy']) add(`no ${field}`, set(lin, [field], undefined), field);
+  for (const field of ['meshName', 'virtualRouterName', 'routeName']) {
+    add(`no route.${field}`, set(lin, ['route', field], undefined), `route.${field}`);
+    for (const v of badNames) add(`route.${field} = ${JSON.stringify(v)?.slice(0, 20)}`, set(lin, ['route', field], v), `route.${field}`);
+  }
+  for (const field of ['stableNode', 'canaryNode']) {
+    for (const v of badNames) add(`${field} = ${JSON.stringify(v)?.slice(0, 20)}`, set(lin, [field], v), field);
+  }
+  for (const v of ['12345', '1234567890123', 'abcdefghijkl', 123456789012, null]) add(`route.meshOwner = ${JSON.stringify(v)}`, set(lin, ['route', 'meshOwner'], v), 'route.meshOwner');
+
+  for (const v of [null, 'canary', 'Linear', 'blue-green', 7, {}]) {
+    add(`strategy.type = ${JSON.stringify(v)}`, set(lin, ['strategy', 'type'], v), 'strategy.type');
+  }
+  add('strategy is a string', set(lin, ['strategy'], 'linear'), 'strategy');
+  for (const v of badInts(1, 100)) add(`linear stepPercent = ${JSON.stringify(v)}`, set(lin, ['strategy', 'stepPercent'], v), 'strategy.stepPercent');
+  for (const v of badInts(0, 86400)) add(`linear intervalSeconds = ${JSON.stringify(v)}`, set(lin, ['strategy', 'intervalSeconds'], v), 'strategy.intervalSeconds');
+  add('linear without stepPercent', set(lin, ['strategy', 'stepPercent'], undefined), 'strategy.stepPercent');
+  for (const v of badInts(1, 100)) add(`step-then-all canaryPercent = ${JSON.stringify(v)}`, set(sta, ['strategy', 'canaryPercent'], v), 'strategy.canaryPercent');
+  for (const v of badInts(0, 604800)) add(`step-then-all bakeSeconds = ${JSON.stringify(v)}`, set(sta, ['strategy', 'bakeSeconds'], v), 'strategy.bakeSeconds');
+  for (const v of badInts(1, 86400)) add(`step-then-all checkIntervalSeconds = ${JSON.stringify(v)}`, set(sta, ['strategy', 'checkIntervalSeconds'], v), 'strategy.checkIntervalSeconds');
+  for (const v of badInts(1, 2592000)) add(`manual-approval approvalTimeoutSeconds = ${JSON.stringify(v)}`, set(man, ['strategy', 'approvalTimeoutSeconds'], v), 'strategy.approvalTimeoutSeconds');
+  for (const v of ['', 'Rollback', 'approve', null, 1]) add(`onApprovalTimeout = ${JSON.stringify(v)}`, set(man, ['strategy', 'onApprovalTimeout'], v), 'strategy.onApprovalTimeout');
+  add('a linear field on step-then-all', set(sta, ['strategy', 'stepPercent'], 10), 'stepPercent');
+  add('manual-approval without approvalTimeoutSeconds', set(man, ['strategy', 'approvalTimeoutSeconds'], undefined), 'strategy.approvalTimeoutSeconds');
+
+  for (const v of badInts(1, 100)) add(`failureThreshold = ${JSON.stringify(v)}`, set(lin, ['failureThreshold'], v), 'failureThreshold');
+  for (const v of ['', 'ignore', 'PASS', null, false]) add(`inconclusive = ${JSON.stringify(v)}`, set(lin, ['inconclusive'], v), 'inconclusive');
+  for (const v of ['true', 1, null, []]) add(`keepStableTarget = ${JSON.stringify(v)}`, set(lin, ['keepStableTarget'], v), 'keepStableTarget');
+
+  const metric = ['healthChecks', 'metrics', '0'];
+  for (const field of ['name', 'namespace', 'metricName']) {
+    for (const v of badText) add(`metric ${field} = ${JSON.stringify(v)?.slice(0, 20)}`, set(lin, [...metric, field], v), `healthChecks.metrics[0].${field}`);
+  }
+  for (const v of ['avg', 'P99', 'p101', 'p99.999', '', null, 99]) add(`metric statistic = ${JSON.stringify(v)}`, set(lin, [...metric, 'statistic'], v), 'healthChecks.metrics[0].statistic');
+  for (const v of [90, 59, 0, 86460, '300', 300.5, null, -60]) add(`metric windowSeconds = ${JSON.stringify(v)}`, set(lin, [...metric, 'windowSeconds'], v), 'healthChecks.metrics[0].windowSeconds');
+  for (const v of ['>', 'GreaterThan', null, 0]) add(`metric comparison = ${JSON.stringify(v)}`, set(lin, [...metric, 'comparison'], v), 'healthChecks.metrics[0].comparison');
+  for (const v of ['250', null, true, []]) add(`metric threshold = ${JSON.stringify(v)}`, set(lin, [...metric, 'threshold'], v), 'healthChecks.metrics[0].threshold');
+  for (const v of [0, -1, 2.5, '5', null]) add(`metric minSampleCount = ${JSON.stringify(v)}`, set(lin, [...metric, 'minSampleCount'], v), 'healthChecks.metrics[0].minSampleCount');
+  for (const v of [[], 'VirtualNode=x', { VirtualNode: 5 }, { VirtualNode: '' }, Object.fromEntries(Array.from({ length: 31 }, (_, i) => [`d${i}`, 'v']))]) {
+    add(`metric dimensions = ${JSON.stringify(v).slice(0, 20)}`, set(lin, [...metric, 'dimensions'], v), 'healthChecks.metrics[0].dimensions');
+  }
+  add('metric without metricName', set(lin, [...metric, 'metricName'], undefined), 'healthChecks.metrics[0].metricName');
+  add('metrics is an object', set(lin, ['healthChecks', 'metrics'], {}), 'healthChecks.metrics');
+  add('21 metric checks', set(lin, ['healthChecks', 'metrics'], Array.from({ length: 21 }, (_, i) => ({ ...lin.healthChecks.metrics[0], name: `m${i}` }))), 'healthChecks.metrics');
+  for (const v of [[], 'product-v15-5xx', [1], [''], Array.from({ length: 101 }, (_, i) => `a${i}`), ['a', 'a']]) {
+    add(`alarm names = ${JSON.stringify(v).slice(0, 20)}`, set(lin, ['healthChecks', 'alarms', 'names'], v), 'healthChecks.alarms.names');
+  }
+  for (const v of ['', 5, null]) add(`alarm prefix = ${JSON.stringify(v)}`, set(lin, ['healthChecks', 'alarms'], { prefix: v }), 'healthChecks.alarms.prefix');
+  add('alarms with neither names nor prefix', set(lin, ['healthChecks', 'alarms'], {}), 'healthChecks.alarms');
+  add('healthChecks is an array', set(lin, ['healthChecks'], []), 'healthChecks');
+
+  for (const [path, field] of [[[], 'weight'], [['route'], 'routeArn'], [['strategy'], 'stepSize'], [['healthChecks'], 'alarm'], [metric, 'unit'], [['healthChecks', 'alarms'], 'state']] as const) {
+    add(`extra field ${[...path, field].join('.')}`, set(lin, [...path, field], 1), field);
+  }
+
+  // Rules JSON Schema cannot express.
+  add('canaryNode equal to stableNode', set(lin, ['canaryNode'], 'product-vn'), 'canaryNode', false);
+  add('two metric checks with one name', set(lin, ['healthChecks', 'metrics'], [lin.healthChecks.metrics[0], lin.healthChecks.metrics[0]]), 'healthChecks.metrics', false);
+  add('a step-then-all input on the linear machine', sta, 'strategy.type', false, 'linear');
+  add('a linear input on the manual-approval machine', lin, 'strategy.type', false, 'manual-approval');
+  return cases;
+}

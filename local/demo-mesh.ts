@@ -1,6 +1,7 @@
 // The seed's demo mesh: order, product and customer services, each with a virtual node, a
 // virtual router and a route sending all traffic to v1, plus the product v1.5 and customer v2
-// nodes that the canaries move traffic to. Used by the tests, the benchmark and the sandbox.
+// nodes that the seed's canaries moved traffic to (and order v2 and product v2 for the
+// sandbox's approval and bad-release stories). Used by the tests, the benchmark and the sandbox.
 import {
   AppMeshClient, CreateMeshCommand, CreateRouteCommand, CreateVirtualNodeCommand, CreateVirtualRouterCommand,
   type RouteSpec,
@@ -8,7 +9,7 @@ import {
 
 export const DEMO_MESH = 'demomesh';
 export const services = ['order', 'product', 'customer'] as const;
-export const canaryNodes = { product: 'product-v15-vn', customer: 'customer-v2-vn' } as const;
+export const canaryNodes = ['product-v15-vn', 'customer-v2-vn', 'order-v2-vn', 'product-v2-vn'] as const;
 
 const listener = { portMapping: { port: 8080, protocol: 'http' as const } };
 
@@ -30,8 +31,8 @@ export function v1RouteSpec(node: string): RouteSpec {
 /** Creates the demo mesh (or another mesh of the same shape under `meshName`). */
 export async function createDemoMesh(client: AppMeshClient, meshName = DEMO_MESH): Promise<void> {
   await client.send(new CreateMeshCommand({ meshName }));
-  const nodes = [...services.map((s) => [`${s}-vn`, s] as const), [canaryNodes.product, 'product-v15'] as const, [canaryNodes.customer, 'customer-v2'] as const];
-  for (const [virtualNodeName, host] of nodes) {
+  for (const virtualNodeName of [...services.map((s) => `${s}-vn`), ...canaryNodes]) {
+    const host = virtualNodeName.replace(/-vn$/, '');
     await client.send(new CreateVirtualNodeCommand({ meshName, virtualNodeName, spec: nodeSpec(`${host}.prod.svc.cluster.local`) }));
   }
   for (const s of services) {

@@ -2,7 +2,9 @@
 // machine, as ratios against a baseline measured beside it:
 //   1. each function bundle against a bare esbuild bundle of the same AWS SDK client and commands;
 //   2. one weight step (DescribeRoute + UpdateRoute) on the local App Mesh: the seed's approach
-//      (two `aws appmesh` processes) against set-weight cold (a new Node process) and warm.
+//      (two `aws appmesh` processes) against set-weight cold (a new Node process) and warm;
+//   3. the linear state machine: transitions and Lambda invocations per step (from execution
+//      history), and the time from a failing verdict to the route restored.
 //   node scripts/bench.ts [--runs N]
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -16,6 +18,10 @@ import { buildFunctions, esbuildOptions } from './build.ts';
 import { listFunctions, projectRoot } from '../local/template.ts';
 import { startLocalAws } from '../local/aws.ts';
 import { createDemoMesh } from '../local/demo-mesh.ts';
+import { deployStack } from '../local/stack.ts';
+import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { DescribeRouteCommand } from '@aws-sdk/client-app-mesh';
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
@@ -37,6 +43,7 @@ const sdkUse: Record<string, [string, string, string[]]> = {
   PromoteFunction: ['@aws-sdk/client-app-mesh', 'AppMeshClient', ['DescribeRouteCommand', 'UpdateRouteCommand']],
   RollbackFunction: ['@aws-sdk/client-app-mesh', 'AppMeshClient', ['DescribeRouteCommand', 'UpdateRouteCommand']],
   CheckHealthFunction: ['@aws-sdk/client-cloudwatch', 'CloudWatchClient', ['DescribeAlarmsCommand', 'GetMetricDataCommand']],
+  RequestApprovalFunction: ['@aws-sdk/client-sns', 'SNSClient', ['PublishCommand']],
 };
 
 console.log('mesh-canary benchmark\n');
@@ -127,6 +134,67 @@ try {
     ['set-weight cold (new process)', ms(median(cold)), `${(base / median(cold)).toFixed(1)}x`, `>= 5x: ${verdict(base / median(cold) >= 5)}`],
     ['set-weight warm', ms(median(warm)), `${(base / median(warm)).toFixed(0)}x`, `>= 50x: ${verdict(base / median(warm) >= 50)}`],
     ['set-weight warm, weights already set', ms(median(noop)), `${(base / median(noop)).toFixed(0)}x`, '(no write)'],
+  ]);
+
+  // ---------------------------------------------------------------- 3. state machines
+  console.log('\n3. The linear state machine on the local AWS (moto\'s Step Functions interpreter, real function bundles)');
+  const stack = await deployStack(aws);
+  const sfn = new SFNClient({});
+  const cloudWatch = new CloudWatchClient({});
+  const run = async (name: string, input: object, during?: (arn: string) => Promise<void>) => {
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: stack.machines.linear, name, input: JSON.stringify(input) }));
+    await during?.(executionArn!);
+    for (;;) {
+      const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      if (d.status !== 'RUNNING') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const events: HistoryEvent[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken }));
+      events.push(...page.events!);
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return events;
+  };
+  const input = (meshName: string, extra: object) => ({ route: { meshName, virtualRouterName: 'product-vr', routeName: 'product-r' }, stableNode: 'product-vn', canaryNode: 'product-v15-vn', ...extra });
+
+  await createDemoMesh(appMesh, 'benchmesh-sm');
+  const steps = 10;
+  const t0 = performance.now();
+  const happy = await run('bench-linear', input('benchmesh-sm', { strategy: { type: 'linear', stepPercent: 100 / steps, intervalSeconds: 0 } }));
+  const wall = performance.now() - t0;
+  const entered = happy.filter((e) => e.type!.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails!.name!);
+  const firstShift = entered.indexOf('Shift');
+  const lastShift = entered.lastIndexOf('Shift');
+  const loopStates = lastShift - firstShift; // steps-1 full loops: Shift, Wait, CheckHealth, Gate
+  const scheduled = happy.filter((e) => e.type === 'TaskScheduled').length;
+  const loopTasks = entered.slice(firstShift, lastShift).filter((s) => s === 'Shift' || s === 'CheckHealth').length;
+
+  // Failing verdict → route restored: the alarm fires while the canary is at 50%.
+  await createDemoMesh(appMesh, 'benchmesh-rb');
+  await cloudWatch.send(new PutMetricAlarmCommand({ AlarmName: 'bench-5xx', Namespace: 'bench', MetricName: 'Http5xx', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }));
+  await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: 'bench-5xx', StateValue: 'OK', StateReason: 'bench' }));
+  const rbRoute = { meshName: 'benchmesh-rb', virtualRouterName: 'product-vr', routeName: 'product-r' };
+  const failing = await run('bench-rollback', input('benchmesh-rb', { strategy: { type: 'linear', stepPercent: 25, intervalSeconds: 1 }, healthChecks: { alarms: { names: ['bench-5xx'] } } }), async () => {
+    for (;;) {
+      const targets = (await appMesh.send(new DescribeRouteCommand(rbRoute))).route!.spec!.httpRoute!.action!.weightedTargets!;
+      if (targets.some((x) => x.virtualNode === 'product-v15-vn' && x.weight === 50)) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: 'bench-5xx', StateValue: 'ALARM', StateReason: 'bench: failing' }));
+  });
+  const exitedAt = (name: string) => failing.find((e) => e.type === 'TaskStateExited' && e.stateExitedEventDetails?.name === name
+    && (name !== 'CheckHealth' || JSON.parse(e.stateExitedEventDetails.output!).gate.verdict === 'fail'))!.timestamp!.getTime();
+  const verdictToRestored = exitedAt('Rollback') - exitedAt('CheckHealth');
+
+  table([
+    ['figure', 'measured', 'target'],
+    ['state transitions per linear step', `${(loopStates / (steps - 1)).toFixed(1)} (${loopStates} over ${steps - 1} full steps)`, `<= 4: ${verdict(loopStates / (steps - 1) <= 4)}`],
+    ['Lambda invocations per linear step', `${(loopTasks / (steps - 1)).toFixed(1)} (${loopTasks} over ${steps - 1} full steps; ${scheduled} in all)`, `<= 2: ${verdict(loopTasks / (steps - 1) <= 2)}`],
+    ['10-step linear execution, intervals 0', `${(wall / 1000).toFixed(2)} s wall`, ''],
+    ['failing verdict → route restored', `${ms(verdictToRestored)} (history timestamps), ${(verdictToRestored / median(warm)).toFixed(1)}x one warm step`, ''],
   ]);
 } finally {
   await aws.stop();

@@ -6,12 +6,16 @@ import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   CreateStateMachineCommand, ListStateMachinesCommand, SFNClient, UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
+import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { loadTemplate, localValue, projectRoot } from './template.ts';
+import { readSamConfig } from './samconfig.ts';
 import type { LocalAws } from './aws.ts';
 
 export type MachineType = 'linear' | 'step-then-all' | 'manual-approval';
 
 export interface LocalStack {
+  /** The CloudFormation stack on the local AWS that carries the outputs (samconfig.toml's stack_name). */
+  stackName: string;
   /** State machine ARN by strategy type. */
   machines: Record<MachineType, string>;
   /** The stack's outputs as CloudFormation would give them (LinearStateMachineArn, ...). */
@@ -28,7 +32,11 @@ export function substitute(definition: string, values: Record<string, string>, f
   return out;
 }
 
-export async function deployStack(aws: LocalAws): Promise<LocalStack> {
+/**
+ * Deploys the machines, then publishes the stack's outputs as a CloudFormation stack on the
+ * local AWS (named as samconfig.toml names the real one), so tools find them as they would in AWS.
+ */
+export async function deployStack(aws: LocalAws, stackName = readSamConfig().stackName ?? 'mesh-canary'): Promise<LocalStack> {
   const template = loadTemplate();
   const at = { region: aws.region, accountId: aws.accountId };
   const clientConfig = {
@@ -70,7 +78,21 @@ export async function deployStack(aws: LocalAws): Promise<LocalStack> {
     const resolved = localValue(output.Value, template, at);
     if (resolved !== undefined) outputs[key] = resolved.includes(':stateMachine:') ? machineArnFor(resolved, machines) : resolved;
   }
-  return { machines, outputs };
+  await publishOutputs(new CloudFormationClient(clientConfig), stackName, outputs);
+  return { stackName, machines, outputs };
+}
+
+async function publishOutputs(cfn: CloudFormationClient, stackName: string, outputs: Record<string, string>): Promise<void> {
+  const exists = await cfn.send(new DescribeStacksCommand({ StackName: stackName })).then(() => true, () => false);
+  if (exists) await cfn.send(new DeleteStackCommand({ StackName: stackName }));
+  await cfn.send(new CreateStackCommand({
+    StackName: stackName,
+    TemplateBody: JSON.stringify({
+      Description: 'mesh-canary on the local AWS: the outputs of template.yaml (the resources live outside CloudFormation here)',
+      Resources: { Outputs: { Type: 'AWS::CloudFormation::WaitConditionHandle' } },
+      Outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { Value: v }])),
+    }),
+  }));
 }
 
 /** Output values name machines by logical ID; moto's ARNs are what CreateStateMachine returned. */

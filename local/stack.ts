@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateStateMachineCommand, ListStateMachinesCommand, SFNClient, UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
@@ -46,8 +47,21 @@ export async function deployStack(aws: LocalAws, stackName = readSamConfig().sta
   const sns = new SNSClient(clientConfig);
   const sfn = new SFNClient(clientConfig);
 
+  const dynamoDb = new DynamoDBClient(clientConfig);
   for (const [id, r] of Object.entries(template.Resources)) {
     if (r.Type === 'AWS::SNS::Topic') await sns.send(new CreateTopicCommand({ Name: id }));
+    if (r.Type === 'AWS::DynamoDB::Table') {
+      const p = r.Properties!;
+      const created = await dynamoDb.send(new CreateTableCommand({
+        TableName: id, BillingMode: p.BillingMode, KeySchema: p.KeySchema, AttributeDefinitions: p.AttributeDefinitions,
+      })).then(() => true, (err) => {
+        if (err.name === 'ResourceInUseException') return false;
+        throw err;
+      });
+      if (created && p.TimeToLiveSpecification) {
+        await dynamoDb.send(new UpdateTimeToLiveCommand({ TableName: id, TimeToLiveSpecification: p.TimeToLiveSpecification }));
+      }
+    }
   }
 
   const existing = new Map<string, string>();

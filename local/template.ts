@@ -103,6 +103,7 @@ export function localValue(value: unknown, template: Template, at: { region: str
     if (type === 'AWS::Serverless::Function') return `arn:aws:lambda:${at.region}:${at.accountId}:function:${id}`;
     if (type === 'AWS::SNS::Topic') return `arn:aws:sns:${at.region}:${at.accountId}:${id}`;
     if (type === 'AWS::Serverless::StateMachine') return `arn:aws:states:${at.region}:${at.accountId}:stateMachine:${id}`;
+    if (type === 'AWS::DynamoDB::Table') return `arn:aws:dynamodb:${at.region}:${at.accountId}:table/${id}`;
     return undefined;
   };
   if (typeof v.Ref === 'string' && Object.keys(v).length === 1) {
@@ -111,7 +112,7 @@ export function localValue(value: unknown, template: Template, at: { region: str
       return fallback === undefined ? undefined : String(fallback);
     }
     const type = template.Resources[v.Ref]?.Type;
-    return type === 'AWS::Serverless::Function' ? v.Ref : arnOf(v.Ref);
+    return type === 'AWS::Serverless::Function' || type === 'AWS::DynamoDB::Table' ? v.Ref : arnOf(v.Ref);
   }
   const att = v['Fn::GetAtt'];
   if (Array.isArray(att) && att.length === 2 && Object.keys(v).length === 1) {

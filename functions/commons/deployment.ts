@@ -53,6 +53,8 @@ export interface DeploymentInput {
   failureThreshold?: number;
   /** How an inconclusive verdict counts (default "fail"). */
   inconclusive?: 'fail' | 'pass';
+  /** When someone else changes the weights mid-deployment: leave them ("halt", default) or restore the snapshot. */
+  onDrift?: 'halt' | 'rollback';
 }
 
 export interface RouteSnapshot {
@@ -72,7 +74,7 @@ export interface Deployment extends DeploymentInput {
 
 export const routeLabel = (r: RouteRef): string => `${r.meshName}/${r.virtualRouterName}/${r.routeName}`;
 
-const inputFields = ['route', 'stableNode', 'canaryNode', 'strategy', 'healthChecks', 'failureThreshold', 'inconclusive', 'keepStableTarget'] as const;
+const inputFields = ['route', 'stableNode', 'canaryNode', 'strategy', 'healthChecks', 'failureThreshold', 'inconclusive', 'onDrift', 'keepStableTarget'] as const;
 
 /** Limits on the strategy's numbers: a Standard execution lasts at most a year. */
 export const limits = {
@@ -185,6 +187,7 @@ function checkInputFields(c: Checker, d: Record<string, unknown>, prefix: string
   if (d.strategy !== undefined) checkStrategy(c, d.strategy, `${prefix}strategy`);
   if (d.failureThreshold !== undefined) c.integer(d.failureThreshold, `${prefix}failureThreshold`, 1, limits.failureThreshold);
   if (d.inconclusive !== undefined) c.oneOf(d.inconclusive, `${prefix}inconclusive`, ['fail', 'pass'] as const);
+  if (d.onDrift !== undefined) c.oneOf(d.onDrift, `${prefix}onDrift`, ['halt', 'rollback'] as const);
 }
 
 function checkSnapshot(c: Checker, value: unknown, path: string): void {
@@ -192,18 +195,22 @@ function checkSnapshot(c: Checker, value: unknown, path: string): void {
   if (!s) return;
   c.oneOf(s.router, `${path}.router`, ['appmesh'] as const);
   c.oneOf(s.routeKind, `${path}.routeKind`, routeKinds);
-  if (c.array(s.weightedTargets, `${path}.weightedTargets`, 1, MAX_TARGETS)) {
-    s.weightedTargets.forEach((t, i) => {
-      const p = `${path}.weightedTargets[${i}]`;
-      const o = c.object(t, p, ['virtualNode', 'weight', 'port']);
-      if (!o) return;
-      c.name(o.virtualNode, `${p}.virtualNode`);
-      c.integer(o.weight, `${p}.weight`, 0, MAX_WEIGHT);
-      if (o.port !== undefined) c.integer(o.port, `${p}.port`, 1, 65535);
-    });
-  }
+  checkTargets(c, s.weightedTargets, `${path}.weightedTargets`);
   c.integer(s.version, `${path}.version`, 0, Number.MAX_SAFE_INTEGER);
   c.string(s.takenAt, `${path}.takenAt`, 64);
+}
+
+/** A list of weighted targets as App Mesh holds them: 1-10 of {virtualNode, weight 0-100, port?}. */
+export function checkTargets(c: Checker, value: unknown, path: string): void {
+  if (!c.array(value, path, 1, MAX_TARGETS)) return;
+  value.forEach((t, i) => {
+    const p = `${path}[${i}]`;
+    const o = c.object(t, p, ['virtualNode', 'weight', 'port']);
+    if (!o) return;
+    c.name(o.virtualNode, `${p}.virtualNode`);
+    c.integer(o.weight, `${p}.weight`, 0, MAX_WEIGHT);
+    if (o.port !== undefined) c.integer(o.port, `${p}.port`, 1, 65535);
+  });
 }
 
 /**
@@ -228,7 +235,7 @@ export function parseDeploymentInput(value: unknown, machine?: StrategyType): De
 
 /** The input with every default written out, so the state machines can rely on each field. */
 export function withDefaults(input: DeploymentInput): DeploymentInput {
-  const out: DeploymentInput = { failureThreshold: 1, inconclusive: 'fail', keepStableTarget: false, ...input };
+  const out: DeploymentInput = { failureThreshold: 1, inconclusive: 'fail', onDrift: 'halt', keepStableTarget: false, ...input };
   const s = input.strategy;
   if (s?.type === 'step-then-all') out.strategy = { checkIntervalSeconds: DEFAULT_CHECK_INTERVAL, ...s };
   if (s?.type === 'manual-approval') out.strategy = { onApprovalTimeout: 'rollback', checkIntervalSeconds: DEFAULT_CHECK_INTERVAL, ...s };

@@ -42,6 +42,21 @@ export class HealthCheckMisconfigured extends MeshCanaryError {
   override name = 'HealthCheckMisconfigured';
 }
 
+/** Another execution is deploying to this route (one deployment per route). Nothing was changed. */
+export class DeploymentInProgress extends MeshCanaryError {
+  override name = 'DeploymentInProgress';
+}
+
+/** This execution no longer holds its route's lock (it was aborted, or the lock expired): do not write. */
+export class DeploymentLockLost extends MeshCanaryError {
+  override name = 'DeploymentLockLost';
+}
+
+/** Someone else changed the stable or canary weight since this deployment last wrote them. */
+export class RouteDriftDetected extends MeshCanaryError {
+  override name = 'RouteDriftDetected';
+}
+
 /** Throttling, 5xx or a network failure that outlived the SDK's own retries: safe to retry. */
 export class TransientAwsError extends MeshCanaryError {
   override name = 'TransientAwsError';
@@ -55,7 +70,8 @@ export class AwsRequestRejected extends MeshCanaryError {
 /** Every error name a function can throw, for the state machines and the docs. */
 export const errorNames = [
   'InvalidInput', 'RouteNotFound', 'VirtualNodeNotFound', 'TargetNotInRoute', 'UnsupportedRoute',
-  'HealthCheckMisconfigured', 'TransientAwsError', 'AwsRequestRejected',
+  'HealthCheckMisconfigured', 'TransientAwsError', 'AwsRequestRejected', 'DeploymentInProgress', 'DeploymentLockLost',
+  'RouteDriftDetected',
 ] as const;
 
 const transientNames = new Set([

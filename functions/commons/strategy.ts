@@ -127,3 +127,14 @@ function clean(p: Progress): Progress {
   for (const k of Object.keys(p) as (keyof Progress)[]) if (p[k] === undefined) delete p[k];
   return p;
 }
+
+/**
+ * An upper bound on how long a deployment can run: every stage's verdicts, each possibly
+ * preceded by tolerated failures, the approval wait, and an hour for retries. The route's lock
+ * lives this long.
+ */
+export function maxDurationSeconds(s: Strategy, failureThreshold: number): number {
+  const stages = planOf(s).reduce((sum, st) => sum + st.waitSeconds * (st.checks ?? 1) * failureThreshold, 0);
+  const approval = s.type === 'manual-approval' ? s.approvalTimeoutSeconds : 0;
+  return Math.min(stages + approval + 3600, 366 * 86_400);
+}

@@ -73,3 +73,16 @@ export function sharesOf(targets: WeightedTarget[]): Record<string, number> {
   for (const t of targets) out[t.virtualNode] = total === 0 ? 0 : Math.round((t.weight / total) * 1000) / 10;
   return out;
 }
+
+const weightOf = (targets: WeightedTarget[], node: string): number | undefined => find(targets, node)?.weight;
+
+/**
+ * True when the route's stable or canary weight is neither what this deployment last wrote
+ * (`expected`) nor what it is about to write (`next`: a retry whose first attempt landed).
+ * Other targets are not this deployment's business and never count as drift.
+ */
+export function drifted(current: WeightedTarget[], expected: WeightedTarget[], next: WeightedTarget[], stable: string, canary: string): boolean {
+  const same = (a: WeightedTarget[], b: WeightedTarget[]) =>
+    weightOf(a, stable) === weightOf(b, stable) && weightOf(a, canary) === weightOf(b, canary);
+  return !same(current, expected) && !same(current, next);
+}

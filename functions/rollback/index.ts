@@ -1,8 +1,14 @@
 // rollback: puts the route's weighted targets back exactly as the snapshot recorded them; the
 // rest of the spec is left as it is now. Idempotent and safe to retry after any partial failure.
-// Event:  { "deployment": <from prepare>, "reason"?: any }
+// Then releases the route's lock. With "leaveRoute": true (after drift, onDrift "halt") it
+// releases the lock and leaves the route as someone else set it.
+// Event:  { "deployment": <from prepare>, "reason"?: any, "leaveRoute"?: boolean }
 // Result: { changed, weightedTargets, routeVersion, summary }  (summary: why, and what the route is now)
 import type { AppMeshClient } from '@aws-sdk/client-app-mesh';
+import { dynamoDb } from '../commons/clients/dynamodb.ts';
+import { requireEnv } from '../commons/env.ts';
+import { releaseLock, type LockTable } from '../commons/lock.ts';
+import { restoreRoute } from '../commons/restore.ts';
 import { Checker } from '../commons/check.ts';
 import { appMesh } from '../commons/clients/appmesh.ts';
 import { checkDeployment, routeLabel, type Deployment } from '../commons/deployment.ts';
@@ -30,18 +36,30 @@ export function describeReason(reason: unknown): string | undefined {
   return [typeof name === 'string' ? name : undefined, message].filter(Boolean).join(': ') || undefined;
 }
 
-export async function rollback(event: unknown, client: AppMeshClient): Promise<RollbackResult> {
+export async function rollback(event: unknown, client: AppMeshClient, lock?: LockTable): Promise<RollbackResult> {
   const c = new Checker();
-  const e = c.object(event, 'event', ['deployment', 'reason']);
-  if (e) checkDeployment(c, e.deployment);
+  const e = c.object(event, 'event', ['deployment', 'reason', 'leaveRoute']);
+  if (e) {
+    checkDeployment(c, e.deployment);
+    if (e.leaveRoute !== undefined) c.boolean(e.leaveRoute, 'event.leaveRoute');
+  }
   c.done();
-  const { deployment, reason } = e as { deployment: Deployment; reason?: unknown };
-  const result = await appMeshRouter(client, deployment).restore(deployment.snapshot);
-  logger.info(result.changed ? 'route restored from snapshot' : 'route already matches the snapshot; nothing written', { ...result, reason });
+  const { deployment, reason, leaveRoute } = e as { deployment: Deployment; reason?: unknown; leaveRoute?: boolean };
   const why = describeReason(reason);
-  const targets = result.weightedTargets.map((t) => `${t.virtualNode} ${t.weight}`).join(', ');
-  const summary = `${why ? `rolled back because ${why}. ` : ''}Route ${routeLabel(deployment.route)} restored to its snapshot (${targets})${result.changed ? '' : ', which it already had'}.`;
+  const show = (ts: { virtualNode: string; weight: number }[]) => ts.map((t) => `${t.virtualNode} ${t.weight}`).join(', ');
+  const owner = deployment.executionId;
+  if (leaveRoute) {
+    const now = await appMeshRouter(client, deployment).current();
+    if (lock && owner) await releaseLock(lock, deployment.route, owner);
+    logger.info('route left as it is; lock released', { ...now, reason });
+    return { changed: false, ...now, summary: `${why ? `stopped because ${why}. ` : ''}Route ${routeLabel(deployment.route)} left as it is now (${show(now.weightedTargets)}), not restored: onDrift is halt.` };
+  }
+  const result = await restoreRoute(client, deployment, lock);
+  if (lock && owner) await releaseLock(lock, deployment.route, owner);
+  logger.info(result.changed ? 'route restored from snapshot' : 'route already matches the snapshot; nothing written', { ...result, reason });
+  const summary = `${why ? `rolled back because ${why}. ` : ''}Route ${routeLabel(deployment.route)} restored to its snapshot (${show(result.weightedTargets)})${result.changed ? '' : ', which it already had'}.`;
   return { ...result, summary };
 }
 
-export const handler = lambdaHandler('rollback', (event: unknown) => rollback(event, appMesh));
+const lockTable: LockTable = { client: dynamoDb, tableName: requireEnv('LOCK_TABLE_NAME') };
+export const handler = lambdaHandler('rollback', (event: unknown) => rollback(event, appMesh, lockTable));

@@ -73,6 +73,7 @@ export function malformedInputs(): BadInput[] {
 
   for (const v of badInts(1, 100)) add(`failureThreshold = ${JSON.stringify(v)}`, set(lin, ['failureThreshold'], v), 'failureThreshold');
   for (const v of ['', 'ignore', 'PASS', null, false]) add(`inconclusive = ${JSON.stringify(v)}`, set(lin, ['inconclusive'], v), 'inconclusive');
+  for (const v of ['', 'ignore', 'Rollback', null, 0]) add(`onDrift = ${JSON.stringify(v)}`, set(lin, ['onDrift'], v), 'onDrift');
   for (const v of ['true', 1, null, []]) add(`keepStableTarget = ${JSON.stringify(v)}`, set(lin, ['keepStableTarget'], v), 'keepStableTarget');
 
   const metric = ['healthChecks', 'metrics', '0'];

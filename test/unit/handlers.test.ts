@@ -2,6 +2,7 @@
 // payloads in events/ that `sam local invoke` uses, and with bad input of every shape.
 import { AppMeshClient, DescribeRouteCommand, DescribeVirtualNodeCommand, UpdateRouteCommand } from '@aws-sdk/client-app-mesh';
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler as prepare } from '../../functions/prepare/index.ts';
@@ -13,11 +14,17 @@ import { awsError, context, describeRouteOutput, event, richSpec } from '../supp
 
 const appMesh = mockClient(AppMeshClient);
 const cloudWatch = mockClient(CloudWatchClient);
+const dynamo = mockClient(DynamoDBClient);
 let logged: string[];
 
 beforeEach(() => {
   appMesh.reset();
   cloudWatch.reset();
+  dynamo.reset();
+  // The events' execution holds the route's lock.
+  dynamo.on(PutItemCommand).resolves({});
+  dynamo.on(DeleteItemCommand).resolves({});
+  dynamo.on(GetItemCommand).resolves({ Item: { executionId: { S: event('prepare.json').executionId }, expiresAt: { N: String(Math.floor(Date.now() / 1000) + 3600) } } });
   appMesh.on(DescribeRouteCommand).resolves(describeRouteOutput(richSpec('httpRoute', [{ virtualNode: 'product-vn', weight: 100 }]), 1));
   appMesh.on(DescribeVirtualNodeCommand).resolves({ virtualNode: { meshName: 'demomesh', virtualNodeName: 'product-v15-vn', spec: {}, metadata: undefined, status: { status: 'ACTIVE' } } });
   appMesh.on(UpdateRouteCommand).callsFake((input) => describeRouteOutput(input.spec, 2));
@@ -129,6 +136,7 @@ describe.each(bad)('%s refuses bad input with InvalidInput and touches nothing',
     expect(err.message).toMatch(message);
     expect(appMesh.calls()).toHaveLength(0);
     expect(cloudWatch.calls()).toHaveLength(0);
+    expect(dynamo.calls()).toHaveLength(0);
   });
 });
 

@@ -26,8 +26,8 @@ test('cfn-lint reports nothing (errors, warnings or informational)', () => {
   expect(out.trim()).toBe('');
 });
 
-test('the six functions exist, each built with esbuild from its own entry point on nodejs24.x', () => {
-  expect(functions.map(([id]) => id).sort()).toEqual(['CheckHealthFunction', 'PrepareFunction', 'PromoteFunction', 'RequestApprovalFunction', 'RollbackFunction', 'SetWeightFunction']);
+test('the seven functions exist, each built with esbuild from its own entry point on nodejs24.x', () => {
+  expect(functions.map(([id]) => id).sort()).toEqual(['CheckHealthFunction', 'GuardFunction', 'PrepareFunction', 'PromoteFunction', 'RequestApprovalFunction', 'RollbackFunction', 'SetWeightFunction']);
   expect(template.Globals.Function.Runtime).toBe('nodejs24.x');
   for (const [id, fn] of functions) {
     expect(fn.Metadata.BuildMethod).toBe('esbuild');
@@ -47,10 +47,11 @@ test('every log group has a retention', () => {
 describe('least privilege', () => {
   const statements = (fn: any) => fn.Properties.Policies.flatMap((p: any) => p.Statement ?? []);
   const expected: Record<string, string[]> = {
-    PrepareFunction: ['appmesh:DescribeRoute', 'appmesh:DescribeVirtualNode'],
-    SetWeightFunction: ['appmesh:DescribeRoute', 'appmesh:UpdateRoute'],
-    PromoteFunction: ['appmesh:DescribeRoute', 'appmesh:UpdateRoute'],
-    RollbackFunction: ['appmesh:DescribeRoute', 'appmesh:UpdateRoute'],
+    PrepareFunction: ['appmesh:DescribeRoute', 'appmesh:DescribeVirtualNode', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+    SetWeightFunction: ['appmesh:DescribeRoute', 'appmesh:UpdateRoute', 'dynamodb:GetItem'],
+    PromoteFunction: ['appmesh:DescribeRoute', 'appmesh:UpdateRoute', 'dynamodb:DeleteItem', 'dynamodb:GetItem'],
+    RollbackFunction: ['appmesh:DescribeRoute', 'appmesh:UpdateRoute', 'dynamodb:DeleteItem', 'dynamodb:GetItem'],
+    GuardFunction: ['appmesh:DescribeRoute', 'appmesh:UpdateRoute', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'states:GetExecutionHistory'],
     CheckHealthFunction: ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData'],
     RequestApprovalFunction: [],
   };
@@ -68,7 +69,13 @@ describe('least privilege', () => {
       if (st.Action.some((a: string) => a.startsWith('appmesh:'))) {
         expect(st.Resource).not.toBe('*');
         expect(JSON.stringify(st.Resource)).toContain('"!Ref":"MeshArns"');
+        if (st.Action.includes('appmesh:UpdateRoute')) expect(JSON.stringify(st.Resource)).toContain('/virtualRouter/*'); // routes only, not meshes or nodes
       }
+      if (st.Action.some((a: string) => a.startsWith('dynamodb:'))) expect(st.Resource).toEqual({ '!GetAtt': 'LockTable.Arn' });
+      if (st.Action.some((a: string) => a.startsWith('states:'))) {
+        for (const r of st.Resource) expect(r['!Sub']).toMatch(/:execution:\$\{[A-Za-z]+StateMachine\.Name\}:\*$/);
+      }
+      if (st.Resource === '*') expect(st.Action.every((a: string) => a.startsWith('cloudwatch:') || a.startsWith('logs:'))).toBe(true);
     }
   });
 

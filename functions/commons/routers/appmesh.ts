@@ -8,11 +8,11 @@ import {
 import type { RouteRef, RouteSnapshot } from '../deployment.ts';
 import { routeLabel } from '../deployment.ts';
 import {
-  RouteNotFound, TargetNotInRoute, UnsupportedRoute, VirtualNodeNotFound, wrapAwsError,
+  RouteDriftDetected, RouteNotFound, TargetNotInRoute, UnsupportedRoute, VirtualNodeNotFound, wrapAwsError,
 } from '../errors.ts';
 import { plainTargets, routeKindOf, weightedTargetsOf, withWeightedTargets, type RouteKind, type RouteSpecLike } from '../route-spec.ts';
-import { MAX_TARGETS, MAX_WEIGHT, poolOf, promoted, sameTargets, withCanaryShare, type WeightedTarget } from '../weights.ts';
-import type { ShiftResult, TrafficRouter } from './router.ts';
+import { drifted, MAX_TARGETS, MAX_WEIGHT, poolOf, promoted, sameTargets, withCanaryShare, type WeightedTarget } from '../weights.ts';
+import type { ShiftResult, TrafficRouter, WriteGuard } from './router.ts';
 
 export interface AppMeshTarget {
   route: RouteRef;
@@ -54,11 +54,16 @@ export function appMeshRouter(client: AppMeshClient, target: AppMeshTarget): Tra
     }
   }
 
-  async function write(r: ReadRoute, next: WeightedTarget[]): Promise<ShiftResult> {
-    const current = r.spec[r.kind]?.action?.weightedTargets ?? [];
-    if (sameTargets(plainTargets(current), next)) {
+  async function write(r: ReadRoute, next: WeightedTarget[], guard: WriteGuard = {}): Promise<ShiftResult> {
+    const current = plainTargets(r.spec[r.kind]?.action?.weightedTargets ?? []);
+    if (sameTargets(current, next)) {
       return { changed: false, weightedTargets: next, routeVersion: r.version };
     }
+    if (guard.expected && drifted(current, guard.expected, next, stableNode, canaryNode)) {
+      const show = (ts: WeightedTarget[]) => ts.map((t) => `${t.virtualNode} ${t.weight}`).join(', ');
+      throw new RouteDriftDetected(`${label}: the route changed since this deployment last wrote it: it has ${show(current)}, this deployment left ${show(guard.expected)}. Not overwriting someone else's change`);
+    }
+    await guard.beforeWrite?.();
     const spec = withWeightedTargets(r.spec, r.kind, next, label);
     // Same request → same token, so a retried UpdateRoute is not applied twice.
     const clientToken = createHash('sha256').update(JSON.stringify([label, r.version, next])).digest('hex').slice(0, 36);
@@ -105,27 +110,27 @@ export function appMeshRouter(client: AppMeshClient, target: AppMeshTarget): Tra
       return { router: 'appmesh', routeKind: r.kind, weightedTargets: targets, version: r.version, takenAt: new Date().toISOString() };
     },
 
-    async setCanaryShare(snapshot, share) {
+    async setCanaryShare(snapshot, share, guard) {
       const r = await read();
       sameKind(r, snapshot);
       const current = weightedTargetsOf(r.spec, r.kind, label);
       stableIn(current);
       const pool = poolOf(snapshot.weightedTargets, stableNode, canaryNode);
-      return write(r, withCanaryShare(current, { stable: stableNode, canary: canaryNode, pool, share }));
+      return write(r, withCanaryShare(current, { stable: stableNode, canary: canaryNode, pool, share }), guard);
     },
 
-    async promote(snapshot, { keepStableTarget }) {
+    async promote(snapshot, { keepStableTarget }, guard) {
       const r = await read();
       sameKind(r, snapshot);
       const current = weightedTargetsOf(r.spec, r.kind, label);
       const pool = poolOf(snapshot.weightedTargets, stableNode, canaryNode);
-      return write(r, promoted(current, { stable: stableNode, canary: canaryNode, pool, keepStableTarget }));
+      return write(r, promoted(current, { stable: stableNode, canary: canaryNode, pool, keepStableTarget }), guard);
     },
 
-    async restore(snapshot) {
+    async restore(snapshot, guard) {
       const r = await read();
       sameKind(r, snapshot);
-      return write(r, snapshot.weightedTargets.map((t) => ({ ...t })));
+      return write(r, snapshot.weightedTargets.map((t) => ({ ...t })), { beforeWrite: guard?.beforeWrite });
     },
 
     async current() {

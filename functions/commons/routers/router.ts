@@ -12,16 +12,24 @@ export interface ShiftResult {
   routeVersion: number;
 }
 
+/** Checks a write must pass: no drift since this deployment's last write, and a last word before it. */
+export interface WriteGuard {
+  /** The targets this deployment last wrote (or the snapshot): others changing stable/canary is drift. */
+  expected?: WeightedTarget[];
+  /** Runs right before the write (for example: do we still hold the route's lock?). */
+  beforeWrite?: () => Promise<void>;
+}
+
 export interface TrafficRouter {
   readonly type: RouteSnapshot['router'];
   /** Checks the route can be shifted between stable and canary and records it as it is now. */
   snapshot(): Promise<RouteSnapshot>;
   /** The canary gets `share` percent (0-100) of the traffic stable and canary held in the snapshot. */
-  setCanaryShare(snapshot: RouteSnapshot, share: number): Promise<ShiftResult>;
+  setCanaryShare(snapshot: RouteSnapshot, share: number, guard?: WriteGuard): Promise<ShiftResult>;
   /** The canary takes the whole stable+canary share; the stable target is removed unless kept. */
-  promote(snapshot: RouteSnapshot, options: { keepStableTarget: boolean }): Promise<ShiftResult>;
+  promote(snapshot: RouteSnapshot, options: { keepStableTarget: boolean }, guard?: WriteGuard): Promise<ShiftResult>;
   /** Puts the weighted targets back exactly as they were in the snapshot. */
-  restore(snapshot: RouteSnapshot): Promise<ShiftResult>;
+  restore(snapshot: RouteSnapshot, guard?: WriteGuard): Promise<ShiftResult>;
   /** The route's weighted targets now. */
   current(): Promise<{ weightedTargets: WeightedTarget[]; routeVersion: number }>;
 }

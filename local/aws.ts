@@ -19,6 +19,8 @@ export interface LocalAwsOptions {
   region?: string;
   /** Send the handlers' logs to .local-aws/lambda.log instead of this process's stdout/stderr. */
   quiet?: boolean;
+  /** Faults to inject into proxied AWS calls from the start (see FaultConfig in local/front.ts). */
+  faults?: { rate: number; kinds?: ('throttle' | 'error' | 'latency')[]; latencyMs?: number; services?: string[] };
 }
 
 export interface LocalAws {
@@ -262,7 +264,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
 
   const frontLog = options.quiet ? openLog('lambda', banner) : undefined;
   const front = spawn(node, [join(localDir, 'front.ts'), '--port', String(frontPort), '--moto-url', motoEndpoint,
-    '--build-dir', buildDir, '--region', region], {
+    '--build-dir', buildDir, '--region', region, ...(options.faults ? ['--faults', JSON.stringify(options.faults)] : [])], {
     cwd: projectRoot,
     env: { ...baseEnv, ...env },
     stdio: ['ignore', frontLog?.fd ?? 'inherit', frontLog?.fd ?? 'inherit', 'ipc'],

@@ -32,6 +32,7 @@ const { values: args } = parseArgs({
     'moto-url': { type: 'string' },
     'build-dir': { type: 'string', default: join(projectRoot, 'dist') },
     region: { type: 'string', default: 'us-east-1' },
+    faults: { type: 'string' },
   },
 });
 if (!args['moto-url']) throw new Error('front.ts: --moto-url is required (the moto server to proxy to)');
@@ -261,6 +262,84 @@ const motoAgent = new Agent({ keepAlive: true });
  * Forwards one request to moto as it came (method, path, headers, streamed body) and streams
  * moto's answer back. Every non-Lambda AWS call passes here: the one place to inject faults.
  */
+// ------------------------------------------------------------------------------ fault injection
+
+/**
+ * Faults the front injects into AWS calls it proxies (not into Lambda invocations), to prove
+ * mesh-canary under throttling, 5xx and latency. Set at start (--faults JSON) or at run time
+ * (POST /__local/faults); GET /__local/faults returns the config and what was injected.
+ */
+export interface FaultConfig {
+  /** Share of matching requests that get a fault, 0-1. */
+  rate: number;
+  kinds?: ('throttle' | 'error' | 'latency')[];
+  latencyMs?: number;
+  /** SigV4 service names (appmesh, monitoring, dynamodb, sns, states, ...). */
+  services?: string[];
+}
+
+let faults: FaultConfig | undefined = args.faults ? JSON.parse(args.faults) : undefined;
+const injected: Record<string, number> = {};
+
+function serviceOf(req: IncomingMessage): string | undefined {
+  return /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\/aws4_request/.exec(String(req.headers.authorization ?? ''))?.[1];
+}
+
+/** An error response in the service's own protocol, so the SDK sees what AWS would send. */
+function sendFault(res: ServerResponse, service: string, kind: 'throttle' | 'error'): void {
+  const message = `${kind === 'throttle' ? 'Rate exceeded' : 'Internal error'} (injected by the local front)`;
+  if (service === 'appmesh') { // REST-JSON
+    const [status, type] = kind === 'throttle' ? [429, 'TooManyRequestsException'] : [500, 'InternalServerErrorException'];
+    res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type });
+    res.end(JSON.stringify({ message }));
+  } else if (service === 'sns' || service === 'sqs' || service === 'cloudformation') { // query (XML)
+    const [status, code] = kind === 'throttle' ? [400, 'Throttling'] : [500, 'InternalFailure'];
+    res.writeHead(status, { 'content-type': 'text/xml' });
+    res.end(`<ErrorResponse><Error><Type>${status >= 500 ? 'Receiver' : 'Sender'}</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>injected</RequestId></ErrorResponse>`);
+  } else { // JSON 1.0/1.1 (dynamodb, monitoring, states, ...)
+    const [status, type] = kind === 'throttle' ? [400, 'ThrottlingException'] : [500, 'InternalServerError'];
+    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-query-error': `${type};${status >= 500 ? 'Receiver' : 'Sender'}` });
+    res.end(JSON.stringify({ __type: type, message }));
+  }
+}
+
+/** Applies the configured faults; returns true when the request was answered with one. */
+async function injectFault(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  const service = serviceOf(req);
+  if (!faults || !service || !(faults.services ?? ['appmesh', 'monitoring', 'dynamodb', 'sns']).includes(service)) return false;
+  if (Math.random() >= faults.rate) return false;
+  const kinds = faults.kinds?.length ? faults.kinds : ['throttle', 'error', 'latency'] as const;
+  const kind = kinds[Math.floor(Math.random() * kinds.length)];
+  injected[`${service}:${kind}`] = (injected[`${service}:${kind}`] ?? 0) + 1;
+  if (kind === 'latency') {
+    await new Promise((r) => setTimeout(r, faults?.latencyMs ?? 200));
+    return false;
+  }
+  req.resume();
+  sendFault(res, service, kind);
+  return true;
+}
+
+function faultAdmin(req: IncomingMessage, res: ServerResponse): void {
+  if (req.method === 'GET') {
+    sendJson(res, 200, { faults: faults ?? null, injected });
+    return;
+  }
+  let body = '';
+  req.on('data', (chunk) => { body += chunk; });
+  req.on('end', () => {
+    try {
+      const next = body.trim() ? JSON.parse(body) : null;
+      if (next !== null && !(typeof next.rate === 'number' && next.rate >= 0 && next.rate <= 1)) throw new Error('rate must be a number from 0 to 1');
+      faults = next ?? undefined;
+      for (const k of Object.keys(injected)) delete injected[k];
+      sendJson(res, 200, { faults: faults ?? null });
+    } catch (error) {
+      sendJson(res, 400, { message: `bad fault config: ${(error as Error).message}` });
+    }
+  });
+}
+
 function proxyToMoto(req: IncomingMessage, res: ServerResponse): void {
   const upstream = request({
     host: motoUrl.hostname,
@@ -283,9 +362,16 @@ function proxyToMoto(req: IncomingMessage, res: ServerResponse): void {
 // --------------------------------------------------------------------------------------- server
 
 const server = createServer((req, res) => {
-  const match = req.method === 'POST' ? INVOKE_PATH.exec((req.url ?? '').split('?')[0]) : null;
+  const path = (req.url ?? '').split('?')[0];
+  if (path === '/__local/faults') {
+    faultAdmin(req, res);
+    return;
+  }
+  const match = req.method === 'POST' ? INVOKE_PATH.exec(path) : null;
   if (!match) {
-    proxyToMoto(req, res);
+    injectFault(req, res).then((answered) => answered || proxyToMoto(req, res), (error) => {
+      sendJson(res, 500, { message: `local front: fault injection failed: ${(error as Error).message}` });
+    });
     return;
   }
   const { port } = server.address() as { port: number };

@@ -72,10 +72,10 @@ export async function history(executionArn: string): Promise<HistoryEvent[]> {
   return events;
 }
 
-/** The canary share after each Shift state, read from the execution history. */
+/** The canary share after each Shift state that succeeded (a caught failure exits the state too), from the history. */
 export function shifts(events: HistoryEvent[]): number[] {
   return events
-    .filter((e) => e.type === 'TaskStateExited' && e.stateExitedEventDetails?.name === 'Shift')
+    .filter((e, i) => e.type === 'TaskStateExited' && e.stateExitedEventDetails?.name === 'Shift' && events[i - 1]?.type === 'TaskSucceeded')
     .map((e) => JSON.parse(e.stateExitedEventDetails!.output!).lastShift.weight);
 }
 

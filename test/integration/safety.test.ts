@@ -1,0 +1,107 @@
+// Safety on the local AWS: one deployment per route, drift detection (both onDrift policies),
+// and the abort guard after StopExecution, driven by the event EventBridge would send.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UpdateRouteCommand } from '@aws-sdk/client-app-mesh';
+import { StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  alarm, appMesh, canaryWeight, demoMesh, finished, history, routeNow, sfn, shifts, stack, start, until,
+} from '../support/executions.ts';
+import { root } from '../support/fixtures.ts';
+import { call } from '../support/invoke.ts';
+
+const dynamo = new DynamoDBClient({});
+const lockItem = async (route: { meshName: string; virtualRouterName: string; routeName: string }) =>
+  (await dynamo.send(new GetItemCommand({ TableName: stack().outputs.LockTableName, Key: { route: { S: `${route.meshName}/${route.virtualRouterName}/${route.routeName}` } }, ConsistentRead: true }))).Item;
+const linear = (extra: object = {}) => ({ strategy: { type: 'linear', stepPercent: 25, intervalSeconds: 1 }, ...extra });
+
+async function setByHand(route: { meshName: string; virtualRouterName: string; routeName: string }, targets: { virtualNode: string; weight: number }[]) {
+  const spec = structuredClone((await routeNow(route)).spec!);
+  spec.httpRoute!.action!.weightedTargets = targets;
+  await appMesh.send(new UpdateRouteCommand({ ...route, spec }));
+}
+
+test('two executions started together on one route: one proceeds, the other fails DeploymentInProgress and never writes', async () => {
+  const mesh = await demoMesh();
+  const input = { ...mesh, ...linear({ strategy: { type: 'linear', stepPercent: 50, intervalSeconds: 1 } }), healthChecks: { alarms: { names: [await alarm()] } } };
+  const [a, b] = await Promise.all([start('linear', input), start('linear', input)]);
+  const [endA, endB] = await Promise.all([finished(a), finished(b)]);
+  const outcomes = [endA, endB].map((e) => e.status === 'SUCCEEDED' ? 'promoted' : e.error);
+  expect(outcomes.sort()).toEqual(['DeploymentInProgress', 'promoted']);
+  const loser = endA.status === 'SUCCEEDED' ? b : a;
+  const loserEnd = endA.status === 'SUCCEEDED' ? endB : endA;
+  expect(JSON.parse(loserEnd.cause!).errorMessage).toMatch(/is being deployed by .*one deployment per route/);
+  expect(shifts(await history(loser))).toEqual([]);
+  expect((await history(loser)).some((e) => e.type === 'TaskScheduled' && /SetWeight|Promote|Rollback/.test(e.taskScheduledEventDetails!.parameters!))).toBe(false);
+  expect(await lockItem(mesh.route)).toBeUndefined(); // released at promote
+});
+
+test('a lock is released at rollback, so the next deployment of the route can start', async () => {
+  const mesh = await demoMesh();
+  const end = await finished(await start('linear', { ...mesh, ...linear(), healthChecks: { alarms: { names: [await alarm('ALARM')] } } }));
+  expect(end.error).toBe('CanaryRolledBack');
+  expect(await lockItem(mesh.route)).toBeUndefined();
+  const next = await finished(await start('linear', { ...mesh, ...linear({ strategy: { type: 'linear', stepPercent: 100, intervalSeconds: 0 } }) }));
+  expect(next.status).toBe('SUCCEEDED');
+});
+
+test('drift, onDrift halt (the default): the weight set by hand is detected at the next step and left alone', async () => {
+  const mesh = await demoMesh();
+  const arn = await start('linear', { ...mesh, ...linear() });
+  await until('the canary at 25%', async () => (await canaryWeight(mesh.route, mesh.canaryNode)) === 25);
+  const byHand = [{ virtualNode: 'product-vn', weight: 95 }, { virtualNode: 'product-v15-vn', weight: 5 }];
+  await setByHand(mesh.route, byHand);
+  const end = await finished(arn);
+  expect(end.error).toBe('RouteDriftDetected');
+  expect(end.cause).toMatch(/left as it is now \(product-vn 95, product-v15-vn 5\), not restored: onDrift is halt/);
+  expect(shifts(await history(arn))).toEqual([25]);
+  expect((await routeNow(mesh.route)).spec!.httpRoute!.action!.weightedTargets).toEqual(byHand);
+  expect(await lockItem(mesh.route)).toBeUndefined();
+});
+
+test('drift, onDrift rollback: detected at the next step and the snapshot restored', async () => {
+  const mesh = await demoMesh();
+  const before = await routeNow(mesh.route);
+  const arn = await start('linear', { ...mesh, ...linear({ onDrift: 'rollback' }) });
+  await until('the canary at 50%', async () => (await canaryWeight(mesh.route, mesh.canaryNode)) === 50);
+  await setByHand(mesh.route, [{ virtualNode: 'product-vn', weight: 10 }, { virtualNode: 'product-v15-vn', weight: 90 }]);
+  const end = await finished(arn);
+  expect(end.error).toBe('CanaryRolledBack');
+  expect(end.cause).toContain('RouteDriftDetected');
+  expect((await routeNow(mesh.route)).spec).toEqual(before.spec);
+});
+
+test('StopExecution mid-way: the guard, given the event EventBridge sends, restores the snapshot and releases the lock', async () => {
+  const mesh = await demoMesh();
+  const before = await routeNow(mesh.route);
+  const arn = await start('linear', { ...mesh, ...linear() });
+  await until('the canary at 50%', async () => (await canaryWeight(mesh.route, mesh.canaryNode)) === 50);
+  await sfn.send(new StopExecutionCommand({ executionArn: arn, cause: 'operator pressed stop' }));
+  const end = await finished(arn);
+  expect(end.status).toBe('ABORTED');
+  // Step Functions skips every Catch on stop: the route is still half-shifted, the lock still held.
+  expect(await canaryWeight(mesh.route, mesh.canaryNode)).toBe(50);
+  expect(await lockItem(mesh.route)).toBeDefined();
+
+  const documented = JSON.parse(readFileSync(join(root, 'events', 'guard-aborted.json'), 'utf8'));
+  const event = { ...documented, resources: [arn], detail: { ...documented.detail, executionArn: arn, stateMachineArn: end.stateMachineArn, name: end.name, status: 'ABORTED' } };
+  const result = await call('GuardFunction', event);
+  expect(result).toMatchObject({ action: 'restored', changed: true, weightedTargets: before.spec!.httpRoute!.action!.weightedTargets });
+  expect((await routeNow(mesh.route)).spec).toEqual(before.spec);
+  expect(await lockItem(mesh.route)).toBeUndefined();
+
+  // EventBridge delivers at least once: the second delivery finds nothing to do.
+  expect(await call('GuardFunction', event)).toMatchObject({ action: 'restored', changed: false });
+});
+
+test('the guard leaves alone executions that rolled back, halted on drift, or never got past their snapshot', async () => {
+  const mesh = await demoMesh();
+  const rolledBack = await finished(await start('linear', { ...mesh, ...linear(), healthChecks: { alarms: { names: [await alarm('ALARM')] } } }));
+  const invalid = await finished(await start('linear', { ...mesh, strategy: { type: 'linear', stepPercent: 0, intervalSeconds: 0 } }));
+  const documented = JSON.parse(readFileSync(join(root, 'events', 'guard-aborted.json'), 'utf8'));
+  const eventFor = (e: typeof rolledBack) => ({ ...documented, detail: { ...documented.detail, executionArn: e.executionArn, status: e.status, error: e.error } });
+  expect(await call('GuardFunction', eventFor(rolledBack))).toMatchObject({ action: 'already-rolled-back' });
+  expect(await call('GuardFunction', eventFor(invalid))).toMatchObject({ action: 'nothing-changed' });
+  expect(await call('GuardFunction', { ...eventFor(rolledBack), detail: { ...eventFor(rolledBack).detail, status: 'SUCCEEDED' } })).toMatchObject({ action: 'ignored' });
+});

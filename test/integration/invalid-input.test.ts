@@ -1,29 +1,38 @@
-// Invalid input ends the execution FAILED with InvalidInput, a message naming the field, and
-// the route untouched: a sample of every kind of malformed input from the corpus, on the
-// machine each one was written for.
+// Every input of the malformed corpus (over 200: wrong types, out-of-range and non-integer
+// numbers, missing or empty names, unknown strategies, huge numbers, nulls, unicode, extra
+// fields) started as a real execution: each ends FAILED with InvalidInput naming the field, and
+// the route is never written.
 import { malformedInputs } from '../support/corpus.ts';
 import { demoMesh, finished, routeNow, start } from '../support/executions.ts';
 
 const corpus = malformedInputs();
-// Every kind: the first case of each label family ("route.meshName = ...", "no route", ...).
-const kinds = [...new Map(corpus.map((c) => [c.label.replace(/ = .*$/, '').replace(/^(linear|step-then-all|manual-approval) /, ''), c])).values()];
+let mesh: Awaited<ReturnType<typeof demoMesh>>;
+let before: Awaited<ReturnType<typeof routeNow>>;
 
-test('the sample covers at least ten kinds', () => {
-  expect(kinds.length).toBeGreaterThanOrEqual(10);
+beforeAll(async () => {
+  mesh = await demoMesh('corpus');
+  before = await routeNow(mesh.route);
 });
 
-test.each(kinds.map((c) => [c.label, c] as const))('%s', async (_label, c) => {
-  const mesh = await demoMesh('bad');
-  const before = await routeNow(mesh.route);
-  // Aim each input at the test's own mesh when it has a route to aim (so "unchanged" means something).
-  const input = c.input && typeof c.input === 'object' && !Array.isArray(c.input) && (c.input as any).route?.meshName === 'demomesh'
-    ? { ...(c.input as any), route: { ...(c.input as any).route, meshName: mesh.route.meshName } }
-    : c.input;
-  const machine = c.machine ?? ((c.input as any)?.strategy?.type in { linear: 1, 'step-then-all': 1, 'manual-approval': 1 } ? (c.input as any).strategy.type : 'linear');
-  const end = await finished(await start(machine, input));
+test('the corpus has at least 200 malformed inputs', () => {
+  expect(corpus.length).toBeGreaterThanOrEqual(200);
+});
+
+// Aim every input that names a route at this test's mesh, so "never written" means something.
+const aimed = (input: any) => (input && typeof input === 'object' && !Array.isArray(input) && input.route?.meshName === 'demomesh'
+  ? { ...input, route: { ...input.route, meshName: mesh.route.meshName } } : input);
+const machineOf = (c: (typeof corpus)[number]) => c.machine
+  ?? (['linear', 'step-then-all', 'manual-approval'].includes((c.input as any)?.strategy?.type) ? (c.input as any).strategy.type : 'linear');
+
+test.concurrent.each(corpus.map((c) => [c.label, c] as const))('%s', async (_label, c) => {
+  const end = await finished(await start(machineOf(c), aimed(c.input)));
   expect(end.status).toBe('FAILED');
   expect(end.error).toBe('InvalidInput');
   expect(JSON.parse(end.cause!).errorMessage).toContain(c.field);
+});
+
+afterAll(async () => {
+  // afterAll runs when every case above has ended.
   const after = await routeNow(mesh.route);
   expect(after.metadata!.version).toBe(before.metadata!.version);
   expect(after.spec).toEqual(before.spec);

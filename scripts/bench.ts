@@ -36,14 +36,17 @@ const kib = (b: number) => `${(b / 1024).toFixed(0)} KiB`;
 const verdict = (ok: boolean) => (ok ? 'meets target' : 'MISSES target');
 
 // ------------------------------------------------------------------ 1. bundle sizes
-/** The SDK client and commands each function's code uses: the bare bundle imports just these. */
-const sdkUse: Record<string, [string, string, string[]]> = {
-  PrepareFunction: ['@aws-sdk/client-app-mesh', 'AppMeshClient', ['DescribeRouteCommand', 'DescribeVirtualNodeCommand']],
-  SetWeightFunction: ['@aws-sdk/client-app-mesh', 'AppMeshClient', ['DescribeRouteCommand', 'UpdateRouteCommand']],
-  PromoteFunction: ['@aws-sdk/client-app-mesh', 'AppMeshClient', ['DescribeRouteCommand', 'UpdateRouteCommand']],
-  RollbackFunction: ['@aws-sdk/client-app-mesh', 'AppMeshClient', ['DescribeRouteCommand', 'UpdateRouteCommand']],
-  CheckHealthFunction: ['@aws-sdk/client-cloudwatch', 'CloudWatchClient', ['DescribeAlarmsCommand', 'GetMetricDataCommand']],
-  RequestApprovalFunction: ['@aws-sdk/client-sns', 'SNSClient', ['PublishCommand']],
+/** The SDK clients and commands each function's code uses: the bare bundle imports just these. */
+const appMeshUse = ['@aws-sdk/client-app-mesh', 'AppMeshClient', ['DescribeRouteCommand', 'UpdateRouteCommand']] as const;
+const lockUse = (commands: string[]) => ['@aws-sdk/client-dynamodb', 'DynamoDBClient', commands] as const;
+const sdkUse: Record<string, (readonly [string, string, readonly string[]])[]> = {
+  PrepareFunction: [['@aws-sdk/client-app-mesh', 'AppMeshClient', ['DescribeRouteCommand', 'DescribeVirtualNodeCommand']], lockUse(['PutItemCommand', 'GetItemCommand', 'DeleteItemCommand'])],
+  SetWeightFunction: [appMeshUse, lockUse(['GetItemCommand'])],
+  PromoteFunction: [appMeshUse, lockUse(['GetItemCommand', 'DeleteItemCommand'])],
+  RollbackFunction: [appMeshUse, lockUse(['GetItemCommand', 'DeleteItemCommand'])],
+  CheckHealthFunction: [['@aws-sdk/client-cloudwatch', 'CloudWatchClient', ['DescribeAlarmsCommand', 'GetMetricDataCommand']]],
+  RequestApprovalFunction: [['@aws-sdk/client-sns', 'SNSClient', ['PublishCommand']]],
+  GuardFunction: [appMeshUse, lockUse(['GetItemCommand', 'DeleteItemCommand']), ['@aws-sdk/client-sfn', 'SFNClient', ['GetExecutionHistoryCommand']]],
 };
 
 console.log('mesh-canary benchmark\n');
@@ -52,14 +55,14 @@ const built = await buildFunctions();
 const scratch = mkdtempSync(join(tmpdir(), 'mesh-canary-bench-'));
 const rows: string[][] = [['function', 'bundle', 'bare SDK bundle', 'ratio', 'target <= 1.15x']];
 for (const fn of listFunctions()) {
-  const [pkg, client, commands] = sdkUse[fn.logicalId];
+  const uses = sdkUse[fn.logicalId];
+  if (!uses) throw new Error(`bench: add ${fn.logicalId} to sdkUse (the SDK clients its code uses)`);
   const opts = esbuildOptions(fn, join(scratch, fn.logicalId));
+  const contents = uses.map(([pkg, client, commands], i) =>
+    `import { ${client}, ${commands.join(', ')} } from '${pkg}';\nexport const handler${i} = async (e) => new ${client}({}).send(new ${commands[0]}(e));\nexport const all${i} = [${commands.join(', ')}];\n`).join('');
   const result = await build({
     ...opts, entryPoints: undefined, outdir: undefined, outfile: join(scratch, `${fn.logicalId}.js`),
-    stdin: {
-      contents: `import { ${client}, ${commands.join(', ')} } from '${pkg}';\nexport const handler = async (e) => new ${client}({}).send(new ${commands[0]}(e));\nexport const all = [${commands.join(', ')}];\n`,
-      resolveDir: projectRoot, loader: 'js',
-    },
+    stdin: { contents, resolveDir: projectRoot, loader: 'js' },
   });
   const bare = Object.values(result.metafile!.outputs)[0].bytes;
   const ours = built.find((b) => b.logicalId === fn.logicalId)!.bytes;
@@ -71,7 +74,9 @@ table(rows);
 console.log(`\n2. One weight step (DescribeRoute + UpdateRoute) on the local App Mesh (moto), median of ${RUNS} (warm: ${RUNS * 10})`);
 const aws = await startLocalAws({ quiet: true });
 try {
-  Object.assign(process.env, aws.env, { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_SERVICE_NAME: 'mesh-canary' });
+  // The stack (lock table, machines) as template.yaml defines it; bundles loaded here get its env.
+  const stack = await deployStack(aws, 'mesh-canary-bench');
+  Object.assign(process.env, aws.env, { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_SERVICE_NAME: 'mesh-canary', LOCK_TABLE_NAME: stack.outputs.LockTableName });
   const appMesh = new AppMeshClient({ endpoint: aws.endpoint, region: aws.region });
   await createDemoMesh(appMesh, 'benchmesh');
   const route = { meshName: 'benchmesh', virtualRouterName: 'product-vr', routeName: 'product-r' };
@@ -118,6 +123,17 @@ try {
     warm.push(performance.now() - t0);
     if (!r.changed) throw new Error('warm step did not write');
   }
+  // As in an execution: the deployment holds the route's lock, checked right before each write.
+  const locked = await requireBundle(bundle('PrepareFunction')).handler(
+    { input: { route: { ...route, routeName: 'product-r' }, stableNode: 'product-vn', canaryNode: 'product-v15-vn' }, executionId: 'bench-execution' }, context);
+  const inExecution: number[] = [];
+  for (let i = 0; i < RUNS * 10; i++) {
+    const t0 = performance.now();
+    const r = await setWeight({ deployment: locked, weight: 40 + (i % 2) }, context);
+    inExecution.push(performance.now() - t0);
+    if (!r.changed) throw new Error('warm locked step did not write');
+  }
+  await requireBundle(bundle('RollbackFunction')).handler({ deployment: locked }, context);
   // And a step that finds the weights already set (no UpdateRoute at all).
   const noop: number[] = [];
   for (let i = 0; i < RUNS * 10; i++) {
@@ -133,12 +149,12 @@ try {
     ['seed: 2 awscli processes', ms(base), '1.0x', ''],
     ['set-weight cold (new process)', ms(median(cold)), `${(base / median(cold)).toFixed(1)}x`, `>= 5x: ${verdict(base / median(cold) >= 5)}`],
     ['set-weight warm', ms(median(warm)), `${(base / median(warm)).toFixed(0)}x`, `>= 50x: ${verdict(base / median(warm) >= 50)}`],
+    ['set-weight warm, in an execution (+ lock check)', ms(median(inExecution)), `${(base / median(inExecution)).toFixed(0)}x`, `>= 50x: ${verdict(base / median(inExecution) >= 50)}`],
     ['set-weight warm, weights already set', ms(median(noop)), `${(base / median(noop)).toFixed(0)}x`, '(no write)'],
   ]);
 
   // ---------------------------------------------------------------- 3. state machines
   console.log('\n3. The linear state machine on the local AWS (moto\'s Step Functions interpreter, real function bundles)');
-  const stack = await deployStack(aws);
   const sfn = new SFNClient({});
   const cloudWatch = new CloudWatchClient({});
   const run = async (name: string, input: object, during?: (arn: string) => Promise<void>) => {

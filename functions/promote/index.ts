@@ -31,9 +31,12 @@ export async function promote(event: unknown, client: AppMeshClient, lock?: Lock
   const { deployment, expected } = e as { deployment: Deployment; expected?: WeightedTarget[] };
   const keepStableTarget = deployment.keepStableTarget ?? false;
   const owner = deployment.executionId;
+  // The lock check runs alongside the route read and is awaited right before the write.
+  const lockCheck = lock && owner ? assertLockHeld(lock, deployment.route, owner) : undefined;
+  lockCheck?.catch(() => undefined); // awaited below only if a write is needed
   const result = await appMeshRouter(client, deployment).promote(deployment.snapshot, { keepStableTarget }, {
     expected,
-    beforeWrite: lock && owner ? () => assertLockHeld(lock, deployment.route, owner) : undefined,
+    beforeWrite: lockCheck && (() => lockCheck),
   });
   if (lock && owner) await releaseLock(lock, deployment.route, owner);
   logger.info(result.changed ? 'canary promoted' : 'canary already promoted; nothing written', { ...result });

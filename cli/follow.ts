@@ -1,55 +1,128 @@
 // Follows a mesh-canary execution through its history and turns Step Functions events into
-// deployment events: shifts, verdicts, the approval wait, promotion, rollback, the end.
-// Used by the demo and the CLI's watch; pure over the history, plus one polling loop.
+// deployment events: shifts, verdicts, the approval wait and its answer, promotion, rollback,
+// the end. Used by the demo and the CLI's watch and report; pure over the history, plus one
+// polling loop.
 import {
   DescribeExecutionCommand, GetExecutionHistoryCommand, type DescribeExecutionCommandOutput, type HistoryEvent, type SFNClient,
 } from '@aws-sdk/client-sfn';
 
+export interface Target {
+  virtualNode: string;
+  weight: number;
+  port?: number;
+}
+
 export type DeploymentEvent =
   | { kind: 'started'; at: Date; input: any }
-  | { kind: 'prepared'; at: Date; snapshot: { virtualNode: string; weight: number }[] }
-  | { kind: 'verdict'; at: Date; verdict: string; weight: number; decision: string; reasons: string[]; waitSeconds?: number }
-  | { kind: 'shift'; at: Date; weight: number; weightedTargets: { virtualNode: string; weight: number }[] }
+  | { kind: 'prepared'; at: Date; snapshot: Target[] }
+  | {
+    kind: 'verdict'; at: Date; verdict: string; weight: number; decision: string; reasons: string[]; waitSeconds?: number;
+    /** Passing verdicts so far at this weight, and failing ones in a row (the gate's counters after this verdict). */
+    passes?: number; consecutiveFailures?: number;
+    /** The share the gate moves to next, with decision "advance". */
+    nextWeight?: number;
+  }
+  | { kind: 'shift'; at: Date; weight: number; weightedTargets: Target[] }
   | { kind: 'awaiting-approval'; at: Date }
-  | { kind: 'promoted'; at: Date; weightedTargets: { virtualNode: string; weight: number }[] }
-  | { kind: 'rolled-back'; at: Date; summary: string; weightedTargets: { virtualNode: string; weight: number }[] }
+  | { kind: 'approval'; at: Date; answer: 'approved' | 'rejected' | 'timed-out'; by?: string; reason?: string }
+  | { kind: 'promoted'; at: Date; weightedTargets: Target[] }
+  | { kind: 'rolled-back'; at: Date; summary: string; weightedTargets: Target[] }
+  /** Someone changed the weights by hand and onDrift is "halt": the route is left as they set it. */
+  | { kind: 'halted'; at: Date; summary: string; weightedTargets: Target[] }
   | { kind: 'ended'; at: Date; status: string; error?: string; cause?: string; output?: any };
 
-const parse = (s: string | undefined) => (s ? JSON.parse(s) : undefined);
+const parse = (s: string | undefined) => {
+  if (!s) return undefined;
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+};
 
-/** Deployment events for the history events given (in order). */
+const isApprovalTask = (resource: string | undefined) => resource?.includes('waitForTaskToken') ?? false;
+
+/**
+ * Deployment events for the history events given (in order). A state whose output is not
+ * shaped as expected (a newer machine, a failed step) is skipped rather than breaking the view.
+ */
 export function deploymentEvents(history: HistoryEvent[]): DeploymentEvent[] {
   const out: DeploymentEvent[] = [];
-  for (const e of history) {
+  const byId = new Map(history.map((e) => [e.id, e]));
+  for (const [i, e] of history.entries()) {
     const at = e.timestamp ?? new Date();
-    if (e.type === 'ExecutionStarted') out.push({ kind: 'started', at, input: parse(e.executionStartedEventDetails?.input) });
-    if (e.type === 'TaskScheduled' && e.taskScheduledEventDetails?.resource?.includes('waitForTaskToken')) out.push({ kind: 'awaiting-approval', at });
-    if (!e.type?.endsWith('StateExited')) continue;
-    const name = e.stateExitedEventDetails?.name;
-    const state = parse(e.stateExitedEventDetails?.output);
-    switch (name) {
-      case 'Prepare':
-        out.push({ kind: 'prepared', at, snapshot: state.deployment.snapshot.weightedTargets });
-        break;
-      case 'CheckHealth':
-      case 'MonitorCheck': {
-        const p = state.gate.progress;
-        const last = p.history.at(-1);
-        out.push({ kind: 'verdict', at, verdict: state.gate.verdict, weight: last?.weight ?? p.weight, decision: p.decision, reasons: last?.reasons ?? [], waitSeconds: p.waitSeconds });
-        break;
-      }
-      case 'Shift':
-        out.push({ kind: 'shift', at, weight: state.lastShift.weight, weightedTargets: state.lastShift.weightedTargets });
-        break;
-      case 'Promote':
-        out.push({ kind: 'promoted', at, weightedTargets: state.promotion.weightedTargets });
-        break;
-      case 'Rollback':
-        out.push({ kind: 'rolled-back', at, summary: state.rollback.summary, weightedTargets: state.rollback.weightedTargets });
-        break;
+    switch (e.type) {
+      case 'ExecutionStarted':
+        out.push({ kind: 'started', at, input: parse(e.executionStartedEventDetails?.input) });
+        continue;
+      case 'TaskScheduled':
+        if (isApprovalTask(e.taskScheduledEventDetails?.resource)) out.push({ kind: 'awaiting-approval', at });
+        continue;
+      case 'TaskSucceeded':
+        if (isApprovalTask(e.taskSucceededEventDetails?.resource)) {
+          const answer = parse(e.taskSucceededEventDetails?.output);
+          out.push({ kind: 'approval', at, answer: 'approved', by: typeof answer?.by === 'string' ? answer.by : undefined });
+        }
+        continue;
+      case 'TaskFailed':
+        // A failed request-approval invocation is retried by the machine; only a person's answer counts.
+        if (isApprovalTask(e.taskFailedEventDetails?.resource) && e.taskFailedEventDetails?.error === 'Rejected') {
+          out.push({ kind: 'approval', at, answer: 'rejected', reason: e.taskFailedEventDetails?.cause || undefined });
+        }
+        continue;
+      case 'TaskTimedOut':
+        if (isApprovalTask(e.taskTimedOutEventDetails?.resource)) out.push({ kind: 'approval', at, answer: 'timed-out' });
+        continue;
+      case 'ExecutionSucceeded':
+        out.push({ kind: 'ended', at, status: 'SUCCEEDED', output: parse(e.executionSucceededEventDetails?.output) });
+        continue;
+      case 'ExecutionFailed':
+        out.push({ kind: 'ended', at, status: 'FAILED', error: e.executionFailedEventDetails?.error, cause: e.executionFailedEventDetails?.cause });
+        continue;
+      case 'ExecutionAborted':
+        out.push({ kind: 'ended', at, status: 'ABORTED', error: e.executionAbortedEventDetails?.error || undefined, cause: e.executionAbortedEventDetails?.cause || undefined });
+        continue;
+      case 'ExecutionTimedOut':
+        out.push({ kind: 'ended', at, status: 'TIMED_OUT', error: e.executionTimedOutEventDetails?.error, cause: e.executionTimedOutEventDetails?.cause });
+        continue;
     }
+    if (!e.type?.endsWith('StateExited')) continue;
+    // A task whose error a Catch handled exits too, with the state as it was before it: only a
+    // task that succeeded says something new.
+    const before = (e.previousEventId ? byId.get(e.previousEventId) : undefined) ?? history[i - 1];
+    if (e.type === 'TaskStateExited' && before?.type !== 'TaskSucceeded') continue;
+    const event = stateEvent(e.stateExitedEventDetails?.name, parse(e.stateExitedEventDetails?.output), at);
+    if (event) out.push(event);
   }
   return out;
+}
+
+function stateEvent(name: string | undefined, state: any, at: Date): DeploymentEvent | undefined {
+  switch (name) {
+    case 'Prepare': {
+      const snapshot = state?.deployment?.snapshot?.weightedTargets;
+      return Array.isArray(snapshot) ? { kind: 'prepared', at, snapshot } : undefined;
+    }
+    case 'CheckHealth':
+    case 'MonitorCheck': {
+      const p = state?.gate?.progress;
+      if (!p || typeof state.gate.verdict !== 'string') return undefined;
+      const last = p.history?.at(-1);
+      return {
+        kind: 'verdict', at, verdict: state.gate.verdict, weight: last?.weight ?? p.weight, decision: p.decision,
+        reasons: last?.reasons ?? [], waitSeconds: p.waitSeconds, passes: p.passes, consecutiveFailures: p.consecutiveFailures, nextWeight: p.nextWeight,
+      };
+    }
+    case 'Shift':
+      return state?.lastShift ? { kind: 'shift', at, weight: state.lastShift.weight, weightedTargets: state.lastShift.weightedTargets } : undefined;
+    case 'Promote':
+      return state?.promotion ? { kind: 'promoted', at, weightedTargets: state.promotion.weightedTargets } : undefined;
+    case 'Rollback':
+      return state?.rollback ? { kind: 'rolled-back', at, summary: state.rollback.summary, weightedTargets: state.rollback.weightedTargets } : undefined;
+    case 'HaltOnDrift':
+      return state?.rollback ? { kind: 'halted', at, summary: state.rollback.summary, weightedTargets: state.rollback.weightedTargets } : undefined;
+  }
+  return undefined;
 }
 
 export async function fullHistory(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
@@ -63,23 +136,60 @@ export async function fullHistory(sfn: SFNClient, executionArn: string): Promise
   return events;
 }
 
+/** What one poll saw: for views that redraw from the whole state rather than from new events. */
+export interface Poll {
+  description: DescribeExecutionCommandOutput;
+  history: HistoryEvent[];
+  events: DeploymentEvent[];
+}
+
+export interface FollowOptions {
+  /** Time between polls (default 250 ms). */
+  intervalMs?: number;
+  /** Stops following (between polls); follow then returns the last description, still RUNNING. */
+  signal?: AbortSignal;
+  /** Called after every poll, before the new events are passed on. */
+  onPoll?: (poll: Poll) => void;
+}
+
 /**
- * Calls `onEvent` for each deployment event as it happens, until the execution ends; returns
- * its final description.
+ * Calls `onEvent` for each deployment event as it happens, until the execution ends (the last
+ * event is always one `ended`); returns its final description.
  */
 export async function follow(sfn: SFNClient, executionArn: string, onEvent: (e: DeploymentEvent) => void,
-  options: { intervalMs?: number; signal?: AbortSignal } = {}): Promise<DescribeExecutionCommandOutput> {
+  options: FollowOptions = {}): Promise<DescribeExecutionCommandOutput> {
   let seen = 0;
   for (;;) {
     const description = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    const events = deploymentEvents(await fullHistory(sfn, executionArn));
+    const history = await fullHistory(sfn, executionArn);
+    const ended = description.status !== 'RUNNING';
+    let events = deploymentEvents(history);
+    // The end comes from the description: the history read a moment later may lag behind it.
+    events = events.filter((e) => e.kind !== 'ended');
+    if (ended) {
+      events.push({
+        kind: 'ended', at: description.stopDate ?? new Date(), status: description.status!,
+        error: description.error || undefined, cause: description.cause || undefined, output: parse(description.output),
+      });
+    }
+    options.onPoll?.({ description, history, events });
     for (const e of events.slice(seen)) onEvent(e);
     seen = events.length;
-    if (description.status !== 'RUNNING') {
-      onEvent({ kind: 'ended', at: description.stopDate ?? new Date(), status: description.status!, error: description.error, cause: description.cause, output: parse(description.output) });
-      return description;
-    }
-    if (options.signal?.aborted) return description;
-    await new Promise((r) => setTimeout(r, options.intervalMs ?? 250));
+    if (ended || options.signal?.aborted) return description;
+    await sleep(options.intervalMs ?? 250, options.signal);
   }
+}
+
+/** Resolves after `ms`, or at once when the signal aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((done) => {
+    if (signal?.aborted) return done();
+    const timer = setTimeout(finish, ms);
+    function finish() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', finish);
+      done();
+    }
+    signal?.addEventListener('abort', finish, { once: true });
+  });
 }

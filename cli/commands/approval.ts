@@ -1,0 +1,47 @@
+// mesh-canary approve / reject: finds the approval the execution waits for in its history and
+// answers it. The task token never leaves this process (it is a credential).
+import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { CommandFailed, exitCodes } from '../errors.ts';
+import { activeStates, outcomeOf, pendingApproval, preparedDeployment } from '../execution.ts';
+import { fullHistory } from '../follow.ts';
+import { type Context, resolveExecution, routeText, user } from './context.ts';
+
+export async function answerApproval(ctx: Context, ref: string, answer: { approve: boolean; reason?: string; stateMachineArn?: string }): Promise<number> {
+  const { arn, aws, description } = await resolveExecution(ctx, ref, answer.stateMachineArn);
+  const name = description.name ?? arn;
+  if (description.status !== 'RUNNING') {
+    throw new CommandFailed(`execution ${name} is not waiting for approval: it ended ${description.status} (${outcomeOf(description).kind})`);
+  }
+  const history = await fullHistory(aws.sfn(), arn);
+  const pending = pendingApproval(history);
+  if (!pending) {
+    const at = activeStates(history).map((s) => s.name).join(' > ') || 'no state yet';
+    throw new CommandFailed(`execution ${name} is not waiting for approval: it is at state ${at}`);
+  }
+  const by = user();
+  const deployment = preparedDeployment(history);
+  try {
+    if (answer.approve) {
+      await aws.sfn().send(new SendTaskSuccessCommand({ taskToken: pending.token, output: JSON.stringify({ approved: true, by }) }));
+    } else {
+      await aws.sfn().send(new SendTaskFailureCommand({ taskToken: pending.token, error: 'Rejected', cause: answer.reason ?? `rejected by ${by}` }));
+    }
+  } catch (e) {
+    const err = e as Error;
+    // The wait ended between reading the history and answering (timeout, alarm, someone else).
+    if (['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist'].includes(err.name)) {
+      throw new CommandFailed(`execution ${name} is no longer waiting for approval (${err.name}); see mesh-canary watch ${arn}`);
+    }
+    throw e;
+  }
+  const action = answer.approve ? 'approved' : 'rejected';
+  const what = deployment ? `${deployment.canaryNode} on ${routeText(deployment.route)}` : name;
+  if (ctx.json) {
+    ctx.result({ action, executionArn: arn, by, ...(answer.approve ? {} : { reason: answer.reason ?? `rejected by ${by}` }), canaryNode: deployment?.canaryNode, route: deployment?.route });
+  } else {
+    ctx.say(answer.approve
+      ? `${ctx.style.green('approved')} ${what}: it will be promoted (execution ${name})`
+      : `${ctx.style.red('rejected')} ${what}: the route goes back to its snapshot (execution ${name})`);
+  }
+  return exitCodes.ok;
+}

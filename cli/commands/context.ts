@@ -1,0 +1,142 @@
+// What every command gets (output streams, style, AWS clients, the stack) and the lookups
+// several commands share: which execution the user means, and what a route holds now.
+import { userInfo } from 'node:os';
+import { DescribeRouteCommand } from '@aws-sdk/client-app-mesh';
+import { DescribeExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
+import type { Deployment, RouteRef } from '../../functions/commons/deployment.ts';
+import { awsClients, type Aws, type AwsOptions } from '../aws.ts';
+import { CommandFailed, UsageError } from '../errors.ts';
+import { EXECUTION_NAME, executionArnOf, parseExecutionArn, sameTargets } from '../execution.ts';
+import type { Target } from '../follow.ts';
+import type { Out, Style } from '../render.ts';
+import { machineOutputs, Stack } from '../stack.ts';
+
+export interface Io {
+  stdout: Out;
+  stderr: Out;
+  /** Aborted on Ctrl-C. Commands that stop gracefully on it call `graceful()` first. */
+  signal: AbortSignal;
+  graceful(): void;
+}
+
+export interface CommonOptions extends AwsOptions {
+  output: 'text' | 'json';
+  stackName?: string;
+}
+
+export interface Context {
+  io: Io;
+  style: Style;
+  options: CommonOptions;
+  json: boolean;
+  /** AWS clients; `arnRegion` is the region of an ARN the user gave, used unless --region says otherwise. */
+  aws(arnRegion?: string): Aws;
+  stack(aws: Aws): Stack;
+  /** Prints a line to stdout (text output only). */
+  say(line?: string): void;
+  /** Prints the command's one JSON object to stdout (json output only). */
+  result(value: unknown): void;
+}
+
+export function makeContext(io: Io, style: Style, options: CommonOptions): Context {
+  const json = options.output === 'json';
+  return {
+    io, style, options, json,
+    aws: (arnRegion) => awsClients(options, arnRegion),
+    stack: (aws) => new Stack(aws, options.stackName),
+    say: (line = '') => {
+      if (!json) io.stdout.write(`${line}\n`);
+    },
+    result: (value) => {
+      if (json) io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    },
+  };
+}
+
+/** Who is acting, for approvals and abort causes. */
+export function user(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? 'unknown user';
+  }
+}
+
+export interface ResolvedExecution {
+  arn: string;
+  aws: Aws;
+  description: DescribeExecutionCommandOutput;
+}
+
+const notFound = (e: unknown) => (e as Error).name === 'ExecutionDoesNotExist';
+
+/**
+ * The execution the user means: a full execution ARN, or a name started on --state-machine-arn
+ * or on one of the stack's three machines.
+ */
+export async function resolveExecution(ctx: Context, ref: string, stateMachineArn?: string): Promise<ResolvedExecution> {
+  if (ref.startsWith('arn:')) {
+    const parts = parseExecutionArn(ref);
+    if (!parts) throw new UsageError(`${ref} is not an execution ARN (arn:aws:states:REGION:ACCOUNT:execution:MACHINE:NAME)`);
+    const aws = ctx.aws(parts.region);
+    try {
+      return { arn: ref, aws, description: await aws.sfn().send(new DescribeExecutionCommand({ executionArn: ref })) };
+    } catch (e) {
+      if (notFound(e)) throw new CommandFailed(`no execution ${ref} (wrong region or account?)`);
+      throw e;
+    }
+  }
+  if (!EXECUTION_NAME.test(ref)) throw new UsageError(`"${ref}" is neither an execution ARN nor an execution name`);
+  const aws = ctx.aws(stateMachineArn ? stateMachineArn.split(':')[3] : undefined);
+  const stack = ctx.stack(aws);
+  const machines = stateMachineArn ? [stateMachineArn] : await Promise.all(Object.keys(machineOutputs).map((s) => stack.machineArn(s as keyof typeof machineOutputs)));
+  const found: ResolvedExecution[] = [];
+  for (const machine of machines) {
+    const arn = executionArnOf(machine, ref);
+    try {
+      found.push({ arn, aws, description: await aws.sfn().send(new DescribeExecutionCommand({ executionArn: arn })) });
+    } catch (e) {
+      if (!notFound(e)) throw e;
+    }
+  }
+  if (found.length === 0) {
+    throw new CommandFailed(`no execution named ${ref} on ${stateMachineArn ?? `the state machines of stack ${stack.name}`}; pass its full ARN`);
+  }
+  if (found.length > 1) throw new UsageError(`${ref} names executions of ${found.length} state machines; pass the full ARN: ${found.map((f) => f.arn).join(', ')}`);
+  return found[0];
+}
+
+export interface RouteNow {
+  kind: string;
+  version?: number;
+  targets: Target[];
+}
+
+const routeKinds = ['httpRoute', 'http2Route', 'grpcRoute', 'tcpRoute'] as const;
+export const routeText = (r: RouteRef) => `${r.meshName}/${r.virtualRouterName}/${r.routeName}`;
+
+/** The route's weighted targets as App Mesh has them now. */
+export async function readRoute(aws: Aws, route: RouteRef): Promise<RouteNow> {
+  let out;
+  try {
+    out = await aws.appMesh().send(new DescribeRouteCommand({
+      meshName: route.meshName, virtualRouterName: route.virtualRouterName, routeName: route.routeName, meshOwner: route.meshOwner,
+    }));
+  } catch (e) {
+    const name = (e as Error).name;
+    if (name === 'NotFoundException' || name.endsWith('NotFound')) throw new CommandFailed(`route ${routeText(route)} not found: ${(e as Error).message}`);
+    throw e;
+  }
+  const spec = (out.route?.spec ?? {}) as Record<string, any>;
+  const kind = routeKinds.find((k) => spec[k]) ?? 'unknown';
+  const targets = ((spec[kind]?.action?.weightedTargets ?? []) as Target[]).map((t) => ({
+    virtualNode: t.virtualNode, weight: t.weight, ...(t.port !== undefined && t.port !== null ? { port: t.port } : {}),
+  }));
+  return { kind, version: out.route?.metadata?.version, targets };
+}
+
+/** Whether the route holds exactly the snapshot's targets (order, weights, ports). */
+export async function atSnapshot(aws: Aws, deployment: Deployment): Promise<{ restored: boolean; targets: Target[] }> {
+  const now = await readRoute(aws, deployment.route);
+  return { restored: sameTargets(now.targets, deployment.snapshot.weightedTargets), targets: now.targets };
+}

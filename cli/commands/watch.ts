@@ -1,0 +1,100 @@
+// mesh-canary watch: follows an execution to its end. On a terminal, a frame redrawn in place
+// (weights as bars, step, what comes next and when, the last verdicts); otherwise one plain
+// line per event; with --output json, one object at the end. The exit code says how it ended.
+import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
+import type { Aws } from '../aws.ts';
+import { exitCodes } from '../errors.ts';
+import { outcomeOf, preparedDeployment } from '../execution.ts';
+import { follow, fullHistory, type Poll } from '../follow.ts';
+import { LiveRegion } from '../render.ts';
+import { eventText, renderFrame, timeTag, watchView, type ExecutionState } from '../view.ts';
+import { atSnapshot, resolveExecution, type Context } from './context.ts';
+
+export interface WatchOptions {
+  /** Seconds between polls of the execution (default 1). */
+  pollSeconds?: number;
+}
+
+export async function watch(ctx: Context, ref: string, options: WatchOptions & { stateMachineArn?: string }): Promise<number> {
+  const { arn, aws } = await resolveExecution(ctx, ref, options.stateMachineArn);
+  return watchExecution(ctx, aws, arn, options);
+}
+
+/**
+ * How an ABORTED execution left the route: compared with the snapshot the prepare step took.
+ * Undefined when it never got a snapshot or the route cannot be read.
+ */
+export async function routeAfterAbort(aws: Aws, state: Pick<ExecutionState, 'description' | 'history'>): Promise<ExecutionState['routeAfter']> {
+  if (state.description.status !== 'ABORTED') return undefined;
+  const deployment = preparedDeployment(state.history);
+  if (!deployment) return undefined;
+  try {
+    return await atSnapshot(aws, deployment);
+  } catch {
+    return undefined;
+  }
+}
+
+export async function watchExecution(ctx: Context, aws: Aws, executionArn: string, options: WatchOptions = {}): Promise<number> {
+  const { io, style } = ctx;
+  io.graceful();
+  const intervalMs = Math.max(100, (options.pollSeconds ?? 1) * 1000);
+  const live = !ctx.json && style.live;
+  const region = new LiveRegion(io.stdout, live);
+  let last: Poll | undefined;
+  const draw = () => {
+    if (last) region.update(renderFrame(watchView(last, new Date()), style, new Date()));
+  };
+  // Between polls the clock and the countdowns still move.
+  const ticker = live ? setInterval(draw, 250) : undefined;
+  const restoreCursor = () => region.close();
+  process.once('exit', restoreCursor);
+
+  let start: Date | undefined;
+  let description: DescribeExecutionCommandOutput;
+  try {
+    if (!ctx.json && !live) ctx.say(`watching ${executionArn}`);
+    description = await follow(aws.sfn(), executionArn, (e) => {
+      if (ctx.json || live || e.kind === 'ended') return;
+      start ??= last?.description.startDate ?? e.at;
+      ctx.say(`${timeTag(e.at, start)}  ${eventText(e, style)}`);
+    }, {
+      intervalMs, signal: io.signal,
+      onPoll: (poll) => {
+        last = poll;
+        draw();
+      },
+    });
+  } finally {
+    if (ticker) clearInterval(ticker);
+  }
+
+  if (description.status === 'RUNNING') {
+    region.close();
+    process.off('exit', restoreCursor);
+    io.stderr.write(`stopped watching; the deployment goes on. Again: mesh-canary watch ${executionArn}\n`);
+    return exitCodes.interrupted;
+  }
+
+  const history = last?.history ?? await fullHistory(aws.sfn(), executionArn);
+  const routeAfter = await routeAfterAbort(aws, { description, history });
+  const state: ExecutionState = { description, history, routeAfter };
+  const view = watchView(state, new Date());
+  const outcome = outcomeOf(description, routeAfter?.restored);
+  region.update(renderFrame(view, style, new Date()));
+  region.close();
+  process.off('exit', restoreCursor);
+
+  if (ctx.json) {
+    ctx.result({
+      executionArn, name: view.name, status: description.status, outcome: outcome.kind, exitCode: outcome.exitCode,
+      error: description.error, cause: description.cause, route: view.route, stableNode: view.stableNode, canaryNode: view.canaryNode,
+      strategy: view.strategyText, durationSeconds: view.elapsedMs / 1000, weightedTargets: view.targets,
+      verdicts: view.verdicts.map((v) => ({ at: v.at, weight: v.weight, verdict: v.verdict, decision: v.decision, reasons: v.reasons })),
+      ...(routeAfter ? { restored: routeAfter.restored } : {}),
+    });
+  } else if (!live) {
+    ctx.say(`outcome: ${outcome.summary} (${description.status}, exit ${outcome.exitCode})`);
+  }
+  return outcome.exitCode;
+}

@@ -1,0 +1,168 @@
+// What the CLI reads from an execution besides its deployment events: its ARN's parts, the
+// approval it waits for, the deployment (with the snapshot) that the prepare step recorded,
+// the states it is in now, and how it ended. Pure over the history.
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import type { Deployment } from '../functions/commons/deployment.ts';
+import { exitCodes } from './errors.ts';
+import type { Target } from './follow.ts';
+
+export interface ExecutionArnParts {
+  partition: string;
+  region: string;
+  accountId: string;
+  stateMachineName: string;
+  name: string;
+  stateMachineArn: string;
+}
+
+const EXECUTION_ARN = /^arn:(aws[a-z-]*):states:([a-z0-9-]+):([0-9]{12}):execution:([^:]+):([^:]+)$/;
+
+export function parseExecutionArn(arn: string): ExecutionArnParts | undefined {
+  const m = EXECUTION_ARN.exec(arn);
+  if (!m) return undefined;
+  const [, partition, region, accountId, stateMachineName, name] = m;
+  return { partition, region, accountId, stateMachineName, name, stateMachineArn: `arn:${partition}:states:${region}:${accountId}:stateMachine:${stateMachineName}` };
+}
+
+/** The execution ARN of `name` started on `stateMachineArn`. */
+export const executionArnOf = (stateMachineArn: string, name: string) => `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+
+/** Step Functions execution names: 1-80 characters, none of whitespace, brackets, wildcards or " # % \ ^ | ~ ` $ & , ; : / */
+export const EXECUTION_NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
+
+export interface PendingApproval {
+  /** The task token: a credential. Send it to Step Functions; never print or log it. */
+  token: string;
+  since: Date;
+}
+
+/**
+ * The approval the execution waits for: the last task scheduled with .waitForTaskToken that
+ * has no answer (succeeded, failed, timed out) or failure to start after it.
+ */
+export function pendingApproval(history: HistoryEvent[]): PendingApproval | undefined {
+  const isApproval = (r: string | undefined) => r?.includes('waitForTaskToken') ?? false;
+  let pending: PendingApproval | undefined;
+  for (const e of history) {
+    if (e.type === 'TaskScheduled' && isApproval(e.taskScheduledEventDetails?.resource)) {
+      let token: unknown;
+      try {
+        token = JSON.parse(e.taskScheduledEventDetails?.parameters ?? '{}')?.Payload?.taskToken;
+      } catch {
+        token = undefined;
+      }
+      pending = typeof token === 'string' ? { token, since: e.timestamp ?? new Date() } : undefined;
+      continue;
+    }
+    const resource = e.taskSucceededEventDetails?.resource ?? e.taskFailedEventDetails?.resource ?? e.taskTimedOutEventDetails?.resource
+      ?? e.taskSubmitFailedEventDetails?.resource ?? e.taskStartFailedEventDetails?.resource;
+    if (isApproval(resource) && ['TaskSucceeded', 'TaskFailed', 'TaskTimedOut', 'TaskSubmitFailed', 'TaskStartFailed'].includes(e.type ?? '')) pending = undefined;
+    // The Parallel that waits for the answer ended (an alarm while waiting): nothing is pending.
+    if (e.type === 'ParallelStateExited' || e.type === 'ParallelStateFailed' || e.type === 'ParallelStateAborted') pending = undefined;
+  }
+  return pending;
+}
+
+/** The deployment object the prepare step returned (input + defaults + snapshot), if it got that far. */
+export function preparedDeployment(history: HistoryEvent[]): Deployment | undefined {
+  for (const e of history) {
+    if (e.type?.endsWith('StateExited') && e.stateExitedEventDetails?.name === 'Prepare') {
+      try {
+        const d = JSON.parse(e.stateExitedEventDetails.output ?? '{}').deployment;
+        if (d?.snapshot?.weightedTargets) return d as Deployment;
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+export interface ActiveState {
+  name: string;
+  since: Date;
+}
+
+/** The states entered and not yet left, innermost last (a Parallel and its branches' states). */
+export function activeStates(history: HistoryEvent[]): ActiveState[] {
+  const active: ActiveState[] = [];
+  for (const e of history) {
+    const entered = e.type?.endsWith('StateEntered') ? e.stateEnteredEventDetails?.name : undefined;
+    if (entered) {
+      active.push({ name: entered, since: e.timestamp ?? new Date() });
+      continue;
+    }
+    const exited = e.type?.endsWith('StateExited') ? e.stateExitedEventDetails?.name : undefined;
+    if (exited) {
+      const i = active.findLastIndex((s) => s.name === exited);
+      // A Parallel that ends takes its branches' states (entered after it) with it.
+      if (i >= 0) active.splice(i, e.type === 'ParallelStateExited' ? active.length - i : 1);
+    }
+    if (e.type?.startsWith('Execution') && e.type !== 'ExecutionStarted') active.length = 0;
+  }
+  return active;
+}
+
+/**
+ * A failure cause as a person should read it. A Lambda task's cause is the function's error as
+ * JSON ({errorType, errorMessage, trace}): only the message matters here.
+ */
+export function readableCause(cause: string | undefined): string | undefined {
+  if (!cause) return undefined;
+  try {
+    const parsed = JSON.parse(cause);
+    if (typeof parsed?.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // not JSON: the cause as it is
+  }
+  return cause;
+}
+
+export type OutcomeKind = 'running' | 'promoted' | 'rolled back' | 'halted' | 'rollback failed' | 'failed' | 'aborted' | 'timed out';
+
+export interface Outcome {
+  kind: OutcomeKind;
+  exitCode: number;
+  /** One line: what happened, and for failures, why. */
+  summary: string;
+}
+
+/**
+ * How an execution ended and the CLI's exit code for it. An ABORTED execution counts as
+ * rolled back only when the route was checked and is back at its snapshot (`restored`).
+ */
+export function outcomeOf(d: { status?: string; error?: string; cause?: string }, restored?: boolean): Outcome {
+  const why = [d.error, readableCause(d.cause)].filter(Boolean).join(': ');
+  switch (d.status) {
+    case 'RUNNING':
+    case 'PENDING_REDRIVE':
+      return { kind: 'running', exitCode: exitCodes.ok, summary: 'running' };
+    case 'SUCCEEDED':
+      return { kind: 'promoted', exitCode: exitCodes.ok, summary: 'promoted' };
+    case 'FAILED':
+      if (d.error === 'CanaryRolledBack') {
+        // The machine's cause already reads "rolled back because ...".
+        const summary = d.cause?.startsWith('rolled back') ? d.cause : `rolled back: ${d.cause ?? 'CanaryRolledBack'}`;
+        return { kind: 'rolled back', exitCode: exitCodes.rolledBack, summary };
+      }
+      if (d.error === 'RouteDriftDetected') {
+        // The machine's cause says what changed and that the route was left as it is.
+        return { kind: 'halted', exitCode: exitCodes.failed, summary: `halted on drift: ${readableCause(d.cause) ?? 'someone changed the route\'s weights by hand (onDrift: halt)'}` };
+      }
+      if (d.error === 'RollbackFailed') return { kind: 'rollback failed', exitCode: exitCodes.failed, summary: `ROLLBACK FAILED, someone must act: ${d.cause ?? ''}` };
+      // Errors after the first change end in CanaryRolledBack: any other error came before it.
+      return { kind: 'failed', exitCode: exitCodes.failed, summary: `failed before changing the route: ${why || 'no error given'}` };
+    case 'ABORTED':
+      if (restored === true) return { kind: 'aborted', exitCode: exitCodes.rolledBack, summary: 'aborted; the route is back at its snapshot' };
+      if (restored === false) return { kind: 'aborted', exitCode: exitCodes.failed, summary: 'aborted, and the route is NOT at its snapshot: run mesh-canary abort --restore' };
+      return { kind: 'aborted', exitCode: exitCodes.failed, summary: 'aborted (route not checked)' };
+    case 'TIMED_OUT':
+      return { kind: 'timed out', exitCode: exitCodes.failed, summary: `timed out${why ? `: ${why}` : ''}` };
+    default:
+      return { kind: 'failed', exitCode: exitCodes.failed, summary: `ended ${d.status}${why ? `: ${why}` : ''}` };
+  }
+}
+
+export const sameTargets = (a: Target[] | undefined, b: Target[] | undefined): boolean =>
+  !!a && !!b && a.length === b.length
+  && a.every((t, i) => t.virtualNode === b[i].virtualNode && t.weight === b[i].weight && (t.port ?? null) === (b[i].port ?? null));

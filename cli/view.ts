@@ -1,0 +1,283 @@
+// The watch view: a pure model of where a deployment is (route, weights, step, what it is doing,
+// what comes next and when, the verdicts, the outcome) built from the execution's history, and
+// its two renderings: a frame redrawn in place on a terminal, and one plain line per event.
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { planOf, type Strategy } from '../functions/commons/strategy.ts';
+import { activeStates, outcomeOf, readableCause, type Outcome } from './execution.ts';
+import { deploymentEvents, type DeploymentEvent, type Target } from './follow.ts';
+import { duration, padStart, targetsText, weightTable, type Style } from './render.ts';
+
+export type VerdictEvent = Extract<DeploymentEvent, { kind: 'verdict' }>;
+
+export interface ExecutionState {
+  /** From DescribeExecution. */
+  description: { name?: string; executionArn?: string; status?: string; startDate?: Date; stopDate?: Date; error?: string; cause?: string };
+  history: HistoryEvent[];
+  /** The route's targets read by the CLI after the end (how an abort left it), when known. */
+  routeAfter?: { targets: Target[]; restored: boolean };
+}
+
+export interface Upcoming {
+  label: string;
+  at: Date;
+  /** What follows if it goes well: "75% if it passes". */
+  then?: string;
+}
+
+export interface WatchView {
+  name: string;
+  status: string;
+  route?: string;
+  stableNode?: string;
+  canaryNode?: string;
+  strategyText: string;
+  startedAt: Date;
+  elapsedMs: number;
+  /** The route's weighted targets as last written (or read, after an abort). */
+  targets?: Target[];
+  /** The canary's share of the stable+canary pool, 0-100. */
+  canaryWeight: number;
+  step: string;
+  activity: string;
+  upcoming: Upcoming[];
+  verdicts: VerdictEvent[];
+  /** The approval wait, when the strategy has one: since when, and the answer once given. */
+  approval?: { since: Date; answer?: Extract<DeploymentEvent, { kind: 'approval' }> };
+  outcome?: Outcome;
+  events: DeploymentEvent[];
+}
+
+const routeLabel = (r: any) => (r?.meshName ? `${r.meshName}/${r.virtualRouterName}/${r.routeName}` : undefined);
+
+/** 5 s, 10 min, 1 h, or 4m 05s: for configured intervals. */
+export function seconds(n: number): string {
+  if (n < 60) return `${n} s`;
+  if (n % 3600 === 0) return `${n / 3600} h`;
+  if (n % 60 === 0) return `${n / 60} min`;
+  return duration(n * 1000);
+}
+
+export function strategyText(s: Strategy | undefined): string {
+  switch (s?.type) {
+    case 'linear':
+      return `linear, +${s.stepPercent}% every ${seconds(s.intervalSeconds)}`;
+    case 'step-then-all':
+      return `step-then-all, ${s.canaryPercent}% for ${seconds(s.bakeSeconds)} (a verdict every ${seconds(s.checkIntervalSeconds ?? 60)}), then 100%`;
+    case 'manual-approval':
+      return `manual-approval, ${s.canaryPercent}% until a person answers (up to ${seconds(s.approvalTimeoutSeconds)}, then ${s.onApprovalTimeout ?? 'rollback'})`;
+    default:
+      return 'unknown strategy';
+  }
+}
+
+/** Where the canary is in its plan: "step 2/4 at 50%", "baking at 20%: 1/3 passing verdicts". */
+function stepText(strategy: Strategy | undefined, events: DeploymentEvent[]): string {
+  const last = (kind: DeploymentEvent['kind']) => events.findLast((e) => e.kind === kind);
+  if (last('promoted')) return 'promoted: the canary has all of the stable\'s traffic';
+  if (last('rolled-back')) return 'rolled back to the snapshot';
+  if (last('halted')) return 'halted: the weights were changed by hand and left as they are';
+  const shift = last('shift') as Extract<DeploymentEvent, { kind: 'shift' }> | undefined;
+  const weight = shift?.weight ?? 0;
+  if (!shift) return last('prepared') ? 'baseline verdict at 0%, before any change' : 'starting';
+  if (!strategy) return `at ${weight}%`;
+  const plan = planOf(strategy);
+  switch (strategy.type) {
+    case 'linear': {
+      const i = plan.findIndex((s) => s.weight === weight);
+      return `step ${i + 1}/${plan.length} at ${weight}%`;
+    }
+    case 'step-then-all': {
+      const needed = plan[0].checks ?? 1;
+      const verdict = events.findLast((e): e is VerdictEvent => e.kind === 'verdict' && e.at >= shift.at);
+      return `baking at ${weight}%: ${verdict?.passes ?? 0}/${needed} passing verdicts, then 100%`;
+    }
+    case 'manual-approval': {
+      const answer = last('approval') as Extract<DeploymentEvent, { kind: 'approval' }> | undefined;
+      if (answer) return `at ${weight}%: ${answer.answer === 'approved' ? `approved${answer.by ? ` by ${answer.by}` : ''}` : answer.answer === 'rejected' ? 'rejected' : 'no answer in time'}`;
+      return `at ${weight}%, held for approval`;
+    }
+  }
+}
+
+function activityText(names: string[], nextWeight: number | undefined): string {
+  const has = (n: string) => names.includes(n);
+  if (has('Rollback')) return 'rolling back to the snapshot';
+  if (has('HaltOnDrift') || has('OnDrift')) return 'the weights were changed by hand: halting';
+  if (has('Promote')) return 'promoting the canary';
+  if (has('RequestApproval') || has('AwaitApproval')) return has('MonitorCheck') ? 'waiting for approval (checking health)' : 'waiting for approval';
+  if (has('Shift')) return `shifting to ${nextWeight ?? '?'}%`;
+  if (has('CheckHealth')) return 'checking health';
+  if (has('Wait')) return 'waiting for the next verdict';
+  if (has('Prepare')) return 'validating the input and taking the snapshot';
+  return names.at(-1) ?? 'starting';
+}
+
+/** What the next passing verdict leads to: "75% if it passes", "promote if it passes"; '' when it only counts. */
+function nextStepText(strategy: Strategy | undefined, events: DeploymentEvent[]): string {
+  if (!strategy || strategy.type === 'manual-approval') return '';
+  const shift = events.findLast((e) => e.kind === 'shift');
+  if (!shift || shift.kind !== 'shift') return '';
+  const plan = planOf(strategy);
+  const stage = plan.findIndex((s) => s.weight === shift.weight);
+  if (stage < 0) return '';
+  const passes = (events.findLast((e): e is VerdictEvent => e.kind === 'verdict' && e.at >= shift.at)?.passes ?? 0);
+  if (passes + 1 < (plan[stage].checks ?? Infinity)) return '';
+  const next = plan[stage + 1];
+  return next ? `${next.weight}% if it passes` : `${strategy.type === 'step-then-all' ? '100% and ' : ''}promote if it passes`;
+}
+
+/** The canary's share of the stable+canary pool in these targets, 0-100. */
+export function canaryShare(targets: Target[], input: { stableNode?: string; canaryNode?: string }): number {
+  const pool = targets.filter((t) => t.virtualNode === input.canaryNode || t.virtualNode === input.stableNode);
+  const total = pool.reduce((s, t) => s + t.weight, 0);
+  return total ? Math.round((100 * (pool.find((t) => t.virtualNode === input.canaryNode)?.weight ?? 0)) / total) : 0;
+}
+
+/** The model of the watch view at `now`. */
+export function watchView(state: ExecutionState, now: Date): WatchView {
+  const { description: d, history } = state;
+  const events = deploymentEvents(history);
+  const started = events.find((e) => e.kind === 'started') as Extract<DeploymentEvent, { kind: 'started' }> | undefined;
+  const input = started?.input ?? {};
+  const strategy: Strategy | undefined = input.strategy?.type ? { ...input.strategy } : undefined;
+  const startedAt = d.startDate ?? started?.at ?? now;
+  const ended = d.status !== undefined && d.status !== 'RUNNING';
+  const verdicts = events.filter((e): e is VerdictEvent => e.kind === 'verdict');
+  const lastVerdict = verdicts.at(-1);
+
+  let targets: Target[] | undefined;
+  let canaryWeight = 0;
+  for (const e of events) {
+    if (e.kind === 'prepared') targets = e.snapshot;
+    if (e.kind === 'shift') [targets, canaryWeight] = [e.weightedTargets, e.weight];
+    if (e.kind === 'promoted') [targets, canaryWeight] = [e.weightedTargets, 100];
+    if (e.kind === 'rolled-back') [targets, canaryWeight] = [e.weightedTargets, 0];
+    if (e.kind === 'halted') [targets, canaryWeight] = [e.weightedTargets, canaryShare(e.weightedTargets, input)];
+  }
+  if (state.routeAfter) [targets, canaryWeight] = [state.routeAfter.targets, canaryShare(state.routeAfter.targets, input)];
+
+  const active = ended ? [] : activeStates(history);
+  const upcoming: Upcoming[] = [];
+  const since = (name: string) => active.findLast((s) => s.name === name)?.since;
+  const after = (t: Date, s: number) => new Date(t.getTime() + s * 1000);
+  const waitStart = since('Wait');
+  if (waitStart && lastVerdict?.waitSeconds !== undefined) {
+    const then = nextStepText(strategy, events);
+    upcoming.push({ label: 'next verdict', at: after(waitStart, lastVerdict.waitSeconds), ...(then ? { then } : {}) });
+  }
+  const monitorStart = since('MonitorWait');
+  if (monitorStart && strategy?.type === 'manual-approval') upcoming.push({ label: 'next health check', at: after(monitorStart, strategy.checkIntervalSeconds ?? 60) });
+  const asked = events.findLast((e) => e.kind === 'awaiting-approval');
+  if (asked && since('RequestApproval') && strategy?.type === 'manual-approval') {
+    upcoming.push({ label: `approval deadline (then ${strategy.onApprovalTimeout ?? 'rollback'})`, at: after(asked.at, strategy.approvalTimeoutSeconds) });
+  }
+
+  const answer = events.findLast((e) => e.kind === 'approval') as Extract<DeploymentEvent, { kind: 'approval' }> | undefined;
+  const firstAsked = events.find((e) => e.kind === 'awaiting-approval');
+
+  return {
+    name: d.name ?? d.executionArn?.split(':').at(-1) ?? '',
+    status: d.status ?? 'UNKNOWN',
+    route: routeLabel(input.route),
+    stableNode: input.stableNode,
+    canaryNode: input.canaryNode,
+    strategyText: strategyText(strategy),
+    startedAt,
+    elapsedMs: (ended ? d.stopDate ?? now : now).getTime() - startedAt.getTime(),
+    targets,
+    canaryWeight,
+    step: stepText(strategy, events),
+    activity: ended ? 'ended' : activityText(active.map((s) => s.name), lastVerdict?.nextWeight),
+    upcoming,
+    verdicts,
+    approval: firstAsked ? { since: firstAsked.at, answer } : undefined,
+    outcome: ended ? outcomeOf(d, state.routeAfter?.restored) : undefined,
+    events,
+  };
+}
+
+const verdictMark = (v: string, style: Style) => (v === 'pass' ? style.green('pass') : v === 'fail' ? style.red('FAIL') : style.yellow(v));
+
+function outcomeMark(o: Outcome, style: Style): string {
+  const label = o.kind.toUpperCase();
+  if (o.kind === 'promoted') return style.green(style.bold(label));
+  if (o.kind === 'rolled back' || o.kind === 'aborted' || o.kind === 'halted') return style.yellow(style.bold(label));
+  return style.red(style.bold(label));
+}
+
+/** The frame the live view redraws: header, bars, step, what happens next, the last verdicts. */
+export function renderFrame(v: WatchView, style: Style, now: Date, options: { verdictLines?: number } = {}): string[] {
+  const statusText = v.outcome ? outcomeMark(v.outcome, style) : style.cyan(v.status);
+  const lines = [
+    `${style.bold('mesh-canary')}  ${v.name}  ${statusText}  ${style.dim(duration(v.elapsedMs))}`,
+    `${style.dim('route   ')} ${v.route ?? '?'}`,
+    `${style.dim('release ')} ${v.stableNode ?? '?'} → ${style.yellow(v.canaryNode ?? '?')}   ${style.dim(v.strategyText)}`,
+    '',
+  ];
+  if (v.targets?.length) {
+    lines.push(...weightTable(v.targets, style, { highlight: v.canaryNode }).map((l) => `  ${l}`));
+  } else {
+    lines.push(style.dim('  (the route\'s weights appear once the snapshot is taken)'));
+  }
+  lines.push('');
+  lines.push(`${style.dim('step    ')} ${v.step}`);
+  if (v.outcome) {
+    const detail = v.outcome.kind === 'promoted'
+      ? `in ${duration(v.elapsedMs)}${v.targets ? `: ${targetsText(v.targets)}` : ''}`
+      : v.outcome.summary.replace(/^(rolled back:?|aborted;|aborted,|halted on drift:)\s*/, '');
+    lines.push(`${style.dim('outcome ')} ${outcomeMark(v.outcome, style)} ${detail}`.trimEnd());
+  } else {
+    const next = v.upcoming.map((u) => `${u.label} in ${duration(u.at.getTime() - now.getTime())}${u.then ? `, then ${u.then}` : ''}`).join(' · ');
+    lines.push(`${style.dim('now     ')} ${v.activity}${next ? ` · ${next}` : ''}`);
+  }
+  if (v.approval) {
+    const rel = (t: Date) => `+${duration(t.getTime() - v.startedAt.getTime())}`;
+    const a = v.approval.answer;
+    const text = a
+      ? `${a.answer === 'approved' ? style.green(`approved${a.by ? ` by ${a.by}` : ''}`) : a.answer === 'rejected' ? style.red(`rejected${a.reason ? `: ${a.reason}` : ''}`) : style.yellow('no answer in time')} at ${rel(a.at)}`
+      : v.outcome
+        ? `asked at ${rel(v.approval.since)}, not answered`
+        : `asked at ${rel(v.approval.since)}; answer with  mesh-canary approve ${v.name}  or  mesh-canary reject ${v.name} --reason TEXT`;
+    lines.push(`${style.dim('approval')} ${text}`);
+  }
+  const counts = ['pass', 'fail', 'inconclusive'].map((k) => `${v.verdicts.filter((x) => x.verdict === k).length} ${k}`).join(' · ');
+  lines.push(`${style.dim('verdicts')} ${v.verdicts.length ? counts : 'none yet'}`);
+  for (const x of v.verdicts.slice(-(options.verdictLines ?? 5))) {
+    const reasons = x.reasons.length ? `  ${style.dim(x.reasons.join('; '))}` : '';
+    lines.push(`  ${style.dim(padStart(`+${duration(x.at.getTime() - v.startedAt.getTime())}`, 9))}  ${padStart(`${x.weight}%`, 4)}  ${padStart(verdictMark(x.verdict, style), 4)} → ${x.decision}${reasons}`);
+  }
+  return lines;
+}
+
+/** One event as a line of text (no time): for the plain output and the demo's log. */
+export function eventText(e: DeploymentEvent, style: Style): string {
+  switch (e.kind) {
+    case 'started':
+      return `started: ${routeLabel(e.input?.route) ?? '?'} ${e.input?.stableNode} → ${e.input?.canaryNode} (${strategyText(e.input?.strategy)})`;
+    case 'prepared':
+      return `snapshot taken: ${targetsText(e.snapshot)}`;
+    case 'verdict': {
+      const to = e.decision === 'advance' && e.nextWeight !== undefined ? ` to ${e.nextWeight}%` : '';
+      return `verdict at ${e.weight}%: ${verdictMark(e.verdict, style)} → ${e.decision}${to}${e.reasons.length ? ` (${e.reasons.join('; ')})` : ''}`;
+    }
+    case 'shift':
+      return `canary at ${e.weight}%: ${targetsText(e.weightedTargets)}`;
+    case 'awaiting-approval':
+      return 'waiting for approval (mesh-canary approve | reject); health checks keep running';
+    case 'approval':
+      if (e.answer === 'approved') return style.green(`approved${e.by ? ` by ${e.by}` : ''}`);
+      if (e.answer === 'rejected') return style.red(`rejected${e.reason ? `: ${e.reason}` : ''}`);
+      return style.yellow('nobody answered before the approval timeout');
+    case 'promoted':
+      return `${style.green('promoted')}: ${targetsText(e.weightedTargets)}`;
+    case 'rolled-back':
+      return `${style.yellow('rolled back')}: ${e.summary}`;
+    case 'halted':
+      return `${style.yellow('halted on drift')}: ${e.summary}`;
+    case 'ended':
+      return `execution ${e.status}${e.error ? ` with ${e.error}` : ''}${e.error && e.error !== 'CanaryRolledBack' && e.cause ? `: ${readableCause(e.cause)}` : ''}`;
+  }
+}
+
+/** "+12.3 s" relative to the execution's start, padded for a column. */
+export const timeTag = (at: Date, start: Date) => padStart(`+${duration(at.getTime() - start.getTime())}`, 9);

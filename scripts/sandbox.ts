@@ -1,0 +1,146 @@
+// The sandbox: the local AWS with the three state machines and the seed's demo mesh, kept up
+// until Ctrl-C, so you can drive mesh-canary yourself with the CLI or the AWS CLI.
+//   npm run sandbox [-- --no-build]
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { AppMeshClient } from '@aws-sdk/client-app-mesh';
+import { CloudWatchClient, PutMetricAlarmCommand, PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { parseDeploymentInput } from '../functions/commons/deployment.ts';
+import type { StrategyType } from '../functions/commons/strategy.ts';
+import { startLocalAws } from '../local/aws.ts';
+import { createDemoMesh, DEMO_MESH } from '../local/demo-mesh.ts';
+import { deployStack } from '../local/stack.ts';
+import { projectRoot } from '../local/template.ts';
+import { buildFunctions } from './build.ts';
+
+const usage = `usage: npm run sandbox [-- --no-build]
+
+Starts a local AWS (moto 5.2.1 + a Lambda front that runs the function bundles), deploys the
+three state machines from template.yaml (their ARNs are also the outputs of a local
+CloudFormation stack named as in samconfig.toml, so mesh-canary finds them as in AWS), creates
+the seed's demo mesh, the alarms the events/execution-*.json inputs name (OK) and a steady
+healthy latency metric for product-v15-vn, writes fast variants of those inputs to
+.local-aws/inputs/, and prints the endpoint, the ARNs and ready commands for mesh-canary and
+the AWS CLI. Runs until Ctrl-C, which stops everything.
+
+Options:
+  --no-build   use the bundles already in dist/
+  -h, --help   show this help`;
+
+const { values } = parseArgs({ options: { 'no-build': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+
+/** The events/ inputs with intervals short enough to watch a whole deployment in under a minute. */
+const fast: Record<StrategyType, object> = {
+  linear: { type: 'linear', stepPercent: 25, intervalSeconds: 5 },
+  'step-then-all': { type: 'step-then-all', canaryPercent: 20, bakeSeconds: 15, checkIntervalSeconds: 5 },
+  'manual-approval': { type: 'manual-approval', canaryPercent: 25, approvalTimeoutSeconds: 600, onApprovalTimeout: 'rollback', checkIntervalSeconds: 5 },
+};
+const METRIC = { Namespace: 'mesh-canary/demo', MetricName: 'LatencyMs', Dimensions: [{ Name: 'VirtualNode', Value: 'product-v15-vn' }] };
+
+const started = performance.now();
+if (!values['no-build']) await buildFunctions();
+const aws = await startLocalAws({ quiet: true });
+let feeding: NodeJS.Timeout | undefined;
+let stopping = false;
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    if (feeding) clearInterval(feeding);
+    await aws.stop();
+  }
+  process.exit(code);
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    console.log('\nStopping the sandbox...');
+    void shutdown(0);
+  });
+}
+
+try {
+  Object.assign(process.env, aws.env);
+  const stack = await deployStack(aws);
+  await createDemoMesh(new AppMeshClient({}));
+  const cloudWatch = new CloudWatchClient({});
+  // The alarms the inputs name: product-v15-5xx by name, customer-v2-* by prefix.
+  for (const [alarm, node] of [['product-v15-5xx', 'product-v15-vn'], ['customer-v2-5xx', 'customer-v2-vn']]) {
+    await cloudWatch.send(new PutMetricAlarmCommand({
+      AlarmName: alarm, Namespace: 'mesh-canary/demo', MetricName: 'Http5xx', Dimensions: [{ Name: 'VirtualNode', Value: node }],
+      Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    }));
+    await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: alarm, StateValue: 'OK', StateReason: 'sandbox: no errors' }));
+  }
+  // The linear input's metric check wants at least 5 latency samples in the last 5 minutes.
+  const feed = async () => {
+    const now = Date.now();
+    await cloudWatch.send(new PutMetricDataCommand({
+      Namespace: METRIC.Namespace,
+      MetricData: Array.from({ length: 10 }, (_, i) => ({
+        MetricName: METRIC.MetricName, Dimensions: METRIC.Dimensions, Unit: 'Milliseconds' as const,
+        Timestamp: new Date(now - i * 1000), Value: 80 + Math.round(Math.random() * 60),
+      })),
+    })).catch((error: Error) => console.error(`sandbox: putting latency samples failed: ${error.message}`));
+  };
+  await feed();
+  feeding = setInterval(feed, 10_000);
+
+  const inputsDir = join(projectRoot, '.local-aws', 'inputs');
+  mkdirSync(inputsDir, { recursive: true });
+  const inputs = {} as Record<StrategyType, string>;
+  for (const machine of Object.keys(fast) as StrategyType[]) {
+    const input = { ...JSON.parse(readFileSync(join(projectRoot, 'events', `execution-${machine}.json`), 'utf8')), strategy: fast[machine] };
+    parseDeploymentInput(input, machine); // a sandbox that hands out a bad input would be no help
+    const path = join(inputsDir, `${machine}.json`);
+    writeFileSync(path, `${JSON.stringify(input, null, 2)}\n`);
+    inputs[machine] = relative(process.cwd(), path) || path;
+  }
+
+  const url = aws.endpoint;
+  const e = `--endpoint-url ${url}`;
+  const pad = Math.max(...Object.keys(stack.machines).map((m) => m.length));
+  console.log(`
+mesh-canary sandbox ready in ${((performance.now() - started) / 1000).toFixed(1)} s: a local AWS, no account needed
+
+  endpoint  ${url}
+  region    ${aws.region} (account ${aws.accountId}; any credentials work)
+  stack     ${stack.stackName} (its outputs name the machines, as in AWS)
+  machines  ${Object.entries(stack.machines).map(([m, arn]) => `${m.padEnd(pad)}  ${arn}`).join(`\n            `)}
+  mesh      ${DEMO_MESH}: order, product, customer on v1; nodes product-v15-vn, customer-v2-vn, order-v2-vn, product-v2-vn
+  health    alarms product-v15-5xx and customer-v2-5xx (OK); LatencyMs samples for product-v15-vn every 10 s
+  inputs    ${Object.values(inputs).join(', ')}
+            (events/execution-*.json with short intervals)
+
+Paste into another shell (for the AWS CLI; mesh-canary needs only --endpoint-url):
+${Object.entries(aws.env).map(([key, value]) => `  export ${key}=${value}`).join('\n')}
+
+With mesh-canary:
+  npx mesh-canary start linear --input ${inputs.linear} ${e} --wait
+  npx mesh-canary routes --input ${inputs.linear} ${e} --watch
+  npx mesh-canary start manual-approval --input ${inputs['manual-approval']} --name approve-me ${e}
+  npx mesh-canary approve approve-me ${e}          # or: reject approve-me --reason "too slow"
+  npx mesh-canary start step-then-all --input ${inputs['step-then-all']} --name bake-me ${e}
+  npx mesh-canary abort bake-me ${e}
+  npx mesh-canary report bake-me --out reports/bake-me.svg ${e}
+
+With the AWS CLI (after the exports):
+  aws ${e} stepfunctions start-execution --state-machine-arn ${stack.machines.linear} --name product-v15-1 --input file://${inputs.linear}
+  aws ${e} stepfunctions describe-execution --execution-arn ${stack.machines.linear.replace(':stateMachine:', ':execution:')}:product-v15-1
+  watch -n1 aws ${e} appmesh describe-route --mesh-name ${DEMO_MESH} --virtual-router-name product-vr --route-name product-r --query "route.spec.httpRoute.action.weightedTargets" --output table
+
+The linear and manual-approval inputs both move product-vn to product-v15-vn: once one is
+promoted, the route no longer has product-vn. Put it back with
+  npx mesh-canary abort <execution> --restore ${e}
+or restart the sandbox. State lives in memory. Function logs: .local-aws/lambda.log.
+
+Ctrl-C stops everything.`);
+} catch (error) {
+  console.error(`sandbox failed: ${(error as Error).name}: ${(error as Error).message}`);
+  await shutdown(1);
+}
+// The local AWS's children are unref'd; this keeps the sandbox up until a signal.
+setInterval(() => {}, 1 << 30);

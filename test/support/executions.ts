@@ -2,11 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import { AppMeshClient, DescribeRouteCommand } from '@aws-sdk/client-app-mesh';
 import {
-  DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand,
+  DescribeExecutionCommand, SFNClient, StartExecutionCommand,
   type DescribeExecutionCommandOutput, type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { createDemoMesh } from '../../local/demo-mesh.ts';
+import { fullHistory } from '../../cli/follow.ts';
 import type { LocalStack, MachineType } from '../../local/stack.ts';
 
 export const sfn = new SFNClient({});
@@ -61,16 +62,7 @@ export async function finished(executionArn: string, timeoutMs = 60_000): Promis
   }, timeoutMs);
 }
 
-export async function history(executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 }));
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return events;
-}
+export const history = (executionArn: string): Promise<HistoryEvent[]> => fullHistory(sfn, executionArn);
 
 /** The canary share after each Shift state that succeeded (a caught failure exits the state too), from the history. */
 export function shifts(events: HistoryEvent[]): number[] {

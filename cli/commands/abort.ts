@@ -1,10 +1,12 @@
 // mesh-canary abort: stops the execution and puts the route back exactly as the snapshot
-// recorded it, then checks that it stays there. A Lambda task in flight when the execution
-// stopped can still finish its write, so the route is read again after a pause and restored
-// again if needed. Never leaves a half-shifted route without saying so.
+// recorded it, then checks that it stays there. A writer step running when the execution
+// stopped can still land its write until its function times out (Step Functions does not
+// cancel it), so the route is read again once that step must have ended, and restored again
+// if needed. Never leaves a half-shifted route without saying so.
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Deployment } from '../../functions/commons/deployment.ts';
+import { inFlightDeadline } from '../../functions/commons/history.ts';
 import type { Aws } from '../aws.ts';
 import { CommandFailed, exitCodes } from '../errors.ts';
 import { activeStates, outcomeOf, preparedDeployment } from '../execution.ts';
@@ -16,11 +18,11 @@ export interface AbortOptions {
   restore?: boolean;
   stateMachineArn?: string;
   rollbackFunctionArn?: string;
-  /** Pause before reading the route again (default 2000 ms). */
-  settleMs?: number;
+  /** How long a writer step's function can run: the template's Timeout (30 s) plus a margin. */
+  writerTimeoutMs?: number;
 }
 
-const RESTORE_ATTEMPTS = 3;
+const RESTORE_ATTEMPTS = 2;
 
 async function invokeRollback(aws: Aws, functionArn: string, deployment: Deployment, reason: string): Promise<void> {
   const out = await aws.lambda().send(new InvokeCommand({
@@ -65,7 +67,8 @@ export async function abort(ctx: Context, ref: string, options: AbortOptions): P
   }
 
   // The history is final once the execution stopped: the prepare step's snapshot is in it, or never was.
-  const deployment = preparedDeployment(await fullHistory(aws.sfn(), arn));
+  const history = await fullHistory(aws.sfn(), arn);
+  const deployment = preparedDeployment(history);
   if (!deployment) {
     const message = `${stoppedAt ? `stopped ${name} at ${stoppedAt}` : `${name} ended`} before its prepare step took a snapshot: the route was never changed`;
     if (ctx.json) ctx.result({ action: stoppedAt ? 'aborted' : 'checked', executionArn: arn, stopped: Boolean(stoppedAt), restored: null, reason: message });
@@ -75,8 +78,9 @@ export async function abort(ctx: Context, ref: string, options: AbortOptions): P
 
   const functionArn = options.rollbackFunctionArn ?? await ctx.stack(aws).rollbackFunctionArn();
   const snapshot = deployment.snapshot.weightedTargets;
-  const settleMs = options.settleMs ?? 2000;
+  const deadline = inFlightDeadline(history, options.writerTimeoutMs ?? 35_000);
   let restores = 0;
+  let waitedMs = 0;
   let now: { restored: boolean; targets: Target[] } | undefined;
   for (let attempt = 1; attempt <= RESTORE_ATTEMPTS; attempt++) {
     now = await atSnapshot(aws, deployment);
@@ -85,8 +89,13 @@ export async function abort(ctx: Context, ref: string, options: AbortOptions): P
       restores++;
       now = await atSnapshot(aws, deployment);
     }
-    // Read again after a pause: a write in flight when the execution stopped may land late.
-    await sleep(settleMs);
+    // The rollback released the lock, so a running step that has not checked it yet cannot
+    // write; one that already has can, until its function times out. Wait that out, look again.
+    const left = deadline ? deadline.getTime() - Date.now() : 0;
+    if (left <= 0) break;
+    if (!ctx.json) ctx.say(`waiting up to ${Math.ceil(left / 1000)} s for the step that was running (it can still write until its function times out)`);
+    await sleep(left);
+    waitedMs += left;
     now = await atSnapshot(aws, deployment);
     if (now.restored) break;
   }
@@ -101,7 +110,7 @@ export async function abort(ctx: Context, ref: string, options: AbortOptions): P
   } else {
     const what = stoppedAt ? `aborted ${name} (it was at ${stoppedAt})` : `${name} had ended ${description.status}`;
     const how = restores ? `restored to its snapshot` : `already at its snapshot`;
-    ctx.say(`${what}; route ${route} ${how}: ${targetsText(now!.targets)} (checked again ${(settleMs / 1000).toFixed(0)} s later)`);
+    ctx.say(`${what}; route ${route} ${how}: ${targetsText(now!.targets)}${waitedMs ? ` (checked again after the running step's timeout)` : ' (no step was running at the stop)'}`);
   }
   return exitCodes.ok;
 }

@@ -16,7 +16,7 @@ export interface RouteRef {
 export const comparisons = ['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold'] as const;
 export type Comparison = (typeof comparisons)[number];
 export const plainStatistics = ['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount'] as const;
-const PERCENTILE = /^p(100|[0-9]{1,2})(\.[0-9]{1,2})?$/;
+const PERCENTILE = /^p(100|[1-9][0-9]?(\.[0-9]{1,2})?)$/;
 
 export interface MetricCheck {
   /** How the check is named in verdicts and logs. */
@@ -92,9 +92,14 @@ function checkStrategy(c: Checker, value: unknown, path: string): void {
     'step-then-all': ['type', 'canaryPercent', 'bakeSeconds', 'checkIntervalSeconds'],
     'manual-approval': ['type', 'canaryPercent', 'approvalTimeoutSeconds', 'onApprovalTimeout', 'checkIntervalSeconds'],
   };
-  const known = typeof type === 'string' && type in fields ? fields[type as StrategyType] : ['type'];
-  const s = c.object(value, path, known);
-  if (!s || !c.oneOf(s.type, `${path}.type`, strategyTypes)) return;
+  if (!(typeof type === 'string' && type in fields)) {
+    // Which other fields are right depends on the type: say only what is wrong with it.
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) c.fail(path, 'an object', value);
+    else c.oneOf(type, `${path}.type`, strategyTypes);
+    return;
+  }
+  const s = c.object(value, path, fields[type as StrategyType]);
+  if (!s) return;
   switch (s.type) {
     case 'linear':
       c.integer(s.stepPercent, `${path}.stepPercent`, 1, 100);

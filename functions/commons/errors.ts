@@ -57,6 +57,11 @@ export class RouteDriftDetected extends MeshCanaryError {
   override name = 'RouteDriftDetected';
 }
 
+/** A restore did not leave the route at its snapshot (something else kept writing): retry, then a person. */
+export class RouteNotRestored extends MeshCanaryError {
+  override name = 'RouteNotRestored';
+}
+
 /** Throttling, 5xx or a network failure that outlived the SDK's own retries: safe to retry. */
 export class TransientAwsError extends MeshCanaryError {
   override name = 'TransientAwsError';
@@ -71,7 +76,7 @@ export class AwsRequestRejected extends MeshCanaryError {
 export const errorNames = [
   'InvalidInput', 'RouteNotFound', 'VirtualNodeNotFound', 'TargetNotInRoute', 'UnsupportedRoute',
   'HealthCheckMisconfigured', 'TransientAwsError', 'AwsRequestRejected', 'DeploymentInProgress', 'DeploymentLockLost',
-  'RouteDriftDetected',
+  'RouteDriftDetected', 'RouteNotRestored',
 ] as const;
 
 const transientNames = new Set([

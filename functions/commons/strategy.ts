@@ -83,7 +83,9 @@ const MAX_HISTORY = 100;
 
 /** The next progress after a verdict: advance, keep waiting, promote, or roll back. */
 export function gate(plan: Stage[], policy: GatePolicy, progress: Progress, verdict: Verdict, reasons: string[], now: Date): Progress {
-  const failed = verdict === 'fail' || (verdict === 'inconclusive' && policy.inconclusive === 'fail');
+  // Before the first shift the canary has no traffic, so too little data is expected there: an
+  // inconclusive baseline never blocks the start. A failing one does (nothing has changed yet).
+  const failed = verdict === 'fail' || (verdict === 'inconclusive' && policy.inconclusive === 'fail' && progress.stage >= 0);
   const stage = plan[Math.max(progress.stage, 0)];
   const next: Progress = { ...progress, checks: progress.checks + 1, nextWeight: undefined, reason: undefined };
 

@@ -3,6 +3,8 @@
 // TIMED_OUT and FAILED execution of the mesh-canary machines; it reads the execution's history
 // and, unless a rollback already completed (or the execution halted on drift, which must leave
 // the route as a person set it), restores the route from the snapshot and releases the lock.
+// A writer step that was running when the execution stopped keeps running until its function
+// times out, so the guard looks again once every such step must have ended.
 // Idempotent: a second event for the same execution finds nothing left to do.
 // Event:  the "Step Functions Execution Status Change" event (events/guard-aborted.json)
 // Result: { executionArn, status, action, weightedTargets?, changed? }
@@ -15,7 +17,8 @@ import { dynamoDb } from '../commons/clients/dynamodb.ts';
 import { sfn } from '../commons/clients/sfn.ts';
 import { checkDeployment, type Deployment } from '../commons/deployment.ts';
 import { requireEnv } from '../commons/env.ts';
-import { wrapAwsError } from '../commons/errors.ts';
+import { RouteNotRestored, wrapAwsError } from '../commons/errors.ts';
+import { inFlightDeadline, succeededExits } from '../commons/history.ts';
 import { lambdaHandler, logger } from '../commons/handler.ts';
 import { releaseLock, type LockTable } from '../commons/lock.ts';
 import { sameTargets } from '../commons/weights.ts';
@@ -49,15 +52,14 @@ async function history(client: SFNClient, executionArn: string): Promise<History
   return events;
 }
 
-const exited = (events: HistoryEvent[], name: string) =>
-  events.filter((e) => e.type?.endsWith('StateExited') && e.stateExitedEventDetails?.name === name);
-
 export interface GuardDeps {
   sfn: SFNClient;
   appMesh: AppMeshClient;
   lock: LockTable;
-  /** How long to wait before checking the route once more (a Lambda task in flight at the stop can still write). */
-  settleMs?: number;
+  /** How long a writer step's Lambda can run (its function's Timeout, plus a margin). */
+  writerTimeoutMs: number;
+  /** Waits (tests replace it). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResult> {
@@ -68,8 +70,10 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
     if (e.source !== 'aws.states' || e['detail-type'] !== 'Step Functions Execution Status Change') {
       c.problems.push('event must be a "Step Functions Execution Status Change" event from aws.states');
     }
-    detail = c.object(e.detail, 'event.detail', ['executionArn', 'stateMachineArn', 'name', 'status', 'startDate', 'stopDate', 'input', 'output', 'inputDetails', 'outputDetails', 'error', 'cause', 'redriveCount', 'redriveDate', 'redriveStatus', 'redriveStatusReason']);
-    if (detail) {
+    // The detail's other fields may grow: only the two this function needs are checked.
+    detail = e.detail && typeof e.detail === 'object' && !Array.isArray(e.detail) ? e.detail as Record<string, unknown> : undefined;
+    if (!detail) c.fail('event.detail', 'an object', e.detail);
+    else {
       c.string(detail.executionArn, 'event.detail.executionArn', 2048);
       c.string(detail.status, 'event.detail.status', 64);
     }
@@ -81,8 +85,12 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
   if (!watched.includes(status)) return { executionArn, status, action: 'ignored' };
 
   const events = await history(deps.sfn, executionArn);
-  const prepared = exited(events, 'Prepare').at(-1);
+  const prepared = succeededExits(events, 'Prepare').at(-1);
   if (!prepared) {
+    // Stopped during Prepare: the route is untouched, but Prepare may have taken the lock
+    // (its owner is the execution's ARN) before it could say so.
+    const route = routeFromInput(detail!.input);
+    if (route) await releaseLock(deps.lock, route, executionArn);
     logger.info('the execution ended before its snapshot: nothing changed');
     return { executionArn, status, action: 'nothing-changed' };
   }
@@ -93,33 +101,51 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
   logger.appendKeys({ route: `${deployment.route.meshName}/${deployment.route.virtualRouterName}/${deployment.route.routeName}` });
   const owner = deployment.executionId ?? executionArn;
 
-  if (exited(events, 'Rollback').length) {
+  if (succeededExits(events, 'Rollback').length) {
     await releaseLock(deps.lock, deployment.route, owner);
     logger.info('the execution already rolled back; lock released if it was still held');
     return { executionArn, status, action: 'already-rolled-back' };
   }
-  if (exited(events, 'HaltOnDrift').length || (status === 'FAILED' && detail!.error === 'RouteDriftDetected')) {
+  if (succeededExits(events, 'HaltOnDrift').length || (status === 'FAILED' && detail!.error === 'RouteDriftDetected')) {
     await releaseLock(deps.lock, deployment.route, owner);
     logger.info('the execution halted on drift: the route stays as it was set by hand');
     return { executionArn, status, action: 'left-after-drift' };
   }
 
   const first = await restoreRoute(deps.appMesh, deployment, deps.lock);
-  // A set-weight that was running when the execution stopped can still land its write.
-  // Releasing the lock stops it from writing (it checks the lock right before UpdateRoute);
-  // then look once more and restore again if it got in first.
+  // Releasing the lock stops a step still running from writing if it has not checked the lock
+  // yet (it does right before UpdateRoute). One that already has can still land its write until
+  // its function times out: wait for that, then look again and restore again if it got in.
   await releaseLock(deps.lock, deployment.route, owner);
-  await new Promise((r) => setTimeout(r, deps.settleMs ?? 3000));
-  const second = await restoreRoute(deps.appMesh, deployment, deps.lock);
-  const changed = first.changed || second.changed;
-  logger.info(changed ? 'route restored from the snapshot' : 'route already at its snapshot', { status, weightedTargets: second.weightedTargets });
-  if (!sameTargets(second.weightedTargets, deployment.snapshot.weightedTargets)) throw new Error('restore did not reach the snapshot');
-  return { executionArn, status, action: 'restored', changed, weightedTargets: second.weightedTargets };
+  const deadline = inFlightDeadline(events, deps.writerTimeoutMs);
+  let last = first;
+  if (deadline && deadline.getTime() > Date.now()) {
+    logger.info('a writer step was running when the execution stopped; waiting for it to end', { until: deadline.toISOString() });
+    await (deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))))(deadline.getTime() - Date.now());
+    last = await restoreRoute(deps.appMesh, deployment, deps.lock);
+  }
+  const changed = first.changed || last.changed;
+  if (!sameTargets(last.weightedTargets, deployment.snapshot.weightedTargets)) {
+    throw new RouteNotRestored(`route is not at its snapshot after restoring: someone must act`);
+  }
+  logger.info(changed ? 'route restored from the snapshot' : 'route already at its snapshot', { status, weightedTargets: last.weightedTargets });
+  return { executionArn, status, action: 'restored', changed, weightedTargets: last.weightedTargets };
+}
+
+/** The route named by the execution's input, if it has one that parses. */
+function routeFromInput(input: unknown): Deployment['route'] | undefined {
+  try {
+    const route = (typeof input === 'string' ? JSON.parse(input) : undefined)?.route;
+    const ok = route && ['meshName', 'virtualRouterName', 'routeName'].every((k) => typeof route[k] === 'string');
+    return ok ? route : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const deps: GuardDeps = {
   sfn, appMesh,
   lock: { client: dynamoDb, tableName: requireEnv('LOCK_TABLE_NAME') },
-  settleMs: Number(process.env.GUARD_SETTLE_MS ?? 3000),
+  writerTimeoutMs: Number(requireEnv('WRITER_TIMEOUT_SECONDS')) * 1000,
 };
 export const handler = lambdaHandler('guard', (event: unknown) => guard(event, deps));

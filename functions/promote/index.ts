@@ -31,12 +31,10 @@ export async function promote(event: unknown, client: AppMeshClient, lock?: Lock
   const { deployment, expected } = e as { deployment: Deployment; expected?: WeightedTarget[] };
   const keepStableTarget = deployment.keepStableTarget ?? false;
   const owner = deployment.executionId;
-  // The lock check runs alongside the route read and is awaited right before the write.
-  const lockCheck = lock && owner ? assertLockHeld(lock, deployment.route, owner) : undefined;
-  lockCheck?.catch(() => undefined); // awaited below only if a write is needed
   const result = await appMeshRouter(client, deployment).promote(deployment.snapshot, { keepStableTarget }, {
     expected,
-    beforeWrite: lockCheck && (() => lockCheck),
+    // Right before UpdateRoute: a stopped execution's step must not write once its lock is gone.
+    beforeWrite: lock && owner ? () => assertLockHeld(lock, deployment.route, owner) : undefined,
   });
   if (lock && owner) await releaseLock(lock, deployment.route, owner);
   logger.info(result.changed ? 'canary promoted' : 'canary already promoted; nothing written', { ...result });

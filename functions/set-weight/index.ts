@@ -31,12 +31,10 @@ export async function setWeight(event: unknown, client: AppMeshClient, lock?: Lo
   c.done();
   const { deployment, weight, expected } = e as { deployment: Deployment; weight: number; expected?: WeightedTarget[] };
   const owner = deployment.executionId;
-  // The lock check runs alongside the route read and is awaited right before the write.
-  const lockCheck = lock && owner ? assertLockHeld(lock, deployment.route, owner) : undefined;
-  lockCheck?.catch(() => undefined); // awaited below only if a write is needed
   const result = await appMeshRouter(client, deployment).setCanaryShare(deployment.snapshot, weight, {
     expected,
-    beforeWrite: lockCheck && (() => lockCheck),
+    // Right before UpdateRoute: a stopped execution's step must not write once its lock is gone.
+    beforeWrite: lock && owner ? () => assertLockHeld(lock, deployment.route, owner) : undefined,
   });
   logger.info(result.changed ? 'canary weight set' : 'canary weight already set; nothing written', { weight, ...result });
   return { weight, ...result };

@@ -76,7 +76,7 @@ test('a rollback that cannot succeed ends RollbackFailed, saying a person must a
   expect(end.cause).toContain('RouteNotFound');
 });
 
-test('inconclusive counts as failing by default: rolled back before any change', async () => {
+test('inconclusive counts as failing by default, once the canary has traffic: rolled back at the first step', async () => {
   const mesh = await demoMesh();
   const before = await routeNow(mesh.route);
   const arn = await start('linear', {
@@ -84,8 +84,10 @@ test('inconclusive counts as failing by default: rolled back before any change',
   });
   const end = await finished(arn);
   expect(end.error).toBe('CanaryRolledBack');
-  expect(shifts(await history(arn))).toEqual([]);
-  expect((await routeNow(mesh.route)).metadata!.version).toBe(before.metadata!.version);
+  // The baseline (no traffic on the canary yet) does not block the start; at 50% too little data does.
+  expect(shifts(await history(arn))).toEqual([50]);
+  expect(end.cause).toMatch(/canary at 50% had 1 failing verdict/);
+  expect((await routeNow(mesh.route)).spec).toEqual(before.spec);
 });
 
 test('inconclusive as pass, and a failureThreshold that tolerates one failing verdict', async () => {

@@ -51,6 +51,17 @@ test('reject: rolled back to the exact snapshot, the reason in the failure cause
   expect((await routeNow(mesh.route)).spec).toEqual(before.spec);
 });
 
+test('an answer that is not {"approved": true} rolls back', async () => {
+  const mesh = await demoMesh();
+  const before = await routeNow(mesh.route);
+  const arn = await start('manual-approval', { ...mesh, strategy: strategy() });
+  await sfn.send(new SendTaskSuccessCommand({ taskToken: await approvalToken(arn), output: JSON.stringify({ approved: false }) }));
+  const end = await finished(arn);
+  expect(end.error).toBe('CanaryRolledBack');
+  expect(end.cause).toContain('Rejected: the answer to the approval was not {"approved": true}');
+  expect((await routeNow(mesh.route)).spec).toEqual(before.spec);
+});
+
 test('no answer within the approval timeout: rolled back', async () => {
   const mesh = await demoMesh();
   const before = await routeNow(mesh.route);

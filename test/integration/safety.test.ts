@@ -76,7 +76,8 @@ test('StopExecution mid-way: the guard, given the event EventBridge sends, resto
   const mesh = await demoMesh();
   const before = await routeNow(mesh.route);
   const arn = await start('linear', { ...mesh, ...linear() });
-  await until('the canary at 50%', async () => (await canaryWeight(mesh.route, mesh.canaryNode)) === 50);
+  // Stop while it waits at 50% (its Shift step has ended: no write can still land).
+  await until('the canary waiting at 50%', async () => shifts(await history(arn)).includes(50));
   await sfn.send(new StopExecutionCommand({ executionArn: arn, cause: 'operator pressed stop' }));
   const end = await finished(arn);
   expect(end.status).toBe('ABORTED');

@@ -80,7 +80,7 @@ export function malformedInputs(): BadInput[] {
   for (const field of ['name', 'namespace', 'metricName']) {
     for (const v of badText) add(`metric ${field} = ${JSON.stringify(v)?.slice(0, 20)}`, set(lin, [...metric, field], v), `healthChecks.metrics[0].${field}`);
   }
-  for (const v of ['avg', 'P99', 'p101', 'p99.999', '', null, 99]) add(`metric statistic = ${JSON.stringify(v)}`, set(lin, [...metric, 'statistic'], v), 'healthChecks.metrics[0].statistic');
+  for (const v of ['avg', 'P99', 'p101', 'p99.999', 'p0', 'p100.5', '', null, 99]) add(`metric statistic = ${JSON.stringify(v)}`, set(lin, [...metric, 'statistic'], v), 'healthChecks.metrics[0].statistic');
   for (const v of [90, 59, 0, 86460, '300', 300.5, null, -60]) add(`metric windowSeconds = ${JSON.stringify(v)}`, set(lin, [...metric, 'windowSeconds'], v), 'healthChecks.metrics[0].windowSeconds');
   for (const v of ['>', 'GreaterThan', null, 0]) add(`metric comparison = ${JSON.stringify(v)}`, set(lin, [...metric, 'comparison'], v), 'healthChecks.metrics[0].comparison');
   for (const v of ['250', null, true, []]) add(`metric threshold = ${JSON.stringify(v)}`, set(lin, [...metric, 'threshold'], v), 'healthChecks.metrics[0].threshold');

@@ -3,5 +3,6 @@
 process.env.POWERTOOLS_SERVICE_NAME = 'mesh-canary';
 process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
 process.env.LOCK_TABLE_NAME = 'mesh-canary-LockTable';
+process.env.WRITER_TIMEOUT_SECONDS = '35';
 process.env.AWS_REGION ??= 'us-east-1';
 process.env.AWS_LAMBDA_FUNCTION_NAME ??= 'mesh-canary-test';

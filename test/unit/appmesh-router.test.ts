@@ -119,6 +119,8 @@ describe('refusals', () => {
     ['the stable is not in the route', [{ virtualNode: 'other-vn', weight: 100 }], 'TargetNotInRoute'],
     ['stable and canary carry no weight', [{ virtualNode: 'product-vn', weight: 0 }, { virtualNode: 'other-vn', weight: 100 }], 'UnsupportedRoute'],
     ['stable and canary carry more than 100', [{ virtualNode: 'product-vn', weight: 100 }, { virtualNode: 'product-v15-vn', weight: 50 }], 'UnsupportedRoute'],
+    ['the canary already has traffic (a re-run after a promotion that kept the stable)', [{ virtualNode: 'product-vn', weight: 0 }, { virtualNode: 'product-v15-vn', weight: 100 }], 'UnsupportedRoute'],
+    ['the canary already has part of the traffic', [{ virtualNode: 'product-vn', weight: 80 }, { virtualNode: 'product-v15-vn', weight: 20 }], 'UnsupportedRoute'],
     ['a node appears twice', [{ virtualNode: 'product-vn', weight: 50, port: 80 }, { virtualNode: 'product-vn', weight: 50, port: 81 }], 'UnsupportedRoute'],
     ['ten targets and no room for the canary', Array.from({ length: 10 }, (_, i) => ({ virtualNode: i ? `n${i}` : 'product-vn', weight: 10 })), 'UnsupportedRoute'],
   ])('snapshot refuses when %s', async (_label, targets, name) => {

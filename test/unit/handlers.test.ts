@@ -13,6 +13,7 @@ import { handler as rollback } from '../../functions/rollback/index.ts';
 import { awsError, context, describeRouteOutput, event, richSpec } from '../support/fixtures.ts';
 
 const appMesh = mockClient(AppMeshClient);
+const executionId = 'arn:aws:states:us-east-1:123456789012:execution:LinearStateMachine:product-v15';
 const cloudWatch = mockClient(CloudWatchClient);
 const dynamo = mockClient(DynamoDBClient);
 let logged: string[];
@@ -24,7 +25,7 @@ beforeEach(() => {
   // The events' execution holds the route's lock.
   dynamo.on(PutItemCommand).resolves({});
   dynamo.on(DeleteItemCommand).resolves({});
-  dynamo.on(GetItemCommand).resolves({ Item: { executionId: { S: event('prepare.json').executionId }, expiresAt: { N: String(Math.floor(Date.now() / 1000) + 3600) } } });
+  dynamo.on(GetItemCommand).resolves({ Item: { executionId: { S: executionId }, expiresAt: { N: String(Math.floor(Date.now() / 1000) + 3600) } } });
   appMesh.on(DescribeRouteCommand).resolves(describeRouteOutput(richSpec('httpRoute', [{ virtualNode: 'product-vn', weight: 100 }]), 1));
   appMesh.on(DescribeVirtualNodeCommand).resolves({ virtualNode: { meshName: 'demomesh', virtualNodeName: 'product-v15-vn', spec: {}, metadata: undefined, status: { status: 'ACTIVE' } } });
   appMesh.on(UpdateRouteCommand).callsFake((input) => describeRouteOutput(input.spec, 2));
@@ -39,11 +40,11 @@ beforeEach(() => {
 afterEach(() => jest.restoreAllMocks());
 
 describe('the events/ payloads', () => {
-  test('prepare.json: validates, snapshots the route and returns the deployment', async () => {
+  test('prepare.json: validates, snapshots the route and returns the deployment (by hand: no lock)', async () => {
     const result = await prepare(event('prepare.json'), context);
+    expect(dynamo.calls()).toHaveLength(0);
     expect(result).toMatchObject({
       ...event('prepare.json').input,
-      executionId: event('prepare.json').executionId,
       snapshot: { router: 'appmesh', routeKind: 'httpRoute', weightedTargets: [{ virtualNode: 'product-vn', weight: 100 }], version: 1 },
     });
     expect(appMesh).toHaveReceivedCommandTimes(UpdateRouteCommand, 0);
@@ -81,12 +82,13 @@ describe('the events/ payloads', () => {
 
 describe('logging', () => {
   test('log lines are structured JSON with the execution and route as correlation keys', async () => {
-    await setWeight(event('set-weight.json'), context);
+    const e = event('set-weight.json');
+    await setWeight({ ...e, deployment: { ...e.deployment, executionId } }, context);
     const lines = logged.flatMap((l) => l.split('\n')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThan(0);
     expect(lines[0]).toMatchObject({
       service: 'mesh-canary', step: 'set-weight', route: 'demomesh/product-vr/product-r',
-      execution: event('set-weight.json').deployment.executionId, function_request_id: context.awsRequestId,
+      execution: executionId, function_request_id: context.awsRequestId,
     });
   });
 });
@@ -137,6 +139,40 @@ describe.each(bad)('%s refuses bad input with InvalidInput and touches nothing',
     expect(appMesh.calls()).toHaveLength(0);
     expect(cloudWatch.calls()).toHaveLength(0);
     expect(dynamo.calls()).toHaveLength(0);
+  });
+});
+
+/** Sinon numbers every call across all mocks: the order in which the AWS calls were made. */
+const callOrder = (call: unknown): number => (call as { callId: number }).callId;
+
+describe('in an execution, the route lock', () => {
+  const inExecution = (file: string) => {
+    const e = event(file);
+    return e.deployment ? { ...e, deployment: { ...e.deployment, executionId } } : { ...e, executionId };
+  };
+
+  test('prepare takes it before reading the route', async () => {
+    await prepare(inExecution('prepare.json'), context);
+    expect(dynamo).toHaveReceivedCommandWith(PutItemCommand, { Item: expect.objectContaining({ executionId: { S: executionId } }) });
+    expect(callOrder(dynamo.commandCalls(PutItemCommand)[0])).toBeLessThan(callOrder(appMesh.commandCalls(DescribeRouteCommand)[0]));
+  });
+
+  test('set-weight checks it after reading the route, right before the write', async () => {
+    await setWeight(inExecution('set-weight.json'), context);
+    const order = [appMesh.commandCalls(DescribeRouteCommand)[0], dynamo.commandCalls(GetItemCommand)[0], appMesh.commandCalls(UpdateRouteCommand)[0]].map(callOrder);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+  });
+
+  test('set-weight without the lock writes nothing', async () => {
+    dynamo.on(GetItemCommand).resolves({});
+    await expect(setWeight(inExecution('set-weight.json'), context)).rejects.toMatchObject({ name: 'DeploymentLockLost' });
+    expect(appMesh).toHaveReceivedCommandTimes(UpdateRouteCommand, 0);
+  });
+
+  test('promote and rollback release it', async () => {
+    await promote(inExecution('promote.json'), context);
+    await rollback(inExecution('rollback.json'), context);
+    expect(dynamo).toHaveReceivedCommandTimes(DeleteItemCommand, 2);
   });
 });
 

@@ -93,7 +93,11 @@ describe('the abort guard', () => {
   const deployment = { ...event('set-weight.json').deployment, executionId: 'arn:aws:states:us-east-1:123456789012:execution:LinearStateMachine:product-v15' };
   const exit = (name: string, output: object): HistoryEvent => ({ type: 'TaskStateExited', id: 1, timestamp: new Date(), stateExitedEventDetails: { name, output: JSON.stringify(output) } });
   const aborted = (status = 'ABORTED', error?: string) => ({ ...event('guard-aborted.json'), detail: { ...event('guard-aborted.json').detail, status, error } });
-  const deps = () => ({ sfn: new SFNClient({}), appMesh: new AppMeshClient({}), lock, settleMs: 0 });
+  const sleeps: number[] = [];
+  const deps = () => ({ sfn: new SFNClient({}), appMesh: new AppMeshClient({}), lock, writerTimeoutMs: 35_000, sleep: async (ms: number) => { sleeps.push(ms); } });
+  const entered = (name: string, at = new Date()): HistoryEvent => ({ type: 'TaskStateEntered', id: 1, timestamp: at, stateEnteredEventDetails: { name } });
+  const succeeded: HistoryEvent = { type: 'TaskSucceeded', id: 1, timestamp: new Date() };
+  const failed: HistoryEvent = { type: 'TaskFailed', id: 1, timestamp: new Date() };
 
   beforeEach(() => {
     dynamo.on(GetItemCommand).resolves(heldBy(deployment.executionId));
@@ -102,7 +106,8 @@ describe('the abort guard', () => {
   });
 
   test('ABORTED mid-way: restores the snapshot from the history and releases the lock', async () => {
-    sfn.on(GetExecutionHistoryCommand).resolves({ events: [exit('Prepare', { deployment }), exit('Shift', { deployment })] });
+    sleeps.length = 0;
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [succeeded, exit('Prepare', { deployment }), succeeded, exit('Shift', { deployment })] });
     appMesh.on(DescribeRouteCommand).resolvesOnce(describeRouteOutput(richSpec('httpRoute', [{ virtualNode: 'product-vn', weight: 50 }, { virtualNode: 'product-v15-vn', weight: 50 }])))
       .resolves(describeRouteOutput(richSpec('httpRoute', [{ virtualNode: 'product-vn', weight: 100 }])));
     const result = await guard(aborted(), deps());
@@ -112,23 +117,45 @@ describe('the abort guard', () => {
   });
 
   test.each([
-    ['a completed rollback', [exit('Rollback', {})], 'FAILED', 'CanaryRolledBack', 'already-rolled-back'],
-    ['a halt on drift', [exit('HaltOnDrift', {})], 'FAILED', 'RouteDriftDetected', 'left-after-drift'],
+    ['a completed rollback', [succeeded, exit('Rollback', {})], 'FAILED', 'CanaryRolledBack', 'already-rolled-back'],
+    ['a halt on drift', [succeeded, exit('HaltOnDrift', {})], 'FAILED', 'RouteDriftDetected', 'left-after-drift'],
   ])('after %s it releases the lock and does not touch the route', async (_l, more, status, error, action) => {
-    sfn.on(GetExecutionHistoryCommand).resolves({ events: [exit('Prepare', { deployment }), ...more] });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [succeeded, exit('Prepare', { deployment }), ...more] });
     expect(await guard(aborted(status, error), deps())).toMatchObject({ action });
     expect(appMesh).toHaveReceivedCommandTimes(UpdateRouteCommand, 0);
     expect(appMesh).toHaveReceivedCommandTimes(DescribeRouteCommand, 0);
   });
 
-  test('an execution that ended before its snapshot changed nothing', async () => {
-    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
-    expect(await guard(aborted('FAILED', 'InvalidInput'), deps())).toMatchObject({ action: 'nothing-changed' });
+  test('an execution stopped during Prepare changed nothing, but gives back the lock Prepare may have taken', async () => {
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [entered('Prepare')] });
+    const e = aborted();
+    expect(await guard(e, deps())).toMatchObject({ action: 'nothing-changed' });
     expect(appMesh.calls()).toHaveLength(0);
+    expect(dynamo).toHaveReceivedCommandWith(DeleteItemCommand, { Key: { route: { S: 'demomesh/product-vr/product-r' } }, ExpressionAttributeValues: { ':me': { S: e.detail.executionArn } } });
+  });
+
+  test('a rollback that failed (its state exited through a Catch) is retried by the guard, not taken as done', async () => {
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [succeeded, exit('Prepare', { deployment }), failed, exit('Rollback', {})] });
+    appMesh.on(DescribeRouteCommand).resolves(describeRouteOutput(richSpec('httpRoute', [{ virtualNode: 'product-vn', weight: 100 }])));
+    expect(await guard(aborted('FAILED', 'RollbackFailed'), deps())).toMatchObject({ action: 'restored', changed: false });
+  });
+
+  test('a writer step running at the stop: the guard waits until it must have ended, then restores again', async () => {
+    sleeps.length = 0;
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [succeeded, exit('Prepare', { deployment }), entered('Shift', new Date(Date.now() - 5_000))] });
+    // The route is at the snapshot when the guard first looks; the late write lands during the wait.
+    appMesh.on(DescribeRouteCommand).resolvesOnce(describeRouteOutput(richSpec('httpRoute', [{ virtualNode: 'product-vn', weight: 100 }])))
+      .resolves(describeRouteOutput(richSpec('httpRoute', [{ virtualNode: 'product-vn', weight: 70 }, { virtualNode: 'product-v15-vn', weight: 30 }])));
+    const result = await guard(aborted(), deps());
+    expect(sleeps).toHaveLength(1);
+    expect(sleeps[0]).toBeGreaterThan(25_000);
+    expect(sleeps[0]).toBeLessThanOrEqual(30_000);
+    expect(result).toMatchObject({ action: 'restored', changed: true });
+    expect(appMesh).toHaveReceivedCommandTimes(UpdateRouteCommand, 1);
   });
 
   test('a route now deployed by another execution is not overwritten', async () => {
-    sfn.on(GetExecutionHistoryCommand).resolves({ events: [exit('Prepare', { deployment })] });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [succeeded, exit('Prepare', { deployment })] });
     dynamo.on(GetItemCommand).resolves(heldBy('arn:…:execution:LinearStateMachine:someone-else'));
     appMesh.on(DescribeRouteCommand).resolves(describeRouteOutput(richSpec('httpRoute', [{ virtualNode: 'product-vn', weight: 50 }, { virtualNode: 'product-v15-vn', weight: 50 }])));
     await expect(guard(aborted(), deps())).rejects.toMatchObject({ name: 'DeploymentInProgress' });

@@ -59,8 +59,13 @@ describe('gate', () => {
     expect(progress).toMatchObject({ decision: 'wait', weight: 50, waitSeconds: 7, consecutiveFailures: 1 });
   });
 
-  test.each([['fail', 'rollback'], ['pass', 'advance:50']] as const)('inconclusive counted as %s', (inconclusive, first) => {
-    expect(run(['inconclusive'], { ...policy, inconclusive }).seen[0]).toBe(first);
+  test.each([['fail', 'rollback'], ['pass', 'advance:100']] as const)('inconclusive counted as %s', (inconclusive, second) => {
+    expect(run(['pass', 'inconclusive'], { ...policy, inconclusive }).seen[1]).toBe(second);
+  });
+
+  test('an inconclusive baseline (no traffic on the canary yet) never blocks the start; a failing one does', () => {
+    expect(run(['inconclusive'], policy).seen).toEqual(['advance:50']);
+    expect(run(['fail'], policy).seen).toEqual(['rollback']);
   });
 
   test('step-then-all: waits through the bake, then promotes', () => {

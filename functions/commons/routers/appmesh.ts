@@ -88,6 +88,10 @@ export function appMeshRouter(client: AppMeshClient, target: AppMeshTarget): Tra
       const r = await read();
       const targets = weightedTargetsOf(r.spec, r.kind, label);
       stableIn(targets);
+      const canaryWeight = targets.find((t) => t.virtualNode === canaryNode)?.weight ?? 0;
+      if (canaryWeight > 0) {
+        throw new UnsupportedRoute(`${label}: the canary ${canaryNode} already carries weight ${canaryWeight}; a deployment starts from a canary at 0 (set it to 0, or roll back the deployment that left it there)`);
+      }
       const pool = poolOf(targets, stableNode, canaryNode);
       if (pool === 0) {
         throw new UnsupportedRoute(`${label}: ${stableNode} and ${canaryNode} carry weight 0 together, so there is no traffic to shift`);

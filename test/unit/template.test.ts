@@ -118,3 +118,14 @@ describe('state machines', () => {
     for (const [id] of machines) expect(template.Outputs[`${id}Arn`].Value).toEqual({ '!Ref': id });
   });
 });
+
+test('an event the guard never got, or failed on, alarms to the approval topic', () => {
+  const guard = template.Resources.GuardFunction.Properties;
+  expect(guard.Events.ExecutionEnded.Properties.DeadLetterConfig).toEqual({ Type: 'SQS' });
+  expect(guard.EventInvokeConfig.DestinationConfig.OnFailure).toEqual({ Type: 'SQS' });
+  // The queue names SAM gives those two queues.
+  const watched = ['GuardEventUndeliveredAlarm', 'GuardFailedAlarm'].map((id) => template.Resources[id].Properties);
+  expect(watched.map((a) => a.Dimensions[0].Value['!GetAtt'])).toEqual([
+    'GuardFunctionExecutionEndedQueue.QueueName', 'GuardFunctionEventInvokeConfigOnFailureQueue.QueueName']);
+  for (const a of watched) expect(a.AlarmActions).toEqual([{ '!Ref': 'ApprovalTopic' }]);
+});

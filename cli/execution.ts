@@ -63,20 +63,7 @@ export function pendingApproval(history: HistoryEvent[]): PendingApproval | unde
   return pending;
 }
 
-/** The deployment object the prepare step returned (input + defaults + snapshot), if it got that far. */
-export function preparedDeployment(history: HistoryEvent[]): Deployment | undefined {
-  for (const e of history) {
-    if (e.type?.endsWith('StateExited') && e.stateExitedEventDetails?.name === 'Prepare') {
-      try {
-        const d = JSON.parse(e.stateExitedEventDetails.output ?? '{}').deployment;
-        if (d?.snapshot?.weightedTargets) return d as Deployment;
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
-}
+export { preparedDeployment } from '../functions/commons/history.ts';
 
 export interface ActiveState {
   name: string;

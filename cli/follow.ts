@@ -3,8 +3,11 @@
 // the end. Used by the demo and the CLI's watch and report; pure over the history, plus one
 // polling loop.
 import {
-  DescribeExecutionCommand, GetExecutionHistoryCommand, type DescribeExecutionCommandOutput, type HistoryEvent, type SFNClient,
+  DescribeExecutionCommand, type DescribeExecutionCommandOutput, type HistoryEvent, type SFNClient,
 } from '@aws-sdk/client-sfn';
+import { fullHistory } from '../functions/commons/history.ts';
+
+export { fullHistory };
 
 export interface Target {
   virtualNode: string;
@@ -123,17 +126,6 @@ function stateEvent(name: string | undefined, state: any, at: Date): DeploymentE
       return state?.rollback ? { kind: 'halted', at, summary: state.rollback.summary, weightedTargets: state.rollback.weightedTargets } : undefined;
   }
   return undefined;
-}
-
-export async function fullHistory(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 }));
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return events;
 }
 
 /** What one poll saw: for views that redraw from the whole state rather than from new events. */

@@ -72,13 +72,6 @@ export class AwsRequestRejected extends MeshCanaryError {
   override name = 'AwsRequestRejected';
 }
 
-/** Every error name a function can throw, for the state machines and the docs. */
-export const errorNames = [
-  'InvalidInput', 'RouteNotFound', 'VirtualNodeNotFound', 'TargetNotInRoute', 'UnsupportedRoute',
-  'HealthCheckMisconfigured', 'TransientAwsError', 'AwsRequestRejected', 'DeploymentInProgress', 'DeploymentLockLost',
-  'RouteDriftDetected', 'RouteNotRestored',
-] as const;
-
 const transientNames = new Set([
   'ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded',
   'ServiceUnavailableException', 'ServiceUnavailable', 'InternalServerErrorException', 'InternalFailure',

@@ -5,7 +5,7 @@
 import {
   DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import type { Deployment, RouteRef } from './deployment.ts';
+import type { RouteRef } from './deployment.ts';
 import { routeLabel } from './deployment.ts';
 import { DeploymentInProgress, DeploymentLockLost, wrapAwsError } from './errors.ts';
 
@@ -79,5 +79,3 @@ export async function releaseLock(t: LockTable, route: RouteRef, executionId: st
   }
 }
 
-/** The lock applies to executions: a function invoked by hand (no executionId) takes none. */
-export const lockOwner = (d: Pick<Deployment, 'executionId'>): string | undefined => d.executionId;

@@ -66,13 +66,6 @@ export function sameTargets(a: WeightedTarget[], b: WeightedTarget[]): boolean {
     t.virtualNode === b[i].virtualNode && t.weight === b[i].weight && t.port === b[i].port);
 }
 
-/** Percent of all traffic each target receives (App Mesh weights are relative). */
-export function sharesOf(targets: WeightedTarget[]): Record<string, number> {
-  const total = targets.reduce((s, t) => s + t.weight, 0);
-  const out: Record<string, number> = {};
-  for (const t of targets) out[t.virtualNode] = total === 0 ? 0 : Math.round((t.weight / total) * 1000) / 10;
-  return out;
-}
 
 const weightOf = (targets: WeightedTarget[], node: string): number | undefined => find(targets, node)?.weight;
 

@@ -9,8 +9,7 @@
 // Event:  the "Step Functions Execution Status Change" event (events/guard-aborted.json)
 // Result: { executionArn, status, action, weightedTargets?, changed? }
 import type { AppMeshClient } from '@aws-sdk/client-app-mesh';
-import type { SFNClient, HistoryEvent } from '@aws-sdk/client-sfn';
-import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { Checker } from '../commons/check.ts';
 import { appMesh } from '../commons/clients/appmesh.ts';
 import { dynamoDb } from '../commons/clients/dynamodb.ts';
@@ -18,7 +17,7 @@ import { sfn } from '../commons/clients/sfn.ts';
 import { checkDeployment, type Deployment } from '../commons/deployment.ts';
 import { requireEnv } from '../commons/env.ts';
 import { RouteNotRestored, wrapAwsError } from '../commons/errors.ts';
-import { inFlightDeadline, succeededExits } from '../commons/history.ts';
+import { fullHistory, inFlightDeadline, preparedDeployment, succeededExits } from '../commons/history.ts';
 import { lambdaHandler, logger } from '../commons/handler.ts';
 import { releaseLock, type LockTable } from '../commons/lock.ts';
 import { sameTargets } from '../commons/weights.ts';
@@ -35,22 +34,6 @@ export interface GuardResult {
 }
 
 const watched = ['ABORTED', 'TIMED_OUT', 'FAILED'];
-
-async function history(client: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    let page;
-    try {
-      page = await client.send(new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000, includeExecutionData: true }));
-    } catch (err) {
-      throw wrapAwsError(err, `GetExecutionHistory ${executionArn}`);
-    }
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return events;
-}
 
 export interface GuardDeps {
   sfn: SFNClient;
@@ -84,9 +67,14 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
   logger.appendKeys({ execution: executionArn });
   if (!watched.includes(status)) return { executionArn, status, action: 'ignored' };
 
-  const events = await history(deps.sfn, executionArn);
-  const prepared = succeededExits(events, 'Prepare').at(-1);
-  if (!prepared) {
+  let events;
+  try {
+    events = await fullHistory(deps.sfn, executionArn);
+  } catch (err) {
+    throw wrapAwsError(err, `GetExecutionHistory ${executionArn}`);
+  }
+  const deployment = preparedDeployment(events);
+  if (!deployment) {
     // Stopped during Prepare: the route is untouched, but Prepare may have taken the lock
     // (its owner is the execution's ARN) before it could say so.
     const route = routeFromInput(detail!.input);
@@ -94,7 +82,6 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
     logger.info('the execution ended before its snapshot: nothing changed');
     return { executionArn, status, action: 'nothing-changed' };
   }
-  const deployment = JSON.parse(prepared.stateExitedEventDetails!.output!).deployment as Deployment;
   const dc = new Checker();
   checkDeployment(dc, deployment, 'the Prepare state\'s deployment');
   dc.done();

@@ -1,4 +1,4 @@
-import { poolOf, promoted, sameTargets, sharesOf, splitPool, withCanaryShare } from '../../functions/commons/weights.ts';
+import { poolOf, promoted, sameTargets, splitPool, withCanaryShare } from '../../functions/commons/weights.ts';
 
 const p = { stable: 's', canary: 'c' };
 
@@ -50,11 +50,10 @@ describe('promoted', () => {
   });
 });
 
-test('poolOf, sameTargets and sharesOf', () => {
+test('poolOf and sameTargets', () => {
   const t = [{ virtualNode: 's', weight: 30 }, { virtualNode: 'x', weight: 10 }];
   expect(poolOf(t, 's', 'c')).toBe(30);
   expect(sameTargets(t, [{ virtualNode: 's', weight: 30 }, { virtualNode: 'x', weight: 10 }])).toBe(true);
   expect(sameTargets(t, [{ virtualNode: 'x', weight: 10 }, { virtualNode: 's', weight: 30 }])).toBe(false);
   expect(sameTargets(t, [{ virtualNode: 's', weight: 30, port: 80 }, { virtualNode: 'x', weight: 10 }])).toBe(false);
-  expect(sharesOf(t)).toEqual({ s: 75, x: 25 });
 });

@@ -107,12 +107,27 @@ export function localValue(value: unknown, template: Template, at: { region: str
     return undefined;
   };
   if (typeof v.Ref === 'string' && Object.keys(v).length === 1) {
+    if (v.Ref === 'AWS::Partition') return 'aws';
+    if (v.Ref === 'AWS::Region') return at.region;
+    if (v.Ref === 'AWS::AccountId') return at.accountId;
     if (template.Parameters?.[v.Ref]) {
       const fallback = template.Parameters[v.Ref].Default;
       return fallback === undefined ? undefined : String(fallback);
     }
     const type = template.Resources[v.Ref]?.Type;
     return type === 'AWS::Serverless::Function' || type === 'AWS::DynamoDB::Table' ? v.Ref : arnOf(v.Ref);
+  }
+  const sub = (v as { 'Fn::Sub'?: unknown })['Fn::Sub'];
+  if (typeof sub === 'string' && Object.keys(v).length === 1) {
+    // Only pseudo parameters and other values this function can resolve; anything else is left unresolved.
+    let unresolved = false;
+    const out = sub.replace(/\$\{([A-Za-z0-9:.]+)\}/g, (_m, name: string) => {
+      const [id, att] = name.split('.');
+      const r = localValue(att ? { 'Fn::GetAtt': [id, att] } : { Ref: id }, template, at);
+      if (r === undefined) unresolved = true;
+      return r ?? '';
+    });
+    return unresolved ? undefined : out;
   }
   const att = v['Fn::GetAtt'];
   if (Array.isArray(att) && att.length === 2 && Object.keys(v).length === 1) {

@@ -1,5 +1,7 @@
 // Each function as Lambda runs it (middy, Powertools logger, a Lambda context), with the
 // payloads in events/ that `sam local invoke` uses, and with bad input of every shape.
+// First: tests run with logging off (test/support/lambda-env.ts), but this file captures and reads the handlers' logs.
+import '../support/log-info.ts';
 import { AppMeshClient, DescribeRouteCommand, DescribeVirtualNodeCommand, UpdateRouteCommand } from '@aws-sdk/client-app-mesh';
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';

@@ -99,8 +99,14 @@ describe('state machines', () => {
     expect(Object.keys(m.Properties.DefinitionSubstitutions).sort()).toEqual(placeholders);
     expect(asl).not.toMatch(/arn:aws:(lambda|sns|appmesh):/); // no hard-coded account, region or name
     const invokable = m.Properties.Policies.filter((p: any) => p.LambdaInvokePolicy).map((p: any) => p.LambdaInvokePolicy.FunctionName['!Ref']).sort();
-    const substituted = Object.values<any>(m.Properties.DefinitionSubstitutions).map((v) => v['!GetAtt'].replace(/\.Arn$/, '')).sort();
+    const subs = Object.entries<any>(m.Properties.DefinitionSubstitutions);
+    const substituted = subs.filter(([, v]) => v['!GetAtt']).map(([, v]) => v['!GetAtt'].replace(/\.Arn$/, '')).sort();
     expect(invokable).toEqual(substituted);
+    // Service integrations carry the stack's partition (aws-cn, aws-us-gov, ...), never a literal "arn:aws".
+    expect(asl).not.toMatch(/"arn:aws[a-z-]*:states:/);
+    for (const [key, v] of subs.filter(([, v]) => !v['!GetAtt'])) {
+      expect([key, v]).toEqual([key, { '!Sub': `arn:\${AWS::Partition}:states:::lambda:${key === 'LambdaInvoke' ? 'invoke' : 'invoke.waitForTaskToken'}` }]);
+    }
   });
 
   test.each(machines)('%s: execution logging without execution data (a waiting task holds its token)', (_id, m) => {

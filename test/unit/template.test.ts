@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { root } from '../support/fixtures.ts';
+import { contextFor, resolveValue } from '../support/cfn-intrinsics.ts';
+import { loadTemplate } from '../../local/template.ts';
 
 // A tag-tolerant parse: each !Tag value becomes {"!Tag": value}, enough to inspect the structure.
 const tags = ['Ref', 'Sub', 'GetAtt', 'Join', 'Split', 'If', 'Equals', 'Select', 'Not', 'And', 'Or', 'FindInMap', 'Condition'].flatMap((n) =>
@@ -53,10 +55,10 @@ describe('least privilege', () => {
     RollbackFunction: ['appmesh:DescribeRoute', 'appmesh:UpdateRoute', 'dynamodb:DeleteItem', 'dynamodb:GetItem'],
     GuardFunction: ['appmesh:DescribeRoute', 'appmesh:UpdateRoute', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'states:GetExecutionHistory'],
     CheckHealthFunction: ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData'],
-    RequestApprovalFunction: [],
+    RequestApprovalFunction: ['kms:Decrypt', 'kms:GenerateDataKey*'],
   };
 
-  test.each(functions)('%s: only the actions it uses, App Mesh scoped to the MeshArns parameter', (id, fn) => {
+  test.each(functions)('%s: only the actions it uses', (id, fn) => {
     // Inline statements, or SAM policy templates scoped to one resource; never a managed policy.
     for (const p of fn.Properties.Policies) {
       expect(typeof p).toBe('object');
@@ -66,21 +68,91 @@ describe('least privilege', () => {
     expect(s.flatMap((x: any) => x.Action).sort()).toEqual(expected[id]);
     for (const st of s) {
       expect(st.Effect).toBe('Allow');
-      if (st.Action.some((a: string) => a.startsWith('appmesh:'))) {
-        expect(st.Resource).not.toBe('*');
-        expect(JSON.stringify(st.Resource)).toContain('"!Ref":"MeshArns"');
-        if (st.Action.includes('appmesh:UpdateRoute')) expect(JSON.stringify(st.Resource)).toContain('/virtualRouter/*'); // routes only, not meshes or nodes
-      }
+      if (st.Action.some((a: string) => a.startsWith('appmesh:'))) expect(JSON.stringify(st.Resource)).toContain('"!Ref":"MeshArns"');
       if (st.Action.some((a: string) => a.startsWith('dynamodb:'))) expect(st.Resource).toEqual({ '!GetAtt': 'LockTable.Arn' });
       if (st.Action.some((a: string) => a.startsWith('states:'))) {
         for (const r of st.Resource) expect(r['!Sub']).toMatch(/:execution:\$\{[A-Za-z]+StateMachine\.Name\}:\*$/);
+      }
+      if (st.Action.some((a: string) => a.startsWith('kms:'))) {
+        expect(st.Resource).toEqual({ '!GetAtt': 'ApprovalTopicKey.Arn' });
+        expect(st.Condition).toEqual({ StringEquals: { 'kms:ViaService': { '!Sub': 'sns.${AWS::Region}.amazonaws.com' } } });
       }
       if (st.Resource === '*') expect(st.Action.every((a: string) => a.startsWith('cloudwatch:') || a.startsWith('logs:'))).toBe(true);
     }
   });
 
+  // The App Mesh scopes, resolved as CloudFormation would for two meshes (one shared through RAM).
+  const meshes = ['arn:aws:appmesh:us-east-1:123456789012:mesh/demomesh', 'arn:aws:appmesh:eu-west-1:111122223333:mesh/shared'];
+  const longForm = loadTemplate();
+  const ctx = contextFor(longForm as any, { MeshArns: meshes });
+  const appMeshGrants = (id: string): Record<string, string[]> => {
+    const out: Record<string, string[]> = {};
+    for (const p of longForm.Resources[id].Properties!.Policies) {
+      for (const st of p.Statement ?? []) {
+        for (const action of st.Action.filter((a: string) => a.startsWith('appmesh:'))) {
+          out[action] = [...(out[action] ?? []), ...[resolveValue(st.Resource, ctx)].flat() as string[]].sort();
+        }
+      }
+    }
+    return out;
+  };
+  const routes = meshes.map((m) => `${m}/virtualRouter/*/route/*`);
+  const nodes = meshes.map((m) => `${m}/virtualNode/*`);
+
+  test.each(['SetWeightFunction', 'PromoteFunction', 'RollbackFunction', 'GuardFunction'])(
+    '%s: UpdateRoute on the routes and the virtual nodes of MeshArns (App Mesh authorizes both), DescribeRoute on routes, nothing wider', (id) => {
+      expect(appMeshGrants(id)).toEqual({
+        'appmesh:DescribeRoute': [...routes].sort(),
+        'appmesh:UpdateRoute': [...routes, ...nodes].sort(),
+      });
+    });
+
+  test('PrepareFunction: reads routes and virtual nodes of MeshArns only, writes nothing in App Mesh', () => {
+    expect(appMeshGrants('PrepareFunction')).toEqual({
+      'appmesh:DescribeRoute': [...routes].sort(),
+      'appmesh:DescribeVirtualNode': [...nodes].sort(),
+    });
+  });
+
   test('no FullAccess policy anywhere', () => {
     expect(readFileSync(join(root, 'template.yaml'), 'utf8')).not.toMatch(/FullAccess/);
+  });
+});
+
+describe('the approval topic is encrypted with its own key, usable by CloudWatch alarms', () => {
+  const longForm = loadTemplate();
+  const ctx = contextFor(longForm as any, { MeshArns: ['arn:aws:appmesh:us-east-1:123456789012:mesh/demomesh'] });
+  const res = (id: string) => resolveValue(longForm.Resources[id], ctx) as any;
+
+  test('a customer managed key with rotation on, not alias/aws/sns', () => {
+    expect(longForm.Resources.ApprovalTopic.Properties!.KmsMasterKeyId).toEqual({ Ref: 'ApprovalTopicKey' });
+    expect(longForm.Resources.ApprovalTopicKey.Type).toBe('AWS::KMS::Key');
+    expect(longForm.Resources.ApprovalTopicKey.Properties!.EnableKeyRotation).toBe(true);
+  });
+
+  test('its key policy: the account administers it; CloudWatch alarms of this account and region may use it to publish, nothing more', () => {
+    const statements = res('ApprovalTopicKey').Properties.KeyPolicy.Statement;
+    expect(statements).toEqual([
+      { Sid: 'AccountAdministersKey', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'kms:*', Resource: '*' },
+      {
+        Sid: 'CloudWatchAlarmsPublish', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': '123456789012' },
+          ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:*' },
+        },
+      },
+    ]);
+  });
+
+  test('its topic policy lets only CloudWatch alarms of this account publish', () => {
+    const policy = res('ApprovalTopicPolicy').Properties;
+    expect(policy.Topics).toEqual(['arn:aws:sns:us-east-1:123456789012:ApprovalTopic']);
+    expect(policy.PolicyDocument.Statement).toEqual([{
+      Sid: 'CloudWatchAlarmsPublish', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish',
+      Resource: 'arn:aws:sns:us-east-1:123456789012:ApprovalTopic',
+      Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' }, ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:*' } },
+    }]);
   });
 });
 

@@ -7,9 +7,10 @@
 // Lambda at localhost:$MOTO_PORT, which local/aws.ts points here, so state machines run the
 // real handlers too. It is its own process (spawned by local/aws.ts) so handler code, its
 // globals and its logs stay out of the caller's process.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { appendFileSync, existsSync } from 'node:fs';
+import http, { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -69,6 +70,57 @@ function loadFunctions(): Map<string, LocalFunction> {
 }
 
 const functions = loadFunctions();
+
+// ------------------------------------------------------------------- who made each AWS request
+
+/**
+ * Every function runs in this one process, and a handler's SDK calls come back to this front,
+ * so the front can tell which function made each AWS request: each invocation runs inside an
+ * AsyncLocalStorage context holding its logical ID, and node's http.request (which the bundles'
+ * SDK uses through the shared builtin module) adds that ID as a header. The front strips the
+ * header before proxying. Concurrent invocations stay apart (the context follows each one's
+ * awaits); credentials or process.env could not tell them apart (shared, and resolved lazily).
+ * With MESH_CANARY_REQUEST_LOG set, each such request is appended to that file as a JSON line:
+ * the IAM contract check (test/contract/) evaluates them against each function's role.
+ */
+const CALLER_HEADER = 'x-local-caller';
+const caller = new AsyncLocalStorage<string>();
+const httpRequest = http.request; // the original, for proxying to moto
+http.request = function requestWithCaller(this: unknown, ...args: Parameters<typeof http.request>) {
+  const outgoing = (httpRequest as (...a: unknown[]) => ReturnType<typeof http.request>).apply(this, args);
+  const id = caller.getStore();
+  if (id !== undefined && !outgoing.headersSent) outgoing.setHeader(CALLER_HEADER, id);
+  return outgoing;
+} as typeof http.request;
+
+const requestLog = process.env.MESH_CANARY_REQUEST_LOG;
+
+/** What the contract check needs to know which action on which resources a request was. */
+export interface RecordedRequest {
+  function: string;
+  /** SigV4 service name (appmesh, dynamodb, monitoring, sns, states, ...). */
+  service: string;
+  method: string;
+  /** Path and query string. */
+  url: string;
+  /** X-Amz-Target of JSON-protocol requests (DynamoDB_20120810.GetItem, ...). */
+  target?: string;
+  body: string;
+}
+
+function recordRequest(req: IncomingMessage, fn: string, body: Buffer): void {
+  if (!requestLog) return;
+  const record: RecordedRequest = {
+    function: fn,
+    service: serviceOf(req) ?? 'unknown',
+    method: req.method ?? 'GET',
+    url: req.url ?? '/',
+    ...(req.headers['x-amz-target'] ? { target: String(req.headers['x-amz-target']) } : {}),
+    body: body.toString('utf8'),
+  };
+  // One write per line in append mode: fronts of several local AWS instances may share the file.
+  appendFileSync(requestLog, `${JSON.stringify(record)}\n`);
+}
 
 function functionArn(name: string): string {
   return `arn:aws:lambda:${region}:${ACCOUNT_ID}:function:${name}`;
@@ -233,7 +285,7 @@ async function handleInvoke(req: IncomingMessage, res: ServerResponse, rawName: 
     const started = performance.now();
     log(fn.logicalId, `START RequestId: ${requestId} Version: $LATEST`);
     try {
-      return { ok: true as const, result: await invoke(fn, event, invokedArn, selfUrl, requestId) };
+      return { ok: true as const, result: await caller.run(fn.logicalId, () => invoke(fn, event, invokedArn, selfUrl, requestId)) };
     } catch (error) {
       const payload = errorPayload(error);
       log(fn.logicalId, `ERROR ${payload.errorType}: ${payload.errorMessage}`);
@@ -340,8 +392,9 @@ function faultAdmin(req: IncomingMessage, res: ServerResponse): void {
   });
 }
 
-function proxyToMoto(req: IncomingMessage, res: ServerResponse): void {
-  const upstream = request({
+/** Body: already read (a recorded request), else streamed through. */
+function proxyToMoto(req: IncomingMessage, res: ServerResponse, body?: Buffer): void {
+  const upstream = httpRequest({
     host: motoUrl.hostname,
     port: motoUrl.port,
     method: req.method,
@@ -356,7 +409,8 @@ function proxyToMoto(req: IncomingMessage, res: ServerResponse): void {
     if (res.headersSent) res.destroy(error);
     else sendJson(res, 502, { __type: 'LocalFrontProxyError', message: `moto at ${motoUrl.origin} did not answer: ${error.message}` });
   });
-  req.pipe(upstream);
+  if (body) upstream.end(body);
+  else req.pipe(upstream);
 }
 
 // --------------------------------------------------------------------------------------- server
@@ -369,8 +423,13 @@ const server = createServer((req, res) => {
   }
   const match = req.method === 'POST' ? INVOKE_PATH.exec(path) : null;
   if (!match) {
-    injectFault(req, res).then((answered) => answered || proxyToMoto(req, res), (error) => {
-      sendJson(res, 500, { message: `local front: fault injection failed: ${(error as Error).message}` });
+    const fn = req.headers[CALLER_HEADER];
+    delete req.headers[CALLER_HEADER];
+    // A request a function made: read its body to record it, then send it on.
+    const body = typeof fn === 'string' ? readBody(req).then((b) => { recordRequest(req, fn, b); return b; }) : Promise.resolve(undefined);
+    body.then(async (b) => (await injectFault(req, res)) || proxyToMoto(req, res, b)).catch((error) => {
+      if (!res.headersSent) sendJson(res, 500, { message: `local front: ${(error as Error).message}` });
+      else res.destroy();
     });
     return;
   }

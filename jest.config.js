@@ -1,5 +1,8 @@
-// Two projects so each can run alone: `npx jest --selectProjects unit` needs nothing but Node;
-// `integration` builds the bundles and starts the local AWS (moto) once for all its tests.
+// Three projects so each can run alone: `npx jest --selectProjects unit` needs nothing but Node;
+// `integration` builds the bundles and starts the local AWS (moto) once for all its tests, and
+// records every AWS request each function makes (.local-aws/requests.jsonl); `contract` (the
+// IAM contract check) evaluates that record against template.yaml's policies, so it runs after
+// an integration run: `npm test` runs unit and integration, then contract.
 const common = {
   transform: { '\\.(ts|js|mjs)$': '<rootDir>/test/support/esbuild-transform.cjs' },
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
@@ -19,6 +22,13 @@ export default {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
       globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
+    },
+    {
+      ...common,
+      displayName: 'contract',
+      testMatch: ['<rootDir>/test/contract/**/*.test.ts'],
+      // One clear error, before any test, when there is no record of an integration run.
+      globalSetup: '<rootDir>/test/contract/global-setup.mjs',
     },
   ],
   // Global, not per project: real executions with waits and retries take seconds.

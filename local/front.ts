@@ -106,6 +106,8 @@ export interface RecordedRequest {
   /** X-Amz-Target of JSON-protocol requests (DynamoDB_20120810.GetItem, ...). */
   target?: string;
   body: string;
+  /** Where the function's bundle came from (tests also run fixture bundles under real names). */
+  buildDir: string;
 }
 
 function recordRequest(req: IncomingMessage, fn: string, body: Buffer): void {
@@ -117,6 +119,7 @@ function recordRequest(req: IncomingMessage, fn: string, body: Buffer): void {
     url: req.url ?? '/',
     ...(req.headers['x-amz-target'] ? { target: String(req.headers['x-amz-target']) } : {}),
     body: body.toString('utf8'),
+    buildDir,
   };
   // One write per line in append mode: fronts of several local AWS instances may share the file.
   appendFileSync(requestLog, `${JSON.stringify(record)}\n`);

@@ -112,7 +112,7 @@ describe('the check fails on what AWS would refuse', () => {
   });
 
   test('a request to a resource the template does not create is an error, not a pass', async () => {
-    const foreign: RecordedRequest = { function: 'SetWeightFunction', service: 'dynamodb', method: 'POST', url: '/', target: 'DynamoDB_20120810.GetItem', body: '{"TableName":"SomeoneElsesTable"}' };
+    const foreign: RecordedRequest = { function: 'SetWeightFunction', service: 'dynamodb', method: 'POST', url: '/', target: 'DynamoDB_20120810.GetItem', body: '{"TableName":"SomeoneElsesTable"}', buildDir: 'dist' };
     await expect(checkFunctions([foreign], deployed, ['SetWeightFunction'])).rejects.toThrow(ContractGap);
   });
 

@@ -32,18 +32,29 @@ export class NoRequestLog extends Error {
   }
 }
 
-export function readRequestLog(path = requestLogPath): RecordedRequest[] {
+/** The bundles the integration project builds (scripts/build.ts → dist/) and runs its tests on. */
+export const integrationBuildDir = join(resolve(here, '..', '..'), 'dist');
+
+/**
+ * The requests the project's own function bundles made. Some tests run other code under a
+ * function's name (test/integration/local-aws.test.ts's fixture bundles) or a second copy of the
+ * bundles (the demo); only the integration build's requests are the functions' contract.
+ */
+export function readRequestLog(path = requestLogPath, buildDir = integrationBuildDir): RecordedRequest[] {
   const rerun = 'Run the integration tests first (npm run test:integration, or npm test, which runs them before the contract check)';
   if (!existsSync(path)) throw new NoRequestLog(`no request log at ${path}: the IAM contract check evaluates the AWS requests the functions made during an integration run. ${rerun}`);
   const state = path === requestLogPath && existsSync(runStatePath) ? JSON.parse(readFileSync(runStatePath, 'utf8')) : undefined;
   if (state && !state.finishedAt) throw new NoRequestLog(`the integration run that began writing ${path} at ${state.startedAt} has not finished (it is still running, or was cut short), so the log may lack requests. ${rerun}`);
   const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim());
   if (lines.length === 0) throw new NoRequestLog(`the request log ${path} is empty: no function made an AWS request through the local AWS. ${rerun}`);
-  return lines.map((line, i) => {
+  const records = lines.map((line, i) => {
     try {
       return JSON.parse(line) as RecordedRequest;
     } catch {
       throw new NoRequestLog(`${path}:${i + 1} is not a JSON line (a run cut short?). ${rerun}`);
     }
   });
+  const own = records.filter((r) => r.buildDir === buildDir);
+  if (own.length === 0) throw new NoRequestLog(`the request log ${path} has no request from the bundles in ${buildDir}. ${rerun}`);
+  return own;
 }

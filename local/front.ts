@@ -428,8 +428,8 @@ const server = createServer((req, res) => {
   if (!match) {
     const fn = req.headers[CALLER_HEADER];
     delete req.headers[CALLER_HEADER];
-    // A request a function made: read its body to record it, then send it on.
-    const body = typeof fn === 'string' ? readBody(req).then((b) => { recordRequest(req, fn, b); return b; }) : Promise.resolve(undefined);
+    // A request a function made, when recording: read its body to record it, then send it on.
+    const body = typeof fn === 'string' && requestLog ? readBody(req).then((b) => { recordRequest(req, fn, b); return b; }) : Promise.resolve(undefined);
     body.then(async (b) => (await injectFault(req, res)) || proxyToMoto(req, res, b)).catch((error) => {
       if (!res.headersSent) sendJson(res, 500, { message: `local front: ${(error as Error).message}` });
       else res.destroy();

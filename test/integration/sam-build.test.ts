@@ -12,7 +12,7 @@ import { listFunctions, projectRoot } from '../../local/template.ts';
 import { defaultOutDir, esbuildArgs, findEsbuild, runEsbuild } from '../../scripts/build.ts';
 
 // The builder's EXCLUDED_FILES, plus this project's generated folders (not inputs of a build).
-const excluded = new Set(['.aws-sam', '.git', 'node_modules', 'dist', '.local-aws']);
+const excluded = new Set(['.aws-sam', '.git', 'node_modules', 'dist', '.local-aws', '.venv', 'coverage', 'reports']);
 
 let scratch: string;
 beforeAll(() => {

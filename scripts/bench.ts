@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { writeFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import {
@@ -68,7 +68,10 @@ const sdkUse: Record<string, (readonly [string, string, readonly string[]])[]> =
 };
 
 async function main(scratch: string): Promise<void> {
-  console.log(`mesh-canary benchmark${options.quick ? ' (quick: one run of each figure)' : ''}\n`);
+  // Other work on the machine slows the local AWS more than anything measured here: say how busy it was.
+  const load = () => loadavg()[0].toFixed(1);
+  console.log(`mesh-canary benchmark${options.quick ? ' (quick: one run of each figure)' : ''}`);
+  console.log(`${availableParallelism()} cores, load average ${load()} at the start\n`);
 
   // ---------------------------------------------------------------- 1. bundle sizes
   console.log('1. Bundle size: each function against a bare bundle of the same SDK client (the esbuild arguments sam build uses, from template.yaml)');
@@ -294,6 +297,7 @@ async function main(scratch: string): Promise<void> {
   } finally {
     await aws.stop();
   }
+  console.log(`\nload average ${load()} at the end`);
 }
 
 function table(rows: string[][]): void {

@@ -92,6 +92,11 @@ export const cases: SamBuildCase[] = [
       '--banner:js=// mesh-canary', '--footer:js=// end', '--define:process.env.STAGE="prod"', '--define:DEBUG=false'],
   },
   {
+    name: 'Sourcemap: true is a bare flag where it stands (and SAM adds --enable-source-maps to NODE_OPTIONS)',
+    fn: fn({ EntryPoints: ['x.ts'], Sourcemap: true, Minify: true, Format: 'cjs' }), files: ['x.ts'],
+    expected: ['x.ts', '--bundle', '--platform=node', `--outdir=${OUT}`, '--target=es2020', '--sourcemap', '--minify', '--format=cjs'],
+  },
+  {
     name: 'NODE_OPTIONS with --enable-source-maps and no Sourcemap: SAM adds Sourcemap: true, last',
     fn: fn({ EntryPoints: ['x.ts'], Target: 'node24' }, { environment: { NODE_OPTIONS: '--max-old-space-size=200 --enable-source-maps' } }),
     files: ['x.ts'],

@@ -2,10 +2,10 @@
 // build uses are the ones SAM's builder derives from each function's Metadata.BuildProperties
 // (cases: scripts/sam-esbuild-cases.ts, checked against aws-lambda-builders' own code), a
 // property the local build does not derive is refused by name, and esbuild is where SAM looks.
-import { accessSync, constants, mkdtempSync, readFileSync, realpathSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { listFunctions, loadTemplate, projectRoot, type Template } from '../../local/template.ts';
 import {
   InvalidBuildProperty, UnsupportedBuildProperty, buildPropertyKinds, kebabCase, samEsbuildArgs, snakeCase, validateBuildProperties,
@@ -47,6 +47,44 @@ describe('the arguments SAM derives from BuildProperties', () => {
       const { args, cwd } = buildCommand(f, '/out/x', '/meta/x.json');
       expect(cwd).toBe(f.codeUri);
       expect(args).toEqual([...esbuildArgs(f, '/out/x'), '--metafile=/meta/x.json', '--log-level=warning']);
+    }
+  });
+});
+
+describe('esbuild itself takes every argument form derived here', () => {
+  const esbuild = findEsbuild();
+  const run = (args: string[], cwd: string) => {
+    try {
+      execFileSync(esbuild, [...args, '--log-level=error'], { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+      return '';
+    } catch (error: any) {
+      return String(error.stderr);
+    }
+  };
+
+  test.each(cases.filter((c) => Array.isArray(c.expected)).map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sam-esbuild-'));
+    try {
+      for (const f of c.files) {
+        mkdirSync(dirname(join(dir, f)), { recursive: true });
+        writeFileSync(join(dir, f), 'export const handler = async () => 1;\n');
+      }
+      const args = derive(c).map((a) => (a === `--outdir=${OUT}` ? `--outdir=${join(dir, 'out')}` : a));
+      expect(run(args, dir)).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('and refuses the string forms SAM would make of Banner and Footer (why they must be lists)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sam-esbuild-'));
+    try {
+      writeFileSync(join(dir, 'x.ts'), 'export const x = 1;\n');
+      expect(run(['x.ts', '--bundle', `--outdir=${join(dir, 'out')}`, '--banner=js=// x'], dir)).toContain('Invalid build flag: "--banner=js=// x"');
+      expect(run(['x.ts', '--bundle', `--outdir=${join(dir, 'out')}`, '--footer=js=// x'], dir)).toContain('Invalid build flag');
+      expect(run(['x.ts', '--bundle', `--outdir=${join(dir, 'out')}`, '--banner:js=// x'], dir)).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -46,7 +46,10 @@ if (options.help) {
 const RUNS = options.quick ? 1 : Number(options.runs ?? 7);
 const FLEET_RUNS = options.quick ? 1 : 3;
 const FLEET = 20;
-if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs must be a whole number >= 1, not ${options.runs}`);
+if (!Number.isInteger(RUNS) || RUNS < 1) {
+  console.error(`bench: --runs must be a whole number >= 1, not ${options.runs}`);
+  process.exit(2);
+}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 0)} ms`;

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse, type CollectionTag, type ScalarTag } from 'yaml';
+import { builtNodeOptions, validateBuildProperties } from './sam-esbuild.ts';
 
 // __dirname when a Jest test loads this file as CommonJS; import.meta when Node runs it.
 export const projectRoot = resolve(typeof __dirname === 'string' ? __dirname : import.meta.dirname, '..');
@@ -36,24 +37,54 @@ export function loadTemplate(path = templatePath): Template {
   return parse(readFileSync(path, 'utf8'), { customTags: cfnTags() }) as Template;
 }
 
+/**
+ * Metadata.BuildProperties of a function built with esbuild: the properties local/sam-esbuild.ts
+ * turns into esbuild's arguments exactly as `sam build` does (any other is refused there).
+ */
 export interface EsbuildProperties {
-  EntryPoints: string[];
-  Format?: 'cjs' | 'esm';
+  /** Relative to CodeUri; SAM's default is the Handler up to its first dot. */
+  EntryPoints?: string[];
+  /** `npm ci` instead of `npm install --omit=dev` in SAM's scratch copy (not an esbuild flag). */
+  UseNpmCi?: boolean;
+  /** SAM's default: cjs. */
+  Format?: 'cjs' | 'esm' | 'iife';
+  /** SAM's default: es2020. */
   Target?: string;
+  /** SAM's default: true. */
   Minify?: boolean;
+  /** true also makes SAM add --enable-source-maps to the function's NODE_OPTIONS (and vice versa). */
   Sourcemap?: boolean;
+  SourcesContent?: string;
+  KeepNames?: boolean;
+  /** e.g. "module,main". */
+  MainFields?: string;
+  /** Package names, or ["./node_modules/*"]: every package.json dependency external. */
   External?: string[];
+  /** e.g. [".txt=text"]. */
+  Loader?: string[];
+  /** e.g. ["js=// banner"] (esbuild's CLI takes no string form). */
+  Banner?: string[];
+  Footer?: string[];
+  /** e.g. [".js=.mjs"]. */
+  OutExtension?: string[];
+  /** e.g. ["process.env.STAGE=\"prod\""]. */
+  Define?: string[];
 }
 
 export interface FunctionDefinition {
   logicalId: string;
   /** Absolute path of the function's CodeUri (the directory esbuild works from). */
   codeUri: string;
+  /** The Handler as written, e.g. `index.handler`. */
+  handlerProperty: string;
   /** `index.handler` → module `index`, export `handler`. */
   handlerModule: string;
   handlerExport: string;
   build: EsbuildProperties;
-  /** Environment variables from Globals and the function; intrinsic values are left as objects. */
+  /**
+   * Environment variables from Globals and the function, as `sam build` leaves them (it adds
+   * --enable-source-maps to NODE_OPTIONS when Sourcemap is on); intrinsic values are left as objects.
+   */
   environment: Record<string, unknown>;
   timeoutSeconds: number;
 }
@@ -71,18 +102,23 @@ export function listFunctions(template: Template = loadTemplate(), root = dirnam
     const handler = String(props.Handler ?? '');
     const dot = handler.lastIndexOf('.');
     if (dot <= 0) throw new Error(`${logicalId}: Handler "${handler}" is not module.export`);
-    const build = resource.Metadata.BuildProperties as EsbuildProperties;
-    if (!build?.EntryPoints?.length) throw new Error(`${logicalId}: BuildProperties.EntryPoints is empty`);
+    const build = (resource.Metadata.BuildProperties ?? {}) as EsbuildProperties;
+    const environment: Record<string, unknown> = {
+      ...(globals.Environment as any)?.Variables,
+      ...(resource.Properties?.Environment as any)?.Variables,
+    };
+    const sam = { logicalId, buildProperties: build, handler, environment };
+    validateBuildProperties(sam); // an unknown or malformed BuildProperty is refused here, by name
+    const nodeOptions = builtNodeOptions(sam, (resource.Properties?.Environment as any)?.Variables?.NODE_OPTIONS);
+    if (nodeOptions !== undefined) environment.NODE_OPTIONS = nodeOptions;
     out.push({
       logicalId,
       codeUri: resolve(root, String(props.CodeUri ?? '.')),
+      handlerProperty: handler,
       handlerModule: handler.slice(0, dot),
       handlerExport: handler.slice(dot + 1),
       build,
-      environment: {
-        ...(globals.Environment as any)?.Variables,
-        ...(resource.Properties?.Environment as any)?.Variables,
-      },
+      environment,
       timeoutSeconds: Number(props.Timeout ?? 3),
     });
   }

@@ -4,38 +4,59 @@
 //   2. one weight step (DescribeRoute + UpdateRoute) on the local App Mesh: the seed's approach
 //      (two `aws appmesh` processes) against set-weight cold (a new Node process) and warm;
 //   3. the linear state machine: transitions and Lambda invocations per step (from execution
-//      history), and the time from a failing verdict to the route restored.
-//   node scripts/bench.ts [--runs N]
+//      history), and the time from a failing verdict to the route restored;
+//   4. 20 deployments of the linear machine started together, each on its own route, against
+//      one deployment alone (moto's Step Functions interpreter is the local AWS's bottleneck).
+// It builds its own bundles and starts its own local AWS, so it can run beside the tests.
+//   node scripts/bench.ts [--runs N] [--quick]
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { build } from 'esbuild';
-import { AppMeshClient } from '@aws-sdk/client-app-mesh';
-import { buildFunctions, esbuildOptions } from './build.ts';
+import { parseArgs } from 'node:util';
+import {
+  AppMeshClient, CreateRouteCommand, CreateVirtualRouterCommand, DescribeRouteCommand, UpdateRouteCommand,
+} from '@aws-sdk/client-app-mesh';
+import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, type HistoryEvent,
+} from '@aws-sdk/client-sfn';
+import { buildFunctions, esbuildArgs, findEsbuild, runEsbuild, type Metafile } from './build.ts';
+import { benchFigures as label } from './bench-figures.ts';
 import { listFunctions, projectRoot } from '../local/template.ts';
 import { startLocalAws } from '../local/aws.ts';
-import { createDemoMesh } from '../local/demo-mesh.ts';
+import { createDemoMesh, v1RouteSpec } from '../local/demo-mesh.ts';
 import { deployStack } from '../local/stack.ts';
-import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
-import { DescribeRouteCommand } from '@aws-sdk/client-app-mesh';
 
-const runsArg = process.argv.indexOf('--runs');
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
-if (process.argv.includes('--help')) {
-  console.log('usage: node scripts/bench.ts [--runs N]   (default 7 runs per cold/awscli figure, 10x that for warm)');
+const { values: options } = parseArgs({
+  options: {
+    runs: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (options.help) {
+  console.log('usage: node scripts/bench.ts [--runs N] [--quick]\n'
+    + '  --runs N  runs per cold/awscli figure (default 7; warm figures 10x that; 20-vs-1 figure: 3)\n'
+    + '  --quick   one run of each figure (what the test suite runs)');
   process.exit(0);
+}
+const RUNS = options.quick ? 1 : Number(options.runs ?? 7);
+const FLEET_RUNS = options.quick ? 1 : 3;
+const FLEET = 20;
+if (!Number.isInteger(RUNS) || RUNS < 1) {
+  console.error(`bench: --runs must be a whole number >= 1, not ${options.runs}`);
+  process.exit(2);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 0)} ms`;
 const kib = (b: number) => `${(b / 1024).toFixed(0)} KiB`;
 const verdict = (ok: boolean) => (ok ? 'meets target' : 'MISSES target');
+const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 
-// ------------------------------------------------------------------ 1. bundle sizes
 /** The SDK clients and commands each function's code uses: the bare bundle imports just these. */
 const appMeshUse = ['@aws-sdk/client-app-mesh', 'AppMeshClient', ['DescribeRouteCommand', 'UpdateRouteCommand']] as const;
 const lockUse = (commands: string[]) => ['@aws-sdk/client-dynamodb', 'DynamoDBClient', commands] as const;
@@ -49,177 +70,252 @@ const sdkUse: Record<string, (readonly [string, string, readonly string[]])[]> =
   GuardFunction: [appMeshUse, lockUse(['GetItemCommand', 'DeleteItemCommand']), ['@aws-sdk/client-sfn', 'SFNClient', ['GetExecutionHistoryCommand']]],
 };
 
-console.log('mesh-canary benchmark\n');
-console.log('1. Bundle size: each function against a bare bundle of the same SDK client (same esbuild settings, from template.yaml)');
-const built = await buildFunctions();
-const scratch = mkdtempSync(join(tmpdir(), 'mesh-canary-bench-'));
-const rows: string[][] = [['function', 'bundle', 'bare SDK bundle', 'ratio', 'target <= 1.15x']];
-for (const fn of listFunctions()) {
-  const uses = sdkUse[fn.logicalId];
-  if (!uses) throw new Error(`bench: add ${fn.logicalId} to sdkUse (the SDK clients its code uses)`);
-  const opts = esbuildOptions(fn, join(scratch, fn.logicalId));
-  const contents = uses.map(([pkg, client, commands], i) =>
-    `import { ${client}, ${commands.join(', ')} } from '${pkg}';\nexport const handler${i} = async (e) => new ${client}({}).send(new ${commands[0]}(e));\nexport const all${i} = [${commands.join(', ')}];\n`).join('');
-  const result = await build({
-    ...opts, entryPoints: undefined, outdir: undefined, outfile: join(scratch, `${fn.logicalId}.js`),
-    stdin: { contents, resolveDir: projectRoot, loader: 'js' },
-  });
-  const bare = Object.values(result.metafile!.outputs)[0].bytes;
-  const ours = built.find((b) => b.logicalId === fn.logicalId)!.bytes;
-  rows.push([fn.logicalId, kib(ours), kib(bare), `${(ours / bare).toFixed(3)}x`, verdict(ours / bare <= 1.15)]);
-}
-table(rows);
+async function main(scratch: string): Promise<void> {
+  // Other work on the machine slows the local AWS more than anything measured here: say how busy it was.
+  const load = () => loadavg()[0].toFixed(1);
+  console.log(`mesh-canary benchmark${options.quick ? ' (quick: one run of each figure)' : ''}`);
+  console.log(`${availableParallelism()} cores, load average ${load()} at the start\n`);
 
-// ------------------------------------------------------------------ 2. one weight step
-console.log(`\n2. One weight step (DescribeRoute + UpdateRoute) on the local App Mesh (moto), median of ${RUNS} (warm: ${RUNS * 10})`);
-const aws = await startLocalAws({ quiet: true });
-try {
-  // The stack (lock table, machines) as template.yaml defines it; bundles loaded here get its env.
-  const stack = await deployStack(aws, 'mesh-canary-bench');
-  Object.assign(process.env, aws.env, { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_SERVICE_NAME: 'mesh-canary', LOCK_TABLE_NAME: stack.outputs.LockTableName });
-  const appMesh = new AppMeshClient({ endpoint: aws.endpoint, region: aws.region });
-  await createDemoMesh(appMesh, 'benchmesh');
-  const route = { meshName: 'benchmesh', virtualRouterName: 'product-vr', routeName: 'product-r' };
-  const bundle = (id: string) => built.find((b) => b.logicalId === id)!.bundlePath;
-  const requireBundle = createRequire(import.meta.url);
-  const context = { functionName: 'bench', awsRequestId: 'bench', getRemainingTimeInMillis: () => 30000 } as any;
-  const deployment = await requireBundle(bundle('PrepareFunction')).handler(
-    { input: { route, stableNode: 'product-vn', canaryNode: 'product-v15-vn' } }, context);
-
-  // The seed: one awscli process reads the route, a second writes the whole spec back.
-  const cli = (args: string[]) => {
-    const r = spawnSync('aws', ['--endpoint-url', aws.endpoint, '--region', aws.region, 'appmesh', ...args], { env: { ...process.env, ...aws.env }, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`aws ${args[0]} failed: ${r.stderr || r.error}`);
-    return r.stdout;
-  };
-  const specFile = join(scratch, 'spec.json');
-  const awscli: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = performance.now();
-    const spec = JSON.parse(cli(['describe-route', '--mesh-name', route.meshName, '--virtual-router-name', route.virtualRouterName, '--route-name', route.routeName])).route.spec;
-    spec.httpRoute.action.weightedTargets = [{ virtualNode: 'product-vn', weight: 90 - i }, { virtualNode: 'product-v15-vn', weight: 10 + i }];
-    writeFileSync(specFile, JSON.stringify({ ...route, spec }));
-    cli(['update-route', '--cli-input-json', `file://${specFile}`]);
-    awscli.push(performance.now() - t0);
+  // ---------------------------------------------------------------- 1. bundle sizes
+  console.log('1. Bundle size: each function against a bare bundle of the same SDK client (the esbuild arguments sam build uses, from template.yaml)');
+  const built = await buildFunctions(join(scratch, 'dist'));
+  const esbuild = findEsbuild();
+  const rows: string[][] = [['function', 'bundle', 'bare SDK bundle', 'ratio', 'target <= 1.15x']];
+  for (const fn of listFunctions()) {
+    const uses = sdkUse[fn.logicalId];
+    if (!uses) throw new Error(`bench: add ${fn.logicalId} to sdkUse (the SDK clients its code uses)`);
+    const contents = uses.map(([pkg, client, commands], i) =>
+      `import { ${client}, ${commands.join(', ')} } from '${pkg}';\nexport const handler${i} = async (e) => new ${client}({}).send(new ${commands[0]}(e));\nexport const all${i} = [${commands.join(', ')}];\n`).join('');
+    // The function's own arguments, its entry points and --outdir replaced by stdin and --outfile.
+    const args = esbuildArgs(fn, join(scratch, 'unused')).filter((a) => a.startsWith('--') && !a.startsWith('--outdir='));
+    const metafilePath = join(scratch, `${fn.logicalId}.bare.json`);
+    await runEsbuild(esbuild, [...args, `--outfile=${join(scratch, `${fn.logicalId}.bare.js`)}`, `--metafile=${metafilePath}`, '--log-level=warning'], projectRoot, contents);
+    const bare = Object.values((JSON.parse(readFileSync(metafilePath, 'utf8')) as Metafile).outputs)[0].bytes;
+    const ours = built.find((b) => b.logicalId === fn.logicalId)!.bytes;
+    rows.push([fn.logicalId, kib(ours), kib(bare), `${(ours / bare).toFixed(3)}x`, verdict(ours / bare <= 1.15)]);
   }
+  table(rows);
 
-  // set-weight in a new Node process: start, load the bundle, describe + update, exit.
-  const cold: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const script = `require(${JSON.stringify(bundle('SetWeightFunction'))}).handler(${JSON.stringify({ deployment, weight: 20 + i })}, {functionName:'bench',awsRequestId:'b',getRemainingTimeInMillis:()=>30000}).then(r=>{if(!r.changed)process.exit(3)})`;
-    const t0 = performance.now();
-    const r = spawnSync(process.execPath, ['-e', script], { env: process.env, encoding: 'utf8' });
-    cold.push(performance.now() - t0);
-    if (r.status !== 0) throw new Error(`cold set-weight failed (${r.status}): ${r.stderr}`);
-  }
+  // ---------------------------------------------------------------- 2. one weight step
+  console.log(`\n2. One weight step (DescribeRoute + UpdateRoute) on the local App Mesh (moto), median of ${RUNS} (warm: ${RUNS * 10})`);
+  const aws = await startLocalAws({ quiet: true, buildDir: join(scratch, 'dist') });
+  try {
+    // The stack (lock table, machines) as template.yaml defines it; bundles loaded here get its env.
+    const stack = await deployStack(aws, 'mesh-canary-bench');
+    Object.assign(process.env, aws.env, { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_SERVICE_NAME: 'mesh-canary', LOCK_TABLE_NAME: stack.outputs.LockTableName });
+    const appMesh = new AppMeshClient({ endpoint: aws.endpoint, region: aws.region });
+    await createDemoMesh(appMesh, 'benchmesh');
+    const route = { meshName: 'benchmesh', virtualRouterName: 'product-vr', routeName: 'product-r' };
+    /** Back to all traffic on product-vn: a deployment starts from a canary at 0. */
+    const resetRoute = (r: typeof route) => appMesh.send(new UpdateRouteCommand({ ...r, spec: v1RouteSpec('product-vn') }));
+    const bundle = (id: string) => built.find((b) => b.logicalId === id)!.bundlePath;
+    const requireBundle = createRequire(import.meta.url);
+    const context = { functionName: 'bench', awsRequestId: 'bench', getRemainingTimeInMillis: () => 30000 } as any;
+    const prepare = requireBundle(bundle('PrepareFunction')).handler;
+    const deployment = await prepare({ input: { route, stableNode: 'product-vn', canaryNode: 'product-v15-vn' } }, context);
 
-  // set-weight warm: the same loaded bundle, as Lambda reuses an environment.
-  const setWeight = requireBundle(bundle('SetWeightFunction')).handler;
-  await setWeight({ deployment, weight: 1 }, context);
-  const warm: number[] = [];
-  for (let i = 0; i < RUNS * 10; i++) {
-    const t0 = performance.now();
-    const r = await setWeight({ deployment, weight: 30 + (i % 2) }, context);
-    warm.push(performance.now() - t0);
-    if (!r.changed) throw new Error('warm step did not write');
-  }
-  // As in an execution: the deployment holds the route's lock, checked right before each write.
-  const locked = await requireBundle(bundle('PrepareFunction')).handler(
-    { input: { route: { ...route, routeName: 'product-r' }, stableNode: 'product-vn', canaryNode: 'product-v15-vn' }, executionId: 'bench-execution' }, context);
-  const inExecution: number[] = [];
-  for (let i = 0; i < RUNS * 10; i++) {
-    const t0 = performance.now();
-    const r = await setWeight({ deployment: locked, weight: 40 + (i % 2) }, context);
-    inExecution.push(performance.now() - t0);
-    if (!r.changed) throw new Error('warm locked step did not write');
-  }
-  await requireBundle(bundle('RollbackFunction')).handler({ deployment: locked }, context);
-  // And a step that finds the weights already set (no UpdateRoute at all).
-  const noop: number[] = [];
-  for (let i = 0; i < RUNS * 10; i++) {
-    const t0 = performance.now();
-    await setWeight({ deployment, weight: 31 }, context);
-    noop.push(performance.now() - t0);
-  }
-  await requireBundle(bundle('RollbackFunction')).handler({ deployment }, context);
-
-  const base = median(awscli);
-  table([
-    ['approach', 'median', 'speed-up vs awscli', 'target'],
-    ['seed: 2 awscli processes', ms(base), '1.0x', ''],
-    ['set-weight cold (new process)', ms(median(cold)), `${(base / median(cold)).toFixed(1)}x`, `>= 5x: ${verdict(base / median(cold) >= 5)}`],
-    ['set-weight warm', ms(median(warm)), `${(base / median(warm)).toFixed(0)}x`, `>= 50x: ${verdict(base / median(warm) >= 50)}`],
-    ['set-weight warm, in an execution (+ lock check)', ms(median(inExecution)), `${(base / median(inExecution)).toFixed(0)}x`, `>= 50x: ${verdict(base / median(inExecution) >= 50)}`],
-    ['set-weight warm, weights already set', ms(median(noop)), `${(base / median(noop)).toFixed(0)}x`, '(no write)'],
-  ]);
-
-  // ---------------------------------------------------------------- 3. state machines
-  console.log('\n3. The linear state machine on the local AWS (moto\'s Step Functions interpreter, real function bundles)');
-  const sfn = new SFNClient({});
-  const cloudWatch = new CloudWatchClient({});
-  const run = async (name: string, input: object, during?: (arn: string) => Promise<void>) => {
-    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: stack.machines.linear, name, input: JSON.stringify(input) }));
-    await during?.(executionArn!);
-    for (;;) {
-      const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-      if (d.status !== 'RUNNING') break;
-      await new Promise((r) => setTimeout(r, 50));
+    // The seed: one awscli process reads the route, a second writes the whole spec back.
+    const cli = (args: string[]) => {
+      const r = spawnSync('aws', ['--endpoint-url', aws.endpoint, '--region', aws.region, 'appmesh', ...args], { env: { ...process.env, ...aws.env }, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`aws ${args[0]} failed: ${r.stderr || r.error}`);
+      return r.stdout;
+    };
+    const specFile = join(scratch, 'spec.json');
+    const awscli: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = performance.now();
+      const spec = JSON.parse(cli(['describe-route', '--mesh-name', route.meshName, '--virtual-router-name', route.virtualRouterName, '--route-name', route.routeName])).route.spec;
+      spec.httpRoute.action.weightedTargets = [{ virtualNode: 'product-vn', weight: 90 - i }, { virtualNode: 'product-v15-vn', weight: 10 + i }];
+      writeFileSync(specFile, JSON.stringify({ ...route, spec }));
+      cli(['update-route', '--cli-input-json', `file://${specFile}`]);
+      awscli.push(performance.now() - t0);
     }
-    const events: HistoryEvent[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken }));
-      events.push(...page.events!);
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return events;
-  };
-  const input = (meshName: string, extra: object) => ({ route: { meshName, virtualRouterName: 'product-vr', routeName: 'product-r' }, stableNode: 'product-vn', canaryNode: 'product-v15-vn', ...extra });
 
-  await createDemoMesh(appMesh, 'benchmesh-sm');
-  const steps = 10;
-  const t0 = performance.now();
-  const happy = await run('bench-linear', input('benchmesh-sm', { strategy: { type: 'linear', stepPercent: 100 / steps, intervalSeconds: 0 } }));
-  const wall = performance.now() - t0;
-  const entered = happy.filter((e) => e.type!.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails!.name!);
-  const firstShift = entered.indexOf('Shift');
-  const lastShift = entered.lastIndexOf('Shift');
-  const loopStates = lastShift - firstShift; // steps-1 full loops: Shift, Wait, CheckHealth, Gate
-  const scheduled = happy.filter((e) => e.type === 'TaskScheduled').length;
-  const loopTasks = entered.slice(firstShift, lastShift).filter((s) => s === 'Shift' || s === 'CheckHealth').length;
+    // set-weight in a new Node process: start, load the bundle, describe + update, exit.
+    const cold: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const script = `require(${JSON.stringify(bundle('SetWeightFunction'))}).handler(${JSON.stringify({ deployment, weight: 20 + i })}, {functionName:'bench',awsRequestId:'b',getRemainingTimeInMillis:()=>30000}).then(r=>{if(!r.changed)process.exit(3)})`;
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, ['-e', script], { env: process.env, encoding: 'utf8' });
+      cold.push(performance.now() - t0);
+      if (r.status !== 0) throw new Error(`cold set-weight failed (${r.status}): ${r.stderr}`);
+    }
 
-  // Failing verdict → route restored: the alarm fires while the canary is at 50%.
-  await createDemoMesh(appMesh, 'benchmesh-rb');
-  await cloudWatch.send(new PutMetricAlarmCommand({ AlarmName: 'bench-5xx', Namespace: 'bench', MetricName: 'Http5xx', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }));
-  await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: 'bench-5xx', StateValue: 'OK', StateReason: 'bench' }));
-  const rbRoute = { meshName: 'benchmesh-rb', virtualRouterName: 'product-vr', routeName: 'product-r' };
-  const failing = await run('bench-rollback', input('benchmesh-rb', { strategy: { type: 'linear', stepPercent: 25, intervalSeconds: 1 }, healthChecks: { alarms: { names: ['bench-5xx'] } } }), async () => {
+    // set-weight warm: the same loaded bundle, as Lambda reuses an environment.
+    const setWeight = requireBundle(bundle('SetWeightFunction')).handler;
+    await setWeight({ deployment, weight: 1 }, context);
+    const warm: number[] = [];
+    for (let i = 0; i < RUNS * 10; i++) {
+      const t0 = performance.now();
+      const r = await setWeight({ deployment, weight: 30 + (i % 2) }, context);
+      warm.push(performance.now() - t0);
+      if (!r.changed) throw new Error('warm step did not write');
+    }
+    // As in an execution: the deployment holds the route's lock, checked right before each write.
+    // It starts, as every deployment must, from the canary at 0.
+    await resetRoute(route);
+    const locked = await prepare(
+      { input: { route, stableNode: 'product-vn', canaryNode: 'product-v15-vn' }, executionId: 'bench-execution' }, context);
+    const inExecution: number[] = [];
+    for (let i = 0; i < RUNS * 10; i++) {
+      const t0 = performance.now();
+      const r = await setWeight({ deployment: locked, weight: 40 + (i % 2) }, context);
+      inExecution.push(performance.now() - t0);
+      if (!r.changed) throw new Error('warm locked step did not write');
+    }
+    await requireBundle(bundle('RollbackFunction')).handler({ deployment: locked }, context);
+    // And a step that finds the weights already set (no UpdateRoute at all).
+    const noop: number[] = [];
+    await setWeight({ deployment, weight: 31 }, context);
+    for (let i = 0; i < RUNS * 10; i++) {
+      const t0 = performance.now();
+      const r = await setWeight({ deployment, weight: 31 }, context);
+      noop.push(performance.now() - t0);
+      if (r.changed) throw new Error('a step with the weights already set wrote');
+    }
+    await resetRoute(route);
+
+    const base = median(awscli);
+    table([
+      ['approach', 'median', 'speed-up vs awscli', 'target'],
+      [label.awscli, ms(base), '1.0x', ''],
+      [label.cold, ms(median(cold)), `${(base / median(cold)).toFixed(1)}x`, `>= 5x: ${verdict(base / median(cold) >= 5)}`],
+      [label.warm, ms(median(warm)), `${(base / median(warm)).toFixed(0)}x`, `>= 50x: ${verdict(base / median(warm) >= 50)}`],
+      [label.inExecution, ms(median(inExecution)), `${(base / median(inExecution)).toFixed(0)}x`, `>= 50x: ${verdict(base / median(inExecution) >= 50)}`],
+      [label.noop, ms(median(noop)), `${(base / median(noop)).toFixed(0)}x`, '(no write)'],
+    ]);
+
+    // ---------------------------------------------------------------- 3. state machines
+    console.log('\n3. The linear state machine on the local AWS (moto\'s Step Functions interpreter, real function bundles)');
+    const sfn = new SFNClient({});
+    const cloudWatch = new CloudWatchClient({});
+    /** Starts an execution; resolves with its arn when StartExecution returns. */
+    const start = async (name: string, input: object) =>
+      (await sfn.send(new StartExecutionCommand({ stateMachineArn: stack.machines.linear, name, input: JSON.stringify(input) }))).executionArn!;
+    /** Waits for the end; the execution must succeed. Returns its start and stop (moto's clock). */
+    const finish = async (executionArn: string, pollMs = 50) => {
+      for (;;) {
+        const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+        if (d.status === 'SUCCEEDED') return { startDate: d.startDate!, stopDate: d.stopDate! };
+        if (d.status !== 'RUNNING') throw new Error(`bench: ${executionArn} ended ${d.status}: ${d.error ?? ''} ${d.cause ?? ''}`);
+        await sleep(pollMs);
+      }
+    };
+    const history = async (executionArn: string) => {
+      const events: HistoryEvent[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken }));
+        events.push(...page.events!);
+        nextToken = page.nextToken;
+      } while (nextToken);
+      return events;
+    };
+    const input = (r: typeof route, extra: object) => ({ route: r, stableNode: 'product-vn', canaryNode: 'product-v15-vn', ...extra });
+    const linear10 = { strategy: { type: 'linear', stepPercent: 10, intervalSeconds: 0 } };
+
+    await createDemoMesh(appMesh, 'benchmesh-sm');
+    const steps = 10;
+    const t0 = performance.now();
+    const happyArn = await start('bench-linear', input({ ...route, meshName: 'benchmesh-sm' }, linear10));
+    await finish(happyArn);
+    const wall = performance.now() - t0;
+    const happy = await history(happyArn);
+    const entered = happy.filter((e) => e.type!.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails!.name!);
+    const firstShift = entered.indexOf('Shift');
+    const lastShift = entered.lastIndexOf('Shift');
+    const loopStates = lastShift - firstShift; // steps-1 full loops: Shift, Wait, CheckHealth, Gate
+    const scheduled = happy.filter((e) => e.type === 'TaskScheduled').length;
+    const loopTasks = entered.slice(firstShift, lastShift).filter((s) => s === 'Shift' || s === 'CheckHealth').length;
+
+    // Failing verdict → route restored: the alarm fires while the canary is at 50%.
+    await createDemoMesh(appMesh, 'benchmesh-rb');
+    await cloudWatch.send(new PutMetricAlarmCommand({ AlarmName: 'bench-5xx', Namespace: 'bench', MetricName: 'Http5xx', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }));
+    await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: 'bench-5xx', StateValue: 'OK', StateReason: 'bench' }));
+    const rbRoute = { ...route, meshName: 'benchmesh-rb' };
+    const failingArn = await start('bench-rollback', input(rbRoute, { strategy: { type: 'linear', stepPercent: 25, intervalSeconds: 1 }, healthChecks: { alarms: { names: ['bench-5xx'] } } }));
     for (;;) {
       const targets = (await appMesh.send(new DescribeRouteCommand(rbRoute))).route!.spec!.httpRoute!.action!.weightedTargets!;
       if (targets.some((x) => x.virtualNode === 'product-v15-vn' && x.weight === 50)) break;
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
     }
     await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: 'bench-5xx', StateValue: 'ALARM', StateReason: 'bench: failing' }));
-  });
-  const exitedAt = (name: string) => failing.find((e) => e.type === 'TaskStateExited' && e.stateExitedEventDetails?.name === name
-    && (name !== 'CheckHealth' || JSON.parse(e.stateExitedEventDetails.output!).gate.verdict === 'fail'))!.timestamp!.getTime();
-  const verdictToRestored = exitedAt('Rollback') - exitedAt('CheckHealth');
+    for (;;) {
+      const d = await sfn.send(new DescribeExecutionCommand({ executionArn: failingArn }));
+      if (d.status !== 'RUNNING') break;
+      await sleep(50);
+    }
+    const failing = await history(failingArn);
+    const exitedAt = (name: string) => {
+      const event = failing.find((e) => e.type === 'TaskStateExited' && e.stateExitedEventDetails?.name === name
+        && (name !== 'CheckHealth' || JSON.parse(e.stateExitedEventDetails.output!).gate.verdict === 'fail'));
+      if (!event) throw new Error(`bench: the failing execution never left ${name}`);
+      return event.timestamp!.getTime();
+    };
+    const verdictToRestored = exitedAt('Rollback') - exitedAt('CheckHealth');
 
-  table([
-    ['figure', 'measured', 'target'],
-    ['state transitions per linear step', `${(loopStates / (steps - 1)).toFixed(1)} (${loopStates} over ${steps - 1} full steps)`, `<= 4: ${verdict(loopStates / (steps - 1) <= 4)}`],
-    ['Lambda invocations per linear step', `${(loopTasks / (steps - 1)).toFixed(1)} (${loopTasks} over ${steps - 1} full steps; ${scheduled} in all)`, `<= 2: ${verdict(loopTasks / (steps - 1) <= 2)}`],
-    ['10-step linear execution, intervals 0', `${(wall / 1000).toFixed(2)} s wall`, ''],
-    ['failing verdict → route restored', `${ms(verdictToRestored)} (history timestamps), ${(verdictToRestored / median(warm)).toFixed(1)}x one warm step`, ''],
-  ]);
-} finally {
-  await aws.stop();
+    table([
+      ['figure', 'measured', 'target'],
+      [label.transitions, `${(loopStates / (steps - 1)).toFixed(1)} (${loopStates} over ${steps - 1} full steps)`, `<= 4: ${verdict(loopStates / (steps - 1) <= 4)}`],
+      [label.invocations, `${(loopTasks / (steps - 1)).toFixed(1)} (${loopTasks} over ${steps - 1} full steps; ${scheduled} in all)`, `<= 2: ${verdict(loopTasks / (steps - 1) <= 2)}`],
+      [label.linearWall, `${(wall / 1000).toFixed(2)} s wall`, ''],
+      [label.restore, `${ms(verdictToRestored)} (history timestamps), ${(verdictToRestored / median(warm)).toFixed(1)}x one warm step`, ''],
+    ]);
+
+    // ---------------------------------------------------------------- 4. many deployments at once
+    // A short deployment (2 steps) so the figure stays affordable on a busy machine; the cost that
+    // matters (moto's interpreter per Lambda task) is the same for every step.
+    const linear2 = { strategy: { type: 'linear', stepPercent: 50, intervalSeconds: 0 } };
+    console.log(`\n4. ${FLEET} deployments of the linear machine (2 steps, intervals 0) started together, each on its own route, against one alone; median of ${FLEET_RUNS}`);
+    const fleetMesh = 'benchmesh-fleet';
+    await createDemoMesh(appMesh, fleetMesh);
+    const fleetRoutes = Array.from({ length: FLEET + 1 }, (_, i) => ({ meshName: fleetMesh, virtualRouterName: `fleet-${i}-vr`, routeName: `fleet-${i}-r` }));
+    for (const r of fleetRoutes) {
+      await appMesh.send(new CreateVirtualRouterCommand({ meshName: fleetMesh, virtualRouterName: r.virtualRouterName, spec: { listeners: [{ portMapping: { port: 8080, protocol: 'http' } }] } }));
+      await appMesh.send(new CreateRouteCommand({ ...r, spec: v1RouteSpec('product-vn') }));
+    }
+    /** Starts deployments on these routes at once; the time from the first start to the last stop. */
+    const deployTogether = async (routes: typeof fleetRoutes, run: number) => {
+      await Promise.all(routes.map(resetRoute)); // a promoted canary holds the route: start again from v1
+      const t = performance.now();
+      const arns = await Promise.all(routes.map((r) => start(`bench-fleet-${run}-${r.virtualRouterName}`, input(r, linear2))));
+      // Polled gently (the interpreter shares moto's CPU); the figure itself is from moto's own clock.
+      const ends = await Promise.all(arns.map((arn) => finish(arn, 250)));
+      const clientMs = performance.now() - t;
+      const motoMs = Math.max(...ends.map((e) => e.stopDate.getTime())) - Math.min(...ends.map((e) => e.startDate.getTime()));
+      return motoMs > 0 ? motoMs : clientMs;
+    };
+    const alone: number[] = [];
+    const together: number[] = [];
+    for (let run = 0; run < FLEET_RUNS; run++) {
+      alone.push(await deployTogether(fleetRoutes.slice(0, 1), run));
+      together.push(await deployTogether(fleetRoutes.slice(1), run));
+    }
+    const ratio = median(together) / median(alone);
+    table([
+      ['figure', 'first start → last end', `vs one alone (target <= 3x)`],
+      [label.fleetAlone, `${(median(alone) / 1000).toFixed(2)} s`, '1.0x'],
+      [label.fleetTogether, `${(median(together) / 1000).toFixed(2)} s`, `${ratio.toFixed(1)}x: ${verdict(ratio <= 3)}`],
+    ]);
+  } finally {
+    await aws.stop();
+  }
+  console.log(`\nload average ${load()} at the end`);
 }
 
 function table(rows: string[][]): void {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const [i, r] of rows.entries()) {
-    console.log('  ' + r.map((cell, c) => cell.padEnd(widths[c])).join('  '));
+    console.log('  ' + r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd());
     if (i === 0) console.log('  ' + widths.map((w) => '-'.repeat(w)).join('  '));
   }
 }
+
+// No top-level await: the script can also be loaded as CommonJS.
+const scratch = mkdtempSync(join(tmpdir(), 'mesh-canary-bench-'));
+main(scratch).then(() => rmSync(scratch, { recursive: true, force: true }), (error: Error) => {
+  rmSync(scratch, { recursive: true, force: true });
+  // A one-line cause: Node's default report would print a line of a minified bundle.
+  console.error(`\nbench failed: ${error.name}: ${error.message}${error.stack ? `\n${error.stack.split('\n').slice(1, 6).join('\n')}` : ''}`);
+  process.exitCode = 1;
+});

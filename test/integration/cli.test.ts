@@ -94,6 +94,21 @@ describe('start', () => {
     await notStarted('linear', name);
   });
 
+  test.concurrent('--wait when the baseline fails: refused before any change, with its own error and exit 3, not "rolled back"', async () => {
+    const mesh = await demoMesh('cli');
+    const before = await routeNow(mesh.route);
+    const alarmName = await alarm('ALARM');
+    const name = unique('baseline');
+    const r = await cli('start', 'linear', '--input', inputFile({ ...mesh, strategy: linear(25, 2), healthChecks: { alarms: { names: [alarmName] } } }), '--name', name, '--wait', '--poll-interval', '0.2');
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('verdict at 0%: FAIL → refuse');
+    expect(r.stdout).not.toMatch(/rolled back/);
+    expect(lastLine(r.stdout)).toMatch(/^outcome: failed before changing the route: BaselineUnhealthy: the baseline verdict, taken before any traffic moved to the canary, failed: .* Nothing was changed: route \S+ was not touched, and its deployment lock is released\. \(FAILED, exit 3\)$/);
+    expect((await routeNow(mesh.route)).spec).toEqual(before.spec);
+    const json = await cli('watch', name, '--output', 'json');
+    expect(JSON.parse(json.stdout)).toMatchObject({ status: 'FAILED', exitCode: 3, error: 'BaselineUnhealthy' });
+  });
+
   test.concurrent('--wait on a bad release: the alarm fires, the route is rolled back, exit 1; --output json for scripts', async () => {
     const mesh = await demoMesh('cli');
     const before = await routeNow(mesh.route);
@@ -165,7 +180,7 @@ describe('abort', () => {
   test.concurrent('mid-way: stopped, and the route is exactly the snapshot, and stays so', async () => {
     const mesh = await demoMesh('cli');
     const before = await routeNow(mesh.route);
-    const arn = (await cli('start', 'linear', '--input', inputFile({ ...mesh, strategy: linear(25, 3) }), '--name', unique('abort'))).stdout.trim();
+    const arn = (await cli('start', 'linear', '--input', inputFile({ ...mesh, strategy: linear(25, 60) }), '--name', unique('abort'))).stdout.trim();
     await until('the canary at 25%', async () => (await canaryWeight(mesh.route, mesh.canaryNode)) === 25);
     const r = await cli('abort', arn);
     expect(r.code).toBe(0);

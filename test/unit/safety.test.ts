@@ -8,6 +8,7 @@ import { acquireLock, assertLockHeld, releaseLock } from '../../functions/common
 import { appMeshRouter } from '../../functions/commons/routers/appmesh.ts';
 import { drifted } from '../../functions/commons/weights.ts';
 import { guard } from '../../functions/guard/index.ts';
+import { inFlight, inFlightDeadline, routeTouched } from '../../functions/commons/history.ts';
 import { awsError, deploymentFor, describeRouteOutput, event, richSpec } from '../support/fixtures.ts';
 
 const appMesh = mockClient(AppMeshClient);
@@ -258,5 +259,45 @@ describe('the abort guard', () => {
     expect(await guard(aborted('SUCCEEDED'), deps())).toMatchObject({ action: 'ignored' });
     await expect(guard({ ...aborted(), source: 'aws.ec2' }, deps())).rejects.toMatchObject({ name: 'InvalidInput' });
     expect(sfn.calls()).toHaveLength(0);
+  });
+});
+
+describe('steps in flight at a stop (issue 8, item 4): timed from their latest attempt', () => {
+  const t0 = new Date('2026-11-27T10:00:00Z').getTime();
+  const at = (s: number) => new Date(t0 + s * 1000);
+  let id = 0;
+  const e = (type: string, s: number, name?: string): HistoryEvent => ({
+    type, id: ++id, timestamp: at(s),
+    ...(name && type.endsWith('StateEntered') ? { stateEnteredEventDetails: { name } } : {}),
+    ...(name && type.endsWith('StateExited') ? { stateExitedEventDetails: { name } } : {}),
+  } as HistoryEvent);
+  const prepared = [e('TaskStateEntered', 0, 'Prepare'), e('TaskScheduled', 0), e('TaskStarted', 0), e('TaskSucceeded', 1), e('TaskStateExited', 1, 'Prepare')];
+
+  test.each([
+    ['a writer still in its first attempt', [...prepared, e('TaskStateEntered', 10, 'Shift'), e('TaskScheduled', 10), e('TaskStarted', 11)], [['Shift', 11]]],
+    ['a writer whose retry started late, after backoff', [...prepared, e('TaskStateEntered', 10, 'Shift'), e('TaskScheduled', 10), e('TaskStarted', 10), e('TaskFailed', 12),
+      e('TaskScheduled', 40), e('TaskStarted', 41)], [['Shift', 41]]],
+    ['a retry scheduled but not started yet', [...prepared, e('TaskStateEntered', 10, 'Promote'), e('TaskScheduled', 10), e('TaskStarted', 10), e('TaskFailed', 11), e('TaskScheduled', 30)], [['Promote', 30]]],
+    ['Lambda-style events (LambdaFunctionScheduled/Started)', [...prepared, e('TaskStateEntered', 10, 'Shift'), e('LambdaFunctionScheduled', 10), e('LambdaFunctionStarted', 12),
+      e('LambdaFunctionFailed', 13), e('LambdaFunctionScheduled', 25), e('LambdaFunctionStarted', 26)], [['Shift', 26]]],
+    ['a writer that exited', [...prepared, e('TaskStateEntered', 10, 'Shift'), e('TaskScheduled', 10), e('TaskStarted', 10), e('TaskSucceeded', 11), e('TaskStateExited', 11, 'Shift'),
+      e('WaitStateEntered', 11, 'Wait')], []],
+    ['a Wait or a health check is no writer', [...prepared, e('TaskStateEntered', 10, 'CheckHealth'), e('TaskScheduled', 10), e('TaskStarted', 10)], []],
+  ] as const)('%s', (_label, events, expected) => {
+    expect(inFlight([...events]).map((w) => [w.name, (w.lastAttemptAt.getTime() - t0) / 1000])).toEqual(expected);
+    const deadline = inFlightDeadline([...events], 35_000);
+    expect(deadline && (deadline.getTime() - t0) / 1000).toEqual(expected.length ? expected[0][1] + 35 : undefined);
+  });
+
+  test('Prepare in flight, for the lock: asked for by name; a retried Prepare counts from its latest attempt', () => {
+    const events = [e('TaskStateEntered', 0, 'Prepare'), e('TaskScheduled', 0), e('TaskStarted', 0), e('TaskFailed', 2), e('TaskScheduled', 9), e('TaskStarted', 9)];
+    expect(inFlight(events)).toEqual([]); // not a route writer
+    expect(inFlightDeadline(events, 35_000, ['Prepare'])).toEqual(at(44));
+    expect(inFlightDeadline(prepared, 35_000, ['Prepare'])).toBeUndefined();
+  });
+
+  test('routeTouched: only once a Shift or Promote was entered', () => {
+    expect(routeTouched([...prepared, e('TaskStateEntered', 2, 'CheckHealth'), e('PassStateEntered', 3, 'BaselineUnhealthy'), e('TaskStateEntered', 3, 'ReleaseRoute')])).toBe(false);
+    expect(routeTouched([...prepared, e('TaskStateEntered', 2, 'Shift')])).toBe(true);
   });
 });

@@ -8,7 +8,11 @@ export const exitCodes = {
   rolledBack: 1,
   /** Bad arguments or a bad input file: nothing was started or changed. */
   usage: 2,
-  /** Anything else: RollbackFailed, a drift halt, InvalidInput from the machine, ABORTED without restore, TIMED_OUT, AWS or network errors, a refusal. */
+  /**
+   * Anything else: RollbackFailed, a drift halt, a deployment the machine refused before any change
+   * (InvalidInput, DeploymentInProgress, ..., BaselineUnhealthy, HealthCheckMisconfigured at the
+   * baseline), ABORTED without restore, TIMED_OUT, AWS or network errors, a refusal.
+   */
   failed: 3,
   /** Ctrl-C while watching: the deployment goes on. */
   interrupted: 130,

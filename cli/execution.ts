@@ -137,7 +137,8 @@ export function outcomeOf(d: { status?: string; error?: string; cause?: string }
         return { kind: 'halted', exitCode: exitCodes.failed, summary: `halted on drift: ${readableCause(d.cause) ?? 'someone changed the route\'s weights by hand (onDrift: halt)'}` };
       }
       if (d.error === 'RollbackFailed') return { kind: 'rollback failed', exitCode: exitCodes.failed, summary: `ROLLBACK FAILED, someone must act: ${d.cause ?? ''}` };
-      // Errors after the first change end in CanaryRolledBack: any other error came before it.
+      // Errors after the first change end in CanaryRolledBack: any other error came before it
+      // (a refused input, BaselineUnhealthy, a health check that could not run at the baseline).
       return { kind: 'failed', exitCode: exitCodes.failed, summary: `failed before changing the route: ${why || 'no error given'}` };
     case 'ABORTED':
       if (restored === true) return { kind: 'aborted', exitCode: exitCodes.rolledBack, summary: 'aborted; the route is back at its snapshot' };

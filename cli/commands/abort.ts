@@ -1,18 +1,22 @@
-// mesh-canary abort: stops the execution and puts the route back exactly as the snapshot
-// recorded it, then checks that it stays there. A writer step running when the execution
-// stopped can still land its write until its function times out (Step Functions does not
-// cancel it), so the route is read again once that step must have ended, and restored again
-// if needed. Never leaves a half-shifted route without saying so.
+// mesh-canary abort: stops the execution and undoes the deployment on its route (stable and
+// canary back to their snapshot weights, a canary it added removed; other targets stay as
+// people left them), then checks that it stays so. A step running when the execution stopped
+// keeps running until its function times out (Step Functions does not cancel it): a writer
+// can still land its write, so the route is read again once that step must have ended, and
+// restored again if needed; a prepare step can still take the route's lock, so the lock is
+// released only once it must have ended. Never leaves a half-shifted route without saying so.
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { StopExecutionCommand } from '@aws-sdk/client-sfn';
-import type { Deployment } from '../../functions/commons/deployment.ts';
-import { inFlightDeadline } from '../../functions/commons/history.ts';
+import { StopExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import type { Deployment, RouteRef } from '../../functions/commons/deployment.ts';
+import { inFlightDeadline, routeTouched } from '../../functions/commons/history.ts';
+import { keptChangesText } from '../../functions/commons/restore.ts';
+import { isUndone, undone, type KeptChange } from '../../functions/commons/weights.ts';
 import type { Aws } from '../aws.ts';
 import { CommandFailed, exitCodes } from '../errors.ts';
 import { activeStates, outcomeOf, preparedDeployment } from '../execution.ts';
 import { deploymentEvents, fullHistory, sleep, type Target } from '../follow.ts';
 import { targetsText } from '../render.ts';
-import { atSnapshot, type Context, resolveExecution, routeText, user } from './context.ts';
+import { type Context, readRoute, resolveExecution, routeText, user } from './context.ts';
 
 export interface AbortOptions {
   restore?: boolean;
@@ -20,25 +24,49 @@ export interface AbortOptions {
   rollbackFunctionArn?: string;
   /** How long a writer step's function can run: the template's Timeout (30 s) plus a margin. */
   writerTimeoutMs?: number;
+  /** How long the prepare step's function can run (the same Timeout; default writerTimeoutMs). */
+  prepareTimeoutMs?: number;
 }
 
 const RESTORE_ATTEMPTS = 2;
+const WRITER_TIMEOUT_MS = 35_000;
 
-async function invokeRollback(aws: Aws, functionArn: string, deployment: Deployment, reason: string): Promise<void> {
+async function invokeRollback(aws: Aws, functionArn: string, event: object): Promise<Record<string, unknown>> {
   const out = await aws.lambda().send(new InvokeCommand({
     FunctionName: functionArn, InvocationType: 'RequestResponse',
-    Payload: new TextEncoder().encode(JSON.stringify({ deployment, reason })),
+    Payload: new TextEncoder().encode(JSON.stringify(event)),
   }));
+  let body: any;
+  try {
+    body = JSON.parse(new TextDecoder().decode(out.Payload));
+  } catch {
+    body = undefined;
+  }
   if (out.FunctionError) {
-    let why = out.FunctionError;
-    try {
-      const body = JSON.parse(new TextDecoder().decode(out.Payload));
-      why = `${body.errorType ?? out.FunctionError}: ${body.errorMessage ?? ''}`;
-    } catch {
-      // keep the bare FunctionError
-    }
+    const why = body ? `${body.errorType ?? out.FunctionError}: ${body.errorMessage ?? ''}` : out.FunctionError;
     throw new CommandFailed(`the rollback function failed: ${why}. The route may not be at its snapshot: someone must act`);
   }
+  return body && typeof body === 'object' ? body : {};
+}
+
+/** The route the execution's input names, if it has one. */
+function routeOfInput(history: HistoryEvent[], input: string | undefined): RouteRef | undefined {
+  for (const raw of [history.find((e) => e.type === 'ExecutionStarted')?.executionStartedEventDetails?.input, input]) {
+    try {
+      const route = raw ? JSON.parse(raw)?.route : undefined;
+      if (route && ['meshName', 'virtualRouterName', 'routeName'].every((k) => typeof route[k] === 'string')) return route;
+    } catch {
+      // not JSON: try the next copy
+    }
+  }
+  return undefined;
+}
+
+/** Whether the route holds what undoing the deployment gives: stable and canary at their snapshot weights, no canary it added. */
+async function undoneNow(aws: Aws, d: Deployment): Promise<{ restored: boolean; targets: Target[]; keptChanges: KeptChange[] }> {
+  const now = await readRoute(aws, d.route);
+  const snapshot = d.snapshot.weightedTargets;
+  return { restored: isUndone(now.targets, snapshot, d.stableNode, d.canaryNode), targets: now.targets, keptChanges: undone(now.targets, snapshot, d.stableNode, d.canaryNode).keptChanges };
 }
 
 export async function abort(ctx: Context, ref: string, options: AbortOptions): Promise<number> {
@@ -46,6 +74,8 @@ export async function abort(ctx: Context, ref: string, options: AbortOptions): P
   const name = description.name ?? arn;
   const by = user();
   const reason = `aborted by ${by} via mesh-canary abort`;
+  const writerTimeoutMs = options.writerTimeoutMs ?? WRITER_TIMEOUT_MS;
+  const prepareTimeoutMs = options.prepareTimeoutMs ?? writerTimeoutMs;
 
   let stoppedAt: string | undefined;
   if (description.status === 'RUNNING') {
@@ -65,52 +95,76 @@ export async function abort(ctx: Context, ref: string, options: AbortOptions): P
     throw new CommandFailed(`execution ${name} already ended ${description.status} (${outcomeOf(description).kind}); nothing to abort. `
       + `To put the route back to the deployment's snapshot anyway: mesh-canary abort ${arn} --restore`);
   }
+  const rollbackArn = () => options.rollbackFunctionArn ? Promise.resolve(options.rollbackFunctionArn) : ctx.stack(aws).rollbackFunctionArn();
+  const say = (line: string) => {
+    if (!ctx.json) ctx.say(line);
+  };
 
   // The history is final once the execution stopped: the prepare step's snapshot is in it, or never was.
   const history = await fullHistory(aws.sfn(), arn);
   const deployment = preparedDeployment(history);
-  if (!deployment) {
-    const message = `${stoppedAt ? `stopped ${name} at ${stoppedAt}` : `${name} ended`} before its prepare step took a snapshot: the route was never changed`;
-    if (ctx.json) ctx.result({ action: stoppedAt ? 'aborted' : 'checked', executionArn: arn, stopped: Boolean(stoppedAt), restored: null, reason: message });
+  if (!deployment || !routeTouched(history)) {
+    // The route was never changed. A lock may be held, though: by a prepare step that is still
+    // running (it can take the lock after the stop, until its function times out) or that
+    // took it before the stop. Release it (only if this execution holds it) once Prepare has ended.
+    const route = deployment?.route ?? routeOfInput(history, description.input);
+    let lockReleased = false;
+    if (route) {
+      const deadline = deployment ? undefined : inFlightDeadline(history, prepareTimeoutMs, ['Prepare']);
+      const left = deadline ? deadline.getTime() - Date.now() : 0;
+      if (left > 0) {
+        say(`waiting up to ${Math.ceil(left / 1000)} s for the prepare step that was running (it can still take the route's lock until its function times out)`);
+        await sleep(left);
+      }
+      const out = await invokeRollback(aws, await rollbackArn(), { releaseLock: { route, executionId: deployment?.executionId ?? arn } });
+      lockReleased = out.released === true;
+    }
+    const when = deployment ? 'before its first change' : 'before its prepare step took a snapshot';
+    const message = `${stoppedAt ? `stopped ${name} at ${stoppedAt}` : `${name} ended`} ${when}: the route was never changed${lockReleased ? '; the route lock it held is released' : ''}`;
+    if (ctx.json) ctx.result({ action: stoppedAt ? 'aborted' : 'checked', executionArn: arn, stopped: Boolean(stoppedAt), restored: null, lockReleased, reason: message });
     else ctx.say(message);
     return exitCodes.ok;
   }
 
-  const functionArn = options.rollbackFunctionArn ?? await ctx.stack(aws).rollbackFunctionArn();
+  const functionArn = await rollbackArn();
   const snapshot = deployment.snapshot.weightedTargets;
-  const deadline = inFlightDeadline(history, options.writerTimeoutMs ?? 35_000);
+  const deadline = inFlightDeadline(history, writerTimeoutMs);
   let restores = 0;
   let waitedMs = 0;
-  let now: { restored: boolean; targets: Target[] } | undefined;
+  let now: Awaited<ReturnType<typeof undoneNow>> | undefined;
   for (let attempt = 1; attempt <= RESTORE_ATTEMPTS; attempt++) {
-    now = await atSnapshot(aws, deployment);
+    now = await undoneNow(aws, deployment);
     if (!now.restored) {
-      await invokeRollback(aws, functionArn, deployment, reason);
+      await invokeRollback(aws, functionArn, { deployment, reason });
       restores++;
-      now = await atSnapshot(aws, deployment);
+      now = await undoneNow(aws, deployment);
     }
     // The rollback released the lock, so a running step that has not checked it yet cannot
     // write; one that already has can, until its function times out. Wait that out, look again.
     const left = deadline ? deadline.getTime() - Date.now() : 0;
     if (left <= 0) break;
-    if (!ctx.json) ctx.say(`waiting up to ${Math.ceil(left / 1000)} s for the step that was running (it can still write until its function times out)`);
+    say(`waiting up to ${Math.ceil(left / 1000)} s for the step that was running (it can still write until its function times out)`);
     await sleep(left);
     waitedMs += left;
-    now = await atSnapshot(aws, deployment);
+    now = await undoneNow(aws, deployment);
     if (now.restored) break;
   }
 
   const route = routeText(deployment.route);
   if (!now!.restored) {
-    throw new CommandFailed(`route ${route} is NOT at its snapshot after ${restores} restores: it has ${targetsText(now!.targets)}, `
+    throw new CommandFailed(`route ${route} is NOT back at its snapshot weights after ${restores} restores: it has ${targetsText(now!.targets)}, `
       + `the snapshot is ${targetsText(snapshot)}. Something else writes to it: someone must act`);
   }
+  const kept = now!.keptChanges;
   if (ctx.json) {
-    ctx.result({ action: stoppedAt ? 'aborted' : 'restored', executionArn: arn, stopped: Boolean(stoppedAt), stoppedAt, restored: true, restores, route: deployment.route, weightedTargets: now!.targets });
+    ctx.result({ action: stoppedAt ? 'aborted' : 'restored', executionArn: arn, stopped: Boolean(stoppedAt), stoppedAt, restored: true, restores, route: deployment.route, weightedTargets: now!.targets, keptChanges: kept });
   } else {
     const what = stoppedAt ? `aborted ${name} (it was at ${stoppedAt})` : `${name} had ended ${description.status}`;
-    const how = restores ? `restored to its snapshot` : `already at its snapshot`;
-    ctx.say(`${what}; route ${route} ${how}: ${targetsText(now!.targets)}${waitedMs ? ` (checked again after the running step's timeout)` : ' (no step was running at the stop)'}`);
+    const how = kept.length
+      ? `${deployment.stableNode} and ${deployment.canaryNode} ${restores ? 'put back to' : 'already at'} their snapshot weights: ${targetsText(now!.targets)}; `
+        + `other targets were changed during the deployment and are left as they are, unlike the snapshot: ${keptChangesText(kept)}`
+      : `${restores ? 'restored to its snapshot' : 'already at its snapshot'}: ${targetsText(now!.targets)}`;
+    ctx.say(`${what}; route ${route} ${how}${waitedMs ? ` (checked again after the running step's timeout)` : ' (no step was running at the stop)'}`);
   }
   return exitCodes.ok;
 }

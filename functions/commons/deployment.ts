@@ -120,7 +120,7 @@ function checkStrategy(c: Checker, value: unknown, path: string): void {
 }
 const deploymentFields = [...inputFields, 'executionId', 'snapshot'] as const;
 
-function checkRoute(c: Checker, value: unknown, path: string): void {
+export function checkRoute(c: Checker, value: unknown, path: string): void {
   const r = c.object(value, path, ['meshName', 'virtualRouterName', 'routeName', 'meshOwner']);
   if (!r) return;
   c.name(r.meshName, `${path}.meshName`);

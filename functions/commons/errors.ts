@@ -7,12 +7,16 @@ export class MeshCanaryError extends Error {
   }
 }
 
+/** How many problems an InvalidInput message lists: the message becomes an execution's cause, which must stay readable (and small). */
+export const MAX_LISTED_PROBLEMS = 20;
+
 /** The event or deployment input is malformed. Nothing was changed. */
 export class InvalidInput extends MeshCanaryError {
   override name = 'InvalidInput';
   readonly problems: string[];
   constructor(problems: string[]) {
-    super(`Invalid input: ${problems.join('; ')}`);
+    const more = problems.length - MAX_LISTED_PROBLEMS;
+    super(`Invalid input: ${problems.slice(0, MAX_LISTED_PROBLEMS).join('; ')}${more > 0 ? `; and ${more} more problem${more > 1 ? 's' : ''}` : ''}`);
     this.problems = problems;
   }
 }

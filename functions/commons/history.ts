@@ -1,7 +1,9 @@
 // Reading a stopped execution's history: what it prepared, whether its rollback completed, and
-// which writer steps were still running when it stopped. Step Functions does not cancel a
-// running Lambda on StopExecution, so such a step can still land its write until its function
-// times out; whoever restores the route must look again after that.
+// which writer steps (or its prepare step) were still running when it stopped. Step Functions
+// does not cancel a running Lambda on StopExecution, so such a step can still land its write
+// (or Prepare its lock) until its function times out; whoever restores the route, or releases
+// the lock, must look again after that. A retried step's running attempt can have started long
+// after the state's entry (backoff), so the wait runs from the latest attempt's start.
 import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Deployment } from './deployment.ts';
 
@@ -37,20 +39,62 @@ export function preparedDeployment(events: HistoryEvent[]): Deployment | undefin
   }
 }
 
-/** Writer states entered but never exited: their Lambda may still be running. */
-export function writersInFlight(events: HistoryEvent[]): { name: string; enteredAt: Date }[] {
-  const open = new Map<string, Date>();
-  for (const e of events) {
-    const entered = e.type?.endsWith('StateEntered') ? e.stateEnteredEventDetails?.name : undefined;
-    const exited = e.type?.endsWith('StateExited') ? e.stateExitedEventDetails?.name : undefined;
-    if (entered && writerStates.includes(entered)) open.set(entered, e.timestamp ?? new Date());
-    if (exited) open.delete(exited);
-  }
-  return [...open].map(([name, enteredAt]) => ({ name, enteredAt }));
+/** The states that can change the route (a Rollback only undoes what these did). */
+export const routeChangingStates = ['Shift', 'Promote'];
+
+/** True when the execution entered a state that can change the route: before that, nothing changed. */
+export function routeTouched(events: HistoryEvent[]): boolean {
+  return events.some((e) => e.type?.endsWith('StateEntered') && routeChangingStates.includes(e.stateEnteredEventDetails?.name ?? ''));
 }
 
-/** When the last in-flight writer must have ended (its function's timeout), or undefined if none is. */
-export function inFlightDeadline(events: HistoryEvent[], writerTimeoutMs: number): Date | undefined {
-  const times = writersInFlight(events).map((w) => w.enteredAt.getTime() + writerTimeoutMs);
+/** History events that start a task attempt: a retry starts a new one, possibly long after the state's entry. */
+const attemptStarts = new Set(['TaskScheduled', 'TaskStarted', 'LambdaFunctionScheduled', 'LambdaFunctionStarted']);
+
+export interface InFlight {
+  name: string;
+  enteredAt: Date;
+  /** When its latest attempt was scheduled or started (its entry, if none is in the history). */
+  lastAttemptAt: Date;
+}
+
+/**
+ * States of `names` entered but never exited: their Lambda may still be running. Each task
+ * attempt's events are the ones after the most recently entered state still open (writers
+ * never run beside another state: only a Parallel's branches do, and no writer is in one).
+ */
+export function inFlight(events: HistoryEvent[], names: readonly string[] = writerStates): InFlight[] {
+  const open = new Map<string, InFlight>();
+  for (const e of events) {
+    const at = e.timestamp ?? new Date();
+    const entered = e.type?.endsWith('StateEntered') ? e.stateEnteredEventDetails?.name : undefined;
+    if (entered) {
+      open.delete(entered);
+      open.set(entered, { name: entered, enteredAt: at, lastAttemptAt: at });
+      continue;
+    }
+    const exited = e.type?.endsWith('StateExited') ? e.stateExitedEventDetails?.name : undefined;
+    if (exited) {
+      open.delete(exited);
+      continue;
+    }
+    if (attemptStarts.has(e.type ?? '')) {
+      const current = [...open.values()].at(-1);
+      if (current && at.getTime() > current.lastAttemptAt.getTime()) current.lastAttemptAt = at;
+    }
+  }
+  return [...open.values()].filter((s) => names.includes(s.name));
+}
+
+/** Writer states entered but never exited: their Lambda may still be running. */
+export function writersInFlight(events: HistoryEvent[]): InFlight[] {
+  return inFlight(events, writerStates);
+}
+
+/**
+ * When the last in-flight state of `names` must have ended: its latest attempt's start plus its
+ * function's timeout (`timeoutMs`), or undefined if none is in flight.
+ */
+export function inFlightDeadline(events: HistoryEvent[], timeoutMs: number, names: readonly string[] = writerStates): Date | undefined {
+  const times = inFlight(events, names).map((w) => w.lastAttemptAt.getTime() + timeoutMs);
   return times.length ? new Date(Math.max(...times)) : undefined;
 }

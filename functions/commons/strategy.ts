@@ -39,7 +39,11 @@ export function planOf(s: Strategy): Stage[] {
   }
 }
 
-export type Decision = 'advance' | 'wait' | 'promote' | 'rollback';
+/**
+ * What follows a verdict. `refuse`: the baseline verdict, before any change, failed (as often in
+ * a row as failureThreshold says): the deployment does not start and the route is not touched.
+ */
+export type Decision = 'advance' | 'wait' | 'promote' | 'rollback' | 'refuse';
 
 export interface HistoryEntry {
   at: string;
@@ -65,7 +69,7 @@ export interface Progress {
   nextWeight?: number;
   /** Seconds to wait before the next verdict. */
   waitSeconds?: number;
-  /** With "rollback": why, for the execution's failure cause. */
+  /** With "rollback" or "refuse": why, for the execution's failure cause. */
   reason?: string;
   history: HistoryEntry[];
 }
@@ -91,9 +95,14 @@ export function gate(plan: Stage[], policy: GatePolicy, progress: Progress, verd
 
   if (failed) {
     next.consecutiveFailures = progress.consecutiveFailures + 1;
-    if (next.consecutiveFailures >= policy.failureThreshold) {
+    const inARow = `${next.consecutiveFailures} failing verdict${next.consecutiveFailures > 1 ? 's' : ''} in a row (threshold ${policy.failureThreshold})`;
+    if (next.consecutiveFailures >= policy.failureThreshold && progress.stage < 0) {
+      // Nothing has changed yet: there is nothing to roll back, and the deployment does not start.
+      next.decision = 'refuse';
+      next.reason = `the baseline verdict, taken before any traffic moved to the canary, failed: ${inARow}: ${reasons.join('; ') || verdict}`;
+    } else if (next.consecutiveFailures >= policy.failureThreshold) {
       next.decision = 'rollback';
-      next.reason = `the canary at ${progress.weight}% had ${next.consecutiveFailures} failing verdict${next.consecutiveFailures > 1 ? 's' : ''} in a row (threshold ${policy.failureThreshold}): ${reasons.join('; ') || verdict}`;
+      next.reason = `the canary at ${progress.weight}% had ${inARow}: ${reasons.join('; ') || verdict}`;
     } else {
       next.decision = 'wait';
       next.waitSeconds = stage.waitSeconds;

@@ -79,3 +79,49 @@ export function drifted(current: WeightedTarget[], expected: WeightedTarget[], n
     weightOf(a, stable) === weightOf(b, stable) && weightOf(a, canary) === weightOf(b, canary);
   return !same(current, expected) && !same(current, next);
 }
+
+/** A target other than stable and canary that is not on the route as the snapshot had it. */
+export interface KeptChange {
+  virtualNode: string;
+  /** As the snapshot had it, or null: someone added it during the deployment. */
+  snapshot: WeightedTarget | null;
+  /** As the route has it now, or null: someone removed it during the deployment. */
+  now: WeightedTarget | null;
+}
+
+const sameTarget = (a: WeightedTarget, b: WeightedTarget) => a.weight === b.weight && a.port === b.port;
+
+/**
+ * The targets that undo this deployment and nothing else. Stable and canary go back to their
+ * snapshot weights and ports: a canary the deployment added is removed, a stable a promotion
+ * removed comes back. Every other target stays as it is now (someone may have re-weighted,
+ * added or removed one during the deployment; that is theirs, not ours to revert), and
+ * `keptChanges` lists those that differ from the snapshot. Targets of the snapshot keep the
+ * snapshot's order, targets added since follow in their order now: when nobody else touched
+ * the route, the result is exactly the snapshot.
+ */
+export function undone(current: WeightedTarget[], snapshot: WeightedTarget[], stable: string, canary: string): { targets: WeightedTarget[]; keptChanges: KeptChange[] } {
+  const ours = (node: string) => node === stable || node === canary;
+  const targets: WeightedTarget[] = [];
+  const keptChanges: KeptChange[] = [];
+  for (const s of snapshot) {
+    if (ours(s.virtualNode)) {
+      targets.push({ ...s });
+      continue;
+    }
+    const now = find(current, s.virtualNode);
+    if (now) targets.push({ ...now });
+    if (!now || !sameTarget(now, s)) keptChanges.push({ virtualNode: s.virtualNode, snapshot: { ...s }, now: now ? { ...now } : null });
+  }
+  for (const t of current) {
+    if (ours(t.virtualNode) || find(snapshot, t.virtualNode)) continue;
+    targets.push({ ...t });
+    keptChanges.push({ virtualNode: t.virtualNode, snapshot: null, now: { ...t } });
+  }
+  return { targets, keptChanges };
+}
+
+/** True when the route holds what undoing this deployment gives (see `undone`): nothing of it is left. */
+export function isUndone(current: WeightedTarget[], snapshot: WeightedTarget[], stable: string, canary: string): boolean {
+  return sameTargets(current, undone(current, snapshot, stable, canary).targets);
+}

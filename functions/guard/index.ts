@@ -2,12 +2,14 @@
 // would stay at whatever weight it had. An EventBridge rule sends this function every ABORTED,
 // TIMED_OUT and FAILED execution of the mesh-canary machines; it reads the execution's history
 // and, unless a rollback already completed (or the execution halted on drift, which must leave
-// the route as a person set it), restores the route from the snapshot and releases the lock.
-// A writer step that was running when the execution stopped keeps running until its function
-// times out, so the guard looks again once every such step must have ended.
-// Idempotent: a second event for the same execution finds nothing left to do.
+// the route as a person set it), undoes the deployment on the route (stable and canary back to
+// their snapshot weights, other targets as they are now) and releases the lock.
+// A step that was running when the execution stopped keeps running until its function times
+// out: a writer (Shift, Promote) can still write, so the guard looks again once every such step
+// must have ended; a Prepare can still take the route's lock, so the guard releases it only
+// once Prepare must have ended. Idempotent: a second event for the same execution finds nothing left to do.
 // Event:  the "Step Functions Execution Status Change" event (events/guard-aborted.json)
-// Result: { executionArn, status, action, weightedTargets?, changed? }
+// Result: { executionArn, status, action, weightedTargets?, changed?, keptChanges?, lockReleased? }
 import type { AppMeshClient } from '@aws-sdk/client-app-mesh';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { Checker } from '../commons/check.ts';
@@ -17,10 +19,11 @@ import { sfn } from '../commons/clients/sfn.ts';
 import { checkDeployment, type Deployment } from '../commons/deployment.ts';
 import { requireEnv } from '../commons/env.ts';
 import { RouteNotRestored, wrapAwsError } from '../commons/errors.ts';
-import { fullHistory, inFlightDeadline, preparedDeployment, succeededExits } from '../commons/history.ts';
+import { fullHistory, inFlightDeadline, preparedDeployment, routeTouched, succeededExits } from '../commons/history.ts';
 import { lambdaHandler, logger } from '../commons/handler.ts';
 import { releaseLock, type LockTable } from '../commons/lock.ts';
-import { sameTargets } from '../commons/weights.ts';
+import { isUndone, type KeptChange } from '../commons/weights.ts';
+import { appMeshRouter } from '../commons/routers/appmesh.ts';
 import { restoreRoute } from '../commons/restore.ts';
 
 export type GuardAction = 'ignored' | 'nothing-changed' | 'already-rolled-back' | 'left-after-drift' | 'restored';
@@ -31,6 +34,10 @@ export interface GuardResult {
   action: GuardAction;
   changed?: boolean;
   weightedTargets?: { virtualNode: string; weight: number; port?: number }[];
+  /** Targets besides stable and canary that someone changed during the deployment, left as they are. */
+  keptChanges?: KeptChange[];
+  /** With nothing-changed: whether the execution still held the route's lock (and the guard released it). */
+  lockReleased?: boolean;
 }
 
 const watched = ['ABORTED', 'TIMED_OUT', 'FAILED'];
@@ -41,6 +48,8 @@ export interface GuardDeps {
   lock: LockTable;
   /** How long a writer step's Lambda can run (its function's Timeout, plus a margin). */
   writerTimeoutMs: number;
+  /** How long the prepare step's Lambda can run (its function's Timeout, plus a margin). */
+  prepareTimeoutMs: number;
   /** Waits (tests replace it). */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -73,14 +82,27 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
   } catch (err) {
     throw wrapAwsError(err, `GetExecutionHistory ${executionArn}`);
   }
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const deployment = preparedDeployment(events);
   if (!deployment) {
-    // Stopped during Prepare: the route is untouched, but Prepare may have taken the lock
-    // (its owner is the execution's ARN) before it could say so.
-    const route = routeFromInput(detail!.input);
-    if (route) await releaseLock(deps.lock, route, executionArn);
-    logger.info('the execution ended before its snapshot: nothing changed');
-    return { executionArn, status, action: 'nothing-changed' };
+    // Stopped before its snapshot: the route is untouched, but Prepare may have taken the lock
+    // (its owner is the execution's ARN). A Prepare still running can take it until its function
+    // times out, after the stop: release it only once that Prepare must have ended.
+    // The input as the execution started (the event's own copy can be left out when large).
+    const started = events.find((x) => x.type === 'ExecutionStarted')?.executionStartedEventDetails?.input;
+    const route = routeFromInput(started) ?? routeFromInput(detail!.input);
+    if (!route) {
+      logger.info('the execution ended before its snapshot and its input names no route: nothing to do');
+      return { executionArn, status, action: 'nothing-changed' };
+    }
+    const deadline = inFlightDeadline(events, deps.prepareTimeoutMs, ['Prepare']);
+    if (deadline && deadline.getTime() > Date.now()) {
+      logger.info('the prepare step was running when the execution stopped; waiting for it to end before releasing the lock', { until: deadline.toISOString() });
+      await sleep(deadline.getTime() - Date.now());
+    }
+    const lockReleased = await releaseLock(deps.lock, route, executionArn);
+    logger.info('the execution ended before its snapshot: nothing changed', { lockReleased });
+    return { executionArn, status, action: 'nothing-changed', lockReleased };
   }
   const dc = new Checker();
   checkDeployment(dc, deployment, 'the Prepare state\'s deployment');
@@ -98,25 +120,42 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
     logger.info('the execution halted on drift: the route stays as it was set by hand');
     return { executionArn, status, action: 'left-after-drift' };
   }
+  if (!routeTouched(events)) {
+    // Refused before any change (a failing baseline, a misconfigured check), or stopped before
+    // its first Shift: the route is as it was; only the lock is left to give back.
+    const lockReleased = await releaseLock(deps.lock, deployment.route, owner);
+    logger.info('the execution ended before changing the route: nothing to restore', { lockReleased });
+    return { executionArn, status, action: 'nothing-changed', lockReleased };
+  }
 
   const first = await restoreRoute(deps.appMesh, deployment, deps.lock);
   // Releasing the lock stops a step still running from writing if it has not checked the lock
   // yet (it does right before UpdateRoute). One that already has can still land its write until
-  // its function times out: wait for that, then look again and restore again if it got in.
+  // its function times out, counted from its latest attempt's start (a retry can start long
+  // after the state's entry): wait for that, then look again and restore again if it got in.
   await releaseLock(deps.lock, deployment.route, owner);
   const deadline = inFlightDeadline(events, deps.writerTimeoutMs);
   let last = first;
   if (deadline && deadline.getTime() > Date.now()) {
     logger.info('a writer step was running when the execution stopped; waiting for it to end', { until: deadline.toISOString() });
-    await (deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))))(deadline.getTime() - Date.now());
+    await sleep(deadline.getTime() - Date.now());
     last = await restoreRoute(deps.appMesh, deployment, deps.lock);
   }
   const changed = first.changed || last.changed;
-  if (!sameTargets(last.weightedTargets, deployment.snapshot.weightedTargets)) {
-    throw new RouteNotRestored(`route is not at its snapshot after restoring: someone must act`);
+  // Read the route back: something still writing would show here.
+  const now = await appMeshRouter(deps.appMesh, deployment).current();
+  if (!isUndone(now.weightedTargets, deployment.snapshot.weightedTargets, deployment.stableNode, deployment.canaryNode)) {
+    throw new RouteNotRestored(`route is not back at its snapshot weights after restoring (it has ${now.weightedTargets.map((t) => `${t.virtualNode} ${t.weight}`).join(', ')}): something else writes to it; someone must act`);
   }
-  logger.info(changed ? 'route restored from the snapshot' : 'route already at its snapshot', { status, weightedTargets: last.weightedTargets });
-  return { executionArn, status, action: 'restored', changed, weightedTargets: last.weightedTargets };
+  logger.info(changed ? 'deployment undone on the route' : 'the route already had the deployment undone', { status, weightedTargets: now.weightedTargets, keptChanges: last.keptChanges });
+  return { executionArn, status, action: 'restored', changed, weightedTargets: now.weightedTargets, keptChanges: last.keptChanges };
+}
+
+/** A number of seconds from the environment, in ms; fails at load time when it is not one. */
+function seconds(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`Environment variable ${name} must be a number of seconds (got ${JSON.stringify(value)})`);
+  return n * 1000;
 }
 
 /** The route named by the execution's input, if it has one that parses. */
@@ -133,6 +172,8 @@ function routeFromInput(input: unknown): Deployment['route'] | undefined {
 const deps: GuardDeps = {
   sfn, appMesh,
   lock: { client: dynamoDb, tableName: requireEnv('LOCK_TABLE_NAME') },
-  writerTimeoutMs: Number(requireEnv('WRITER_TIMEOUT_SECONDS')) * 1000,
+  writerTimeoutMs: seconds('WRITER_TIMEOUT_SECONDS', requireEnv('WRITER_TIMEOUT_SECONDS')),
+  // Prepare has the writers' Timeout (the template's Globals), so by default the same wait.
+  prepareTimeoutMs: seconds('PREPARE_TIMEOUT_SECONDS', process.env.PREPARE_TIMEOUT_SECONDS || requireEnv('WRITER_TIMEOUT_SECONDS')),
 };
 export const handler = lambdaHandler('guard', (event: unknown) => guard(event, deps));

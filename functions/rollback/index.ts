@@ -1,31 +1,48 @@
-// rollback: puts the route's weighted targets back exactly as the snapshot recorded them; the
-// rest of the spec is left as it is now. Idempotent and safe to retry after any partial failure.
-// Then releases the route's lock. With "leaveRoute": true (after drift, onDrift "halt") it
-// releases the lock and leaves the route as someone else set it.
-// Event:  { "deployment": <from prepare>, "reason"?: any, "leaveRoute"?: boolean }
-// Result: { changed, weightedTargets, routeVersion, summary }  (summary: why, and what the route is now)
+// rollback: undoes this deployment on its route: stable and canary back to their snapshot
+// weights (a canary the deployment added removed); other targets stay as they are now, and the
+// result says when someone changed them meanwhile. The rest of the spec is left as it is now.
+// Idempotent and safe to retry after any partial failure. Then releases the route's lock.
+// Event:  { "deployment": <from prepare>, "reason"?: any }
+//         with "leaveRoute": true (after drift, onDrift "halt"): releases the lock and leaves the
+//           route as someone else set it;
+//         with "refused": true (the deployment stopped before any change: a failing baseline
+//           verdict, a misconfigured health check): releases the lock, never reads or writes the route.
+//         Or { "releaseLock": { "route": {...}, "executionId": "..." } }: releases the route's lock
+//           if that execution holds it (an execution stopped during its prepare step has no deployment).
+// Result: { changed, weightedTargets, routeVersion, keptChanges, summary }
+//         (refused: { changed: false, summary }; releaseLock: { released, summary })
 import type { AppMeshClient } from '@aws-sdk/client-app-mesh';
 import { dynamoDb } from '../commons/clients/dynamodb.ts';
 import { requireEnv } from '../commons/env.ts';
 import { releaseLock, type LockTable } from '../commons/lock.ts';
-import { restoreRoute } from '../commons/restore.ts';
+import { restoreRoute, restoreText, targetsText } from '../commons/restore.ts';
 import { Checker } from '../commons/check.ts';
 import { appMesh } from '../commons/clients/appmesh.ts';
-import { checkDeployment, routeLabel, type Deployment } from '../commons/deployment.ts';
+import { checkDeployment, checkRoute, routeLabel, type Deployment, type RouteRef } from '../commons/deployment.ts';
 import { lambdaHandler, logger } from '../commons/handler.ts';
 import { appMeshRouter } from '../commons/routers/appmesh.ts';
-import type { ShiftResult } from '../commons/routers/router.ts';
+import type { RestoreResult } from '../commons/routers/router.ts';
 
-export interface RollbackResult extends ShiftResult {
+export interface RollbackResult extends RestoreResult {
   summary: string;
 }
 
-/** A readable why from a reason: a string, or a Step Functions error {Error, Cause}. */
-export function describeReason(reason: unknown): string | undefined {
-  if (typeof reason === 'string') return reason;
-  if (!reason || typeof reason !== 'object') return undefined;
+export interface RefusedResult {
+  changed: false;
+  summary: string;
+}
+
+export interface ReleaseResult {
+  released: boolean;
+  summary: string;
+}
+
+/** The error name and readable message of a reason: a string, or a Step Functions error {Error, Cause}. */
+export function reasonParts(reason: unknown): { name?: string; message?: string } {
+  if (typeof reason === 'string') return { message: reason };
+  if (!reason || typeof reason !== 'object') return {};
   const { Error: name, Cause: cause } = reason as { Error?: unknown; Cause?: unknown };
-  let message = typeof cause === 'string' ? cause : undefined;
+  let message = typeof cause === 'string' && cause ? cause : undefined;
   try {
     // A Lambda task's Cause is the function's error as JSON: {errorType, errorMessage, trace}.
     const parsed = message ? JSON.parse(message) : undefined;
@@ -33,32 +50,61 @@ export function describeReason(reason: unknown): string | undefined {
   } catch {
     // not JSON: keep the cause as it is
   }
-  return [typeof name === 'string' ? name : undefined, message].filter(Boolean).join(': ') || undefined;
+  return { name: typeof name === 'string' && name ? name : undefined, message };
 }
 
-export async function rollback(event: unknown, client: AppMeshClient, lock?: LockTable): Promise<RollbackResult> {
+/** A readable why from a reason: "Name: message". */
+export function describeReason(reason: unknown): string | undefined {
+  const { name, message } = reasonParts(reason);
+  return [name, message].filter(Boolean).join(': ') || undefined;
+}
+
+export async function rollback(event: unknown, client: AppMeshClient, lock?: LockTable): Promise<RollbackResult | RefusedResult | ReleaseResult> {
   const c = new Checker();
-  const e = c.object(event, 'event', ['deployment', 'reason', 'leaveRoute']);
+  const e = c.object(event, 'event', ['deployment', 'reason', 'leaveRoute', 'refused', 'releaseLock']);
+  if (e && e.releaseLock !== undefined) {
+    const r = c.object(e.releaseLock, 'event.releaseLock', ['route', 'executionId']);
+    if (r) {
+      checkRoute(c, r.route, 'event.releaseLock.route');
+      c.string(r.executionId, 'event.releaseLock.executionId', 2048);
+    }
+    for (const k of ['deployment', 'reason', 'leaveRoute', 'refused']) {
+      if (e[k] !== undefined) c.problems.push(`event.${k} cannot go with event.releaseLock`);
+    }
+    c.done();
+    const { route, executionId } = r as { route: RouteRef; executionId: string };
+    const released = lock ? await releaseLock(lock, route, executionId) : false;
+    logger.info(released ? 'lock released' : 'the execution held no lock on the route', { executionId });
+    return { released, summary: `${released ? 'Released' : 'No lock to release:'} the deployment lock of ${executionId} on ${routeLabel(route)}${released ? '' : ' was not held (any more)'}; the route was not touched.` };
+  }
   if (e) {
     checkDeployment(c, e.deployment);
     if (e.leaveRoute !== undefined) c.boolean(e.leaveRoute, 'event.leaveRoute');
+    if (e.refused !== undefined) c.boolean(e.refused, 'event.refused');
+    if (e.leaveRoute === true && e.refused === true) c.problems.push('event.leaveRoute and event.refused cannot both be true');
   }
   c.done();
-  const { deployment, reason, leaveRoute } = e as { deployment: Deployment; reason?: unknown; leaveRoute?: boolean };
+  const { deployment, reason, leaveRoute, refused } = e as { deployment: Deployment; reason?: unknown; leaveRoute?: boolean; refused?: boolean };
   const why = describeReason(reason);
-  const show = (ts: { virtualNode: string; weight: number }[]) => ts.map((t) => `${t.virtualNode} ${t.weight}`).join(', ');
   const owner = deployment.executionId;
+  const route = routeLabel(deployment.route);
+  if (refused) {
+    // Nothing was changed: the route is not read (a read could fail, and would say nothing new).
+    if (lock && owner) await releaseLock(lock, deployment.route, owner);
+    logger.info('refused before any change; lock released', { reason });
+    const message = reasonParts(reason).message;
+    return { changed: false, summary: `${message ? `${message}. ` : ''}Nothing was changed: route ${route} was not touched, and its deployment lock is released.` };
+  }
   if (leaveRoute) {
     const now = await appMeshRouter(client, deployment).current();
     if (lock && owner) await releaseLock(lock, deployment.route, owner);
     logger.info('route left as it is; lock released', { ...now, reason });
-    return { changed: false, ...now, summary: `${why ? `stopped because ${why}. ` : ''}Route ${routeLabel(deployment.route)} left as it is now (${show(now.weightedTargets)}), not restored: onDrift is halt.` };
+    return { changed: false, ...now, keptChanges: [], summary: `${why ? `stopped because ${why}. ` : ''}Route ${route} left as it is now (${targetsText(now.weightedTargets)}), not restored: onDrift is halt.` };
   }
   const result = await restoreRoute(client, deployment, lock);
   if (lock && owner) await releaseLock(lock, deployment.route, owner);
-  logger.info(result.changed ? 'route restored from snapshot' : 'route already matches the snapshot; nothing written', { ...result, reason });
-  const summary = `${why ? `rolled back because ${why}. ` : ''}Route ${routeLabel(deployment.route)} restored to its snapshot (${show(result.weightedTargets)})${result.changed ? '' : ', which it already had'}.`;
-  return { ...result, summary };
+  logger.info(result.changed ? 'deployment undone on the route' : 'the route already had this deployment undone; nothing written', { ...result, reason });
+  return { ...result, summary: `${why ? `rolled back because ${why}. ` : ''}${restoreText(deployment, result)}.` };
 }
 
 const lockTable: LockTable = { client: dynamoDb, tableName: requireEnv('LOCK_TABLE_NAME') };

@@ -6,9 +6,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateVirtualNodeCommand, UpdateRouteCommand } from '@aws-sdk/client-app-mesh';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import {
-  alarm, approvalToken, canaryWeight, demoMesh, finished, history, routeNow, setAlarm, sfn, stack, unique, until,
+  alarm, appMesh, approvalToken, canaryWeight, demoMesh, finished, history, routeNow, setAlarm, sfn, stack, unique, until,
 } from '../support/executions.ts';
 import { root } from '../support/fixtures.ts';
 
@@ -94,6 +95,21 @@ describe('start', () => {
     await notStarted('linear', name);
   });
 
+  test.concurrent('--wait when the baseline fails: refused before any change, with its own error and exit 3, not "rolled back"', async () => {
+    const mesh = await demoMesh('cli');
+    const before = await routeNow(mesh.route);
+    const alarmName = await alarm('ALARM');
+    const name = unique('baseline');
+    const r = await cli('start', 'linear', '--input', inputFile({ ...mesh, strategy: linear(25, 2), healthChecks: { alarms: { names: [alarmName] } } }), '--name', name, '--wait', '--poll-interval', '0.2');
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('verdict at 0%: FAIL → refuse');
+    expect(r.stdout).not.toMatch(/rolled back/);
+    expect(lastLine(r.stdout)).toMatch(/^outcome: failed before changing the route: BaselineUnhealthy: the baseline verdict, taken before any traffic moved to the canary, failed: .* Nothing was changed: route \S+ was not touched, and its deployment lock is released\. \(FAILED, exit 3\)$/);
+    expect((await routeNow(mesh.route)).spec).toEqual(before.spec);
+    const json = await cli('watch', name, '--output', 'json');
+    expect(JSON.parse(json.stdout)).toMatchObject({ status: 'FAILED', exitCode: 3, error: 'BaselineUnhealthy' });
+  });
+
   test.concurrent('--wait on a bad release: the alarm fires, the route is rolled back, exit 1; --output json for scripts', async () => {
     const mesh = await demoMesh('cli');
     const before = await routeNow(mesh.route);
@@ -165,7 +181,7 @@ describe('abort', () => {
   test.concurrent('mid-way: stopped, and the route is exactly the snapshot, and stays so', async () => {
     const mesh = await demoMesh('cli');
     const before = await routeNow(mesh.route);
-    const arn = (await cli('start', 'linear', '--input', inputFile({ ...mesh, strategy: linear(25, 3) }), '--name', unique('abort'))).stdout.trim();
+    const arn = (await cli('start', 'linear', '--input', inputFile({ ...mesh, strategy: linear(25, 60) }), '--name', unique('abort'))).stdout.trim();
     await until('the canary at 25%', async () => (await canaryWeight(mesh.route, mesh.canaryNode)) === 25);
     const r = await cli('abort', arn);
     expect(r.code).toBe(0);
@@ -185,6 +201,27 @@ describe('abort', () => {
     const again = await cli('abort', arn);
     expect(again.code).toBe(3);
     expect(again.stderr).toContain('already ended ABORTED');
+  });
+
+  test.concurrent('with a third target someone re-weighted mid-way: stable and canary put back, the hand edit kept, and abort says so', async () => {
+    const mesh = await demoMesh('cli');
+    await appMesh.send(new CreateVirtualNodeCommand({ meshName: mesh.route.meshName, virtualNodeName: 'product-legacy-vn', spec: {} }));
+    const setTargets = async (targets: { virtualNode: string; weight: number }[]) => {
+      const spec = structuredClone((await routeNow(mesh.route)).spec!);
+      spec.httpRoute!.action!.weightedTargets = targets;
+      await appMesh.send(new UpdateRouteCommand({ ...mesh.route, spec }));
+    };
+    await setTargets([{ virtualNode: 'product-vn', weight: 90 }, { virtualNode: 'product-legacy-vn', weight: 10 }]);
+    const arn = (await cli('start', 'linear', '--input', inputFile({ ...mesh, strategy: linear(25, 60) }), '--name', unique('abort3'))).stdout.trim();
+    await until('the canary at 25% of the pool (90)', async () => (await canaryWeight(mesh.route, mesh.canaryNode)) === 23);
+    await setTargets([{ virtualNode: 'product-vn', weight: 67 }, { virtualNode: 'product-legacy-vn', weight: 30 }, { virtualNode: 'product-v15-vn', weight: 23 }]);
+    const r = await cli('abort', arn);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/route \S+ product-vn and product-v15-vn put back to their snapshot weights: product-vn 90, product-legacy-vn 30; other targets were changed during the deployment and are left as they are, unlike the snapshot: product-legacy-vn 30 \(snapshot 10\)/);
+    expect((await routeNow(mesh.route)).spec!.httpRoute!.action!.weightedTargets).toEqual([{ virtualNode: 'product-vn', weight: 90 }, { virtualNode: 'product-legacy-vn', weight: 30 }]);
+    // Done is done: --restore on it finds the deployment undone and changes nothing.
+    const again = await cli('abort', arn, '--restore', '--output', 'json');
+    expect(JSON.parse(again.stdout)).toMatchObject({ restored: true, restores: 0, keptChanges: [{ virtualNode: 'product-legacy-vn', now: { weight: 30 } }] });
   });
 
   test.concurrent('--restore on a promoted execution puts the route back to the snapshot it started from', async () => {

@@ -6,7 +6,7 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
-  alarm, approvalToken, canaryWeight, demoMesh, finished, routeNow, setAlarm, sfn, stack, start, unique, until,
+  alarm, approvalToken, canaryWeight, demoMesh, finished, history, routeNow, setAlarm, sfn, stack, start, statesEntered, unique, until,
 } from '../support/executions.ts';
 import { root } from '../support/fixtures.ts';
 
@@ -91,4 +91,17 @@ test('an alarm while waiting rolls back at once, without waiting for the person'
   expect(end.error).toBe('CanaryRolledBack');
   expect(end.cause).toContain('error budget burning');
   expect((await routeNow(mesh.route)).spec).toEqual(before.spec);
+});
+
+test.each([
+  ['a failing baseline verdict', 'BaselineUnhealthy', async () => ({ alarms: { names: [await alarm('ALARM')] } })],
+  ['an alarm that does not exist', 'HealthCheckMisconfigured', async () => ({ alarms: { names: ['no-such-alarm'] } })],
+] as const)('refused before any change (%s): ends %s, no approval asked, route untouched', async (_label, error, healthChecks) => {
+  const mesh = await demoMesh();
+  const before = await routeNow(mesh.route);
+  const end = await finished(await start('manual-approval', { ...mesh, strategy: strategy(), healthChecks: await healthChecks() }));
+  expect({ status: end.status, error: end.error }).toEqual({ status: 'FAILED', error });
+  expect(end.cause).toMatch(/Nothing was changed: route \S+ was not touched, and its deployment lock is released\.$/);
+  expect(statesEntered(await history(end.executionArn!))).not.toContain('AwaitApproval');
+  expect((await routeNow(mesh.route)).metadata!.version).toBe(before.metadata!.version);
 });

@@ -2,11 +2,11 @@
 // and the abort guard after StopExecution, driven by the event EventBridge would send.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UpdateRouteCommand } from '@aws-sdk/client-app-mesh';
+import { CreateVirtualNodeCommand, UpdateRouteCommand } from '@aws-sdk/client-app-mesh';
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
-  alarm, appMesh, canaryWeight, demoMesh, finished, history, routeNow, sfn, shifts, stack, start, until,
+  alarm, appMesh, canaryWeight, demoMesh, finished, history, routeNow, setAlarm, sfn, shifts, stack, start, statesEntered, until,
 } from '../support/executions.ts';
 import { root } from '../support/fixtures.ts';
 import { call } from '../support/invoke.ts';
@@ -31,7 +31,8 @@ test('two executions started together on one route: one proceeds, the other fail
   expect(outcomes.sort()).toEqual(['DeploymentInProgress', 'promoted']);
   const loser = endA.status === 'SUCCEEDED' ? b : a;
   const loserEnd = endA.status === 'SUCCEEDED' ? endB : endA;
-  expect(JSON.parse(loserEnd.cause!).errorMessage).toMatch(/is being deployed by .*one deployment per route/);
+  // The cause is the message a person should read, not the Lambda error's JSON with its stack trace.
+  expect(loserEnd.cause).toMatch(/^[^{].* is being deployed by .*one deployment per route\. Nothing was changed$/);
   expect(shifts(await history(loser))).toEqual([]);
   expect((await history(loser)).some((e) => e.type === 'TaskScheduled' && /SetWeight|Promote|Rollback/.test(e.taskScheduledEventDetails!.parameters!))).toBe(false);
   expect(await lockItem(mesh.route)).toBeUndefined(); // released at promote
@@ -39,7 +40,11 @@ test('two executions started together on one route: one proceeds, the other fail
 
 test('a lock is released at rollback, so the next deployment of the route can start', async () => {
   const mesh = await demoMesh();
-  const end = await finished(await start('linear', { ...mesh, ...linear(), healthChecks: { alarms: { names: [await alarm('ALARM')] } } }));
+  const alarmName = await alarm();
+  const arn = await start('linear', { ...mesh, ...linear(), healthChecks: { alarms: { names: [alarmName] } } });
+  await until('the canary at 25%', async () => (await canaryWeight(mesh.route, mesh.canaryNode)) === 25);
+  await setAlarm(alarmName, 'ALARM', '5xx');
+  const end = await finished(arn);
   expect(end.error).toBe('CanaryRolledBack');
   expect(await lockItem(mesh.route)).toBeUndefined();
   const next = await finished(await start('linear', { ...mesh, ...linear({ strategy: { type: 'linear', stepPercent: 100, intervalSeconds: 0 } }) }));
@@ -98,11 +103,77 @@ test('StopExecution mid-way: the guard, given the event EventBridge sends, resto
 
 test('the guard leaves alone executions that rolled back, halted on drift, or never got past their snapshot', async () => {
   const mesh = await demoMesh();
-  const rolledBack = await finished(await start('linear', { ...mesh, ...linear(), healthChecks: { alarms: { names: [await alarm('ALARM')] } } }));
+  const alarmName = await alarm();
+  const arn = await start('linear', { ...mesh, ...linear(), healthChecks: { alarms: { names: [alarmName] } } });
+  await until('the canary at 25%', async () => (await canaryWeight(mesh.route, mesh.canaryNode)) === 25);
+  await setAlarm(alarmName, 'ALARM', '5xx');
+  const rolledBack = await finished(arn);
+  expect(rolledBack.error).toBe('CanaryRolledBack');
   const invalid = await finished(await start('linear', { ...mesh, strategy: { type: 'linear', stepPercent: 0, intervalSeconds: 0 } }));
   const documented = JSON.parse(readFileSync(join(root, 'events', 'guard-aborted.json'), 'utf8'));
   const eventFor = (e: typeof rolledBack) => ({ ...documented, detail: { ...documented.detail, executionArn: e.executionArn, status: e.status, error: e.error } });
   expect(await call('GuardFunction', eventFor(rolledBack))).toMatchObject({ action: 'already-rolled-back' });
   expect(await call('GuardFunction', eventFor(invalid))).toMatchObject({ action: 'nothing-changed' });
   expect(await call('GuardFunction', { ...eventFor(rolledBack), detail: { ...eventFor(rolledBack).detail, status: 'SUCCEEDED' } })).toMatchObject({ action: 'ignored' });
+});
+
+describe('refused before any change (issue 8, item 8): the error says what happened, the route is untouched, the lock released', () => {
+  test.each([
+    ['a failing baseline verdict', 'BaselineUnhealthy', async () => ({ alarms: { names: [await alarm('ALARM')] } }),
+      /^the baseline verdict, taken before any traffic moved to the canary, failed: 1 failing verdict in a row \(threshold 1\): alarm canary-5xx-\S+ is ALARM: test: ALARM\. Nothing was changed: route \S+ was not touched, and its deployment lock is released\.$/],
+    ['an alarm that does not exist', 'HealthCheckMisconfigured', async () => ({ alarms: { names: ['no-such-alarm'] } }),
+      /^.*no-such-alarm.*\. Nothing was changed: route \S+ was not touched, and its deployment lock is released\.$/],
+  ] as const)('%s ends %s, not CanaryRolledBack', async (_label, error, healthChecks, cause) => {
+    const mesh = await demoMesh();
+    const before = await routeNow(mesh.route);
+    const arn = await start('linear', { ...mesh, ...linear(), healthChecks: await healthChecks() });
+    const end = await finished(arn);
+    expect({ status: end.status, error: end.error }).toEqual({ status: 'FAILED', error });
+    expect(end.cause).toMatch(cause);
+    expect(end.cause).not.toMatch(/trace|errorType|at .*\.js/);
+    const entered = statesEntered(await history(arn));
+    expect(entered).not.toContain('Shift');
+    expect(entered).not.toContain('Rollback');
+    expect((await routeNow(mesh.route)).spec).toEqual(before.spec);
+    expect((await routeNow(mesh.route)).metadata!.version).toBe(before.metadata!.version);
+    expect(await lockItem(mesh.route)).toBeUndefined();
+    // The guard, given the FAILED event, finds nothing to restore and touches nothing.
+    const documented = JSON.parse(readFileSync(join(root, 'events', 'guard-aborted.json'), 'utf8'));
+    expect(await call('GuardFunction', { ...documented, detail: { ...documented.detail, executionArn: arn, status: 'FAILED', error } }))
+      .toMatchObject({ action: 'nothing-changed', lockReleased: false });
+    expect((await routeNow(mesh.route)).metadata!.version).toBe(before.metadata!.version);
+  });
+
+  test('an input refused by Prepare ends with its error and the readable message as the cause', async () => {
+    const mesh = await demoMesh();
+    const end = await finished(await start('linear', { ...mesh, strategy: { type: 'linear', stepPercent: 0, intervalSeconds: 0 } }));
+    expect({ error: end.error, cause: end.cause }).toEqual({ error: 'InvalidInput', cause: 'Invalid input: strategy.stepPercent must be an integer from 1 to 100 (got 0)' });
+    const odd = await finished(await start('linear', [1, 2]));
+    expect({ error: odd.error, cause: odd.cause }).toEqual({ error: 'InvalidInput', cause: 'Invalid input: input must be an object (got an array)' });
+  });
+});
+
+test('rollback undoes only this deployment (issue 8, item 9): a third target re-weighted by hand mid-deployment keeps the hand edit, and the cause says so', async () => {
+  const mesh = await demoMesh();
+  await appMesh.send(new CreateVirtualNodeCommand({ meshName: mesh.route.meshName, virtualNodeName: 'product-legacy-vn', spec: {} }));
+  await setByHand(mesh.route, [{ virtualNode: 'product-vn', weight: 90 }, { virtualNode: 'product-legacy-vn', weight: 10 }]);
+  const alarmName = await alarm();
+  const arn = await start('linear', { ...mesh, ...linear(), healthChecks: { alarms: { names: [alarmName] } } });
+  // 25% of the pool (90) is 23 (22.5 rounded).
+  await until('the canary at 25% of the pool', async () => (await canaryWeight(mesh.route, mesh.canaryNode)) === 23);
+  // Someone re-weights the third target (not drift: it is not this deployment's), then the canary fails.
+  const now = (await routeNow(mesh.route)).spec!.httpRoute!.action!.weightedTargets!;
+  await setByHand(mesh.route, now.map((t) => ({ virtualNode: t.virtualNode!, weight: t.virtualNode === 'product-legacy-vn' ? 30 : t.weight! })));
+  await setAlarm(alarmName, 'ALARM', '5xx rate 9%');
+
+  const end = await finished(arn);
+  expect(end.error).toBe('CanaryRolledBack');
+  expect((await routeNow(mesh.route)).spec!.httpRoute!.action!.weightedTargets).toEqual([{ virtualNode: 'product-vn', weight: 90 }, { virtualNode: 'product-legacy-vn', weight: 30 }]);
+  expect(end.cause).toContain('product-vn and product-v15-vn back to their snapshot weights (product-vn 90, product-legacy-vn 30)');
+  expect(end.cause).toContain('other targets were changed during the deployment and are left as they are, unlike the snapshot: product-legacy-vn 30 (snapshot 10)');
+  const rollback = (await history(arn)).find((e) => e.type === 'TaskSucceeded' && JSON.parse(e.taskSucceededEventDetails!.output!).Payload?.summary);
+  expect(JSON.parse(rollback!.taskSucceededEventDetails!.output!).Payload.keptChanges).toEqual([
+    { virtualNode: 'product-legacy-vn', snapshot: { virtualNode: 'product-legacy-vn', weight: 10 }, now: { virtualNode: 'product-legacy-vn', weight: 30 } },
+  ]);
+  expect(await lockItem(mesh.route)).toBeUndefined();
 });

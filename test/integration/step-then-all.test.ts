@@ -30,3 +30,21 @@ test('an alarm during the bake rolls back to the exact snapshot before the bake 
   expect(end.cause).toContain('p99 latency 2.3 s');
   expect((await routeNow(mesh.route)).spec).toEqual(before.spec);
 });
+
+test('a failing baseline verdict refuses the start: BaselineUnhealthy, the route untouched and free for the next deployment', async () => {
+  const mesh = await demoMesh();
+  const before = await routeNow(mesh.route);
+  const alarmName = await alarm('ALARM');
+  const end = await finished(await start('step-then-all', {
+    ...mesh, strategy: { type: 'step-then-all', canaryPercent: 20, bakeSeconds: 3, checkIntervalSeconds: 1 }, healthChecks: { alarms: { names: [alarmName] } },
+  }));
+  expect({ status: end.status, error: end.error }).toEqual({ status: 'FAILED', error: 'BaselineUnhealthy' });
+  expect(end.cause).toMatch(/^the baseline verdict, taken before any traffic moved to the canary, failed: .*is ALARM/);
+  expect(shifts(await history(end.executionArn!))).toEqual([]);
+  expect((await routeNow(mesh.route)).metadata!.version).toBe(before.metadata!.version);
+  await setAlarm(alarmName, 'OK', 'fixed');
+  const next = await finished(await start('step-then-all', {
+    ...mesh, strategy: { type: 'step-then-all', canaryPercent: 20, bakeSeconds: 0, checkIntervalSeconds: 1 }, healthChecks: { alarms: { names: [alarmName] } },
+  }));
+  expect(next.status).toBe('SUCCEEDED');
+});

@@ -78,6 +78,21 @@ describe.each(routeKinds)('%s', (kind) => {
     if (write) expect(appMesh).toHaveReceivedCommandWith(UpdateRouteCommand, { spec: expectedSpec(kind, snapshotTargets) });
   });
 
+  test.each([
+    ['a third target re-weighted during the deployment keeps its weight', [{ virtualNode: 'product-vn', weight: 40, port: 8080 }, { ...other, weight: 35 }, { virtualNode: 'product-v15-vn', weight: 40, port: 8080 }],
+      [{ virtualNode: 'product-vn', weight: 80, port: 8080 }, { ...other, weight: 35 }], [{ virtualNode: other.virtualNode, snapshot: other, now: { ...other, weight: 35 } }]],
+    ['a third target removed during the deployment stays removed', [{ virtualNode: 'product-vn', weight: 40, port: 8080 }, { virtualNode: 'product-v15-vn', weight: 40, port: 8080 }],
+      [{ virtualNode: 'product-vn', weight: 80, port: 8080 }], [{ virtualNode: other.virtualNode, snapshot: other, now: null }]],
+    ['after a promotion: the stable comes back, the added canary goes', [other, { virtualNode: 'product-v15-vn', weight: 80, port: 8080 }], snapshotTargets, []],
+  ])('restore undoes only this deployment: %s', async (_label, current, next, keptChanges) => {
+    appMesh.on(DescribeRouteCommand).resolves(describeRouteOutput(richSpec(kind, current as WeightedTarget[])));
+
+    const result = await router.restore(deployment.snapshot);
+
+    expect(result).toEqual({ changed: true, weightedTargets: next, routeVersion: 4, keptChanges });
+    expect(appMesh).toHaveReceivedCommandWith(UpdateRouteCommand, { spec: expectedSpec(kind, next as WeightedTarget[]) });
+  });
+
   test('snapshot records the targets, kind and version without writing', async () => {
     appMesh.on(DescribeRouteCommand).resolves(describeRouteOutput(richSpec(kind, snapshotTargets), 7));
 
@@ -137,6 +152,14 @@ describe('refusals', () => {
   test('a route whose kind changed since the snapshot is not touched', async () => {
     appMesh.on(DescribeRouteCommand).resolves(describeRouteOutput(richSpec('http2Route', [{ virtualNode: 'product-vn', weight: 100 }])));
     await expect(router.restore(deployment.snapshot)).rejects.toMatchObject({ name: 'UnsupportedRoute' });
+    expect(appMesh).toHaveReceivedCommandTimes(UpdateRouteCommand, 0);
+  });
+
+  test('a restore that would need an 11th target (targets added during a deployment that removed the stable) is refused, nothing written', async () => {
+    const d = deploymentFor('httpRoute', [{ virtualNode: 'product-vn', weight: 100 }, { virtualNode: 'product-v15-vn', weight: 0 }]);
+    const current = [{ virtualNode: 'product-v15-vn', weight: 10 }, ...Array.from({ length: 9 }, (_, i) => ({ virtualNode: `n${i}`, weight: 10 }))];
+    appMesh.on(DescribeRouteCommand).resolves(describeRouteOutput(richSpec('httpRoute', current)));
+    await expect(appMeshRouter(client, d).restore(d.snapshot)).rejects.toMatchObject({ name: 'UnsupportedRoute', message: expect.stringContaining('11 weighted targets') });
     expect(appMesh).toHaveReceivedCommandTimes(UpdateRouteCommand, 0);
   });
 

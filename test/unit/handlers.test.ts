@@ -76,7 +76,7 @@ describe('the events/ payloads', () => {
     appMesh.on(DescribeRouteCommand).resolves(describeRouteOutput(richSpec('httpRoute', [{ virtualNode: 'product-vn', weight: 70 }, { virtualNode: 'product-v15-vn', weight: 30 }]), 5));
     const result = await rollback(event('rollback.json'), context);
     expect(result).toEqual({
-      changed: true, weightedTargets: [{ virtualNode: 'product-vn', weight: 100 }], routeVersion: 2,
+      changed: true, weightedTargets: [{ virtualNode: 'product-vn', weight: 100 }], routeVersion: 2, keptChanges: [],
       summary: 'rolled back because CanaryUnhealthy: alarm product-v15-5xx is ALARM. Route demomesh/product-vr/product-r restored to its snapshot (product-vn 100).',
     });
   });

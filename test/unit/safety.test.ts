@@ -8,6 +8,7 @@ import { acquireLock, assertLockHeld, releaseLock } from '../../functions/common
 import { appMeshRouter } from '../../functions/commons/routers/appmesh.ts';
 import { drifted } from '../../functions/commons/weights.ts';
 import { guard } from '../../functions/guard/index.ts';
+import { inFlight, inFlightDeadline, routeTouched } from '../../functions/commons/history.ts';
 import { awsError, deploymentFor, describeRouteOutput, event, richSpec } from '../support/fixtures.ts';
 
 const appMesh = mockClient(AppMeshClient);
@@ -90,74 +91,166 @@ describe('drift', () => {
 });
 
 describe('the abort guard', () => {
-  const deployment = { ...event('set-weight.json').deployment, executionId: 'arn:aws:states:us-east-1:123456789012:execution:LinearStateMachine:product-v15' };
-  const exit = (name: string, output: object): HistoryEvent => ({ type: 'TaskStateExited', id: 1, timestamp: new Date(), stateExitedEventDetails: { name, output: JSON.stringify(output) } });
+  const executionArn = event('guard-aborted.json').detail.executionArn as string;
+  const deployment = { ...event('set-weight.json').deployment, executionId: executionArn };
+  const at = (msAgo: number) => new Date(Date.now() - msAgo);
+  let id = 0;
+  const ev = (type: string, when: Date, more: Partial<HistoryEvent> = {}): HistoryEvent => ({ type, id: ++id, timestamp: when, ...more } as HistoryEvent);
+  const entered = (name: string, when = new Date()) => ev('TaskStateEntered', when, { stateEnteredEventDetails: { name } });
+  const exited = (name: string, output: object, when = new Date()) => ev('TaskStateExited', when, { stateExitedEventDetails: { name, output: JSON.stringify(output) } });
+  const attempt = (when: Date) => [ev('TaskScheduled', when), ev('TaskStarted', when)];
+  const succeeded = (when = new Date()) => ev('TaskSucceeded', when);
+  const failed = (when = new Date()) => ev('TaskFailed', when);
+  const started = ev('ExecutionStarted', at(60_000), { executionStartedEventDetails: { input: JSON.stringify(event('execution-linear.json')) } });
+  const prepared = [started, entered('Prepare', at(59_000)), ...attempt(at(59_000)), succeeded(at(58_000)), exited('Prepare', { deployment }, at(58_000))];
+  const shifted = [entered('Shift', at(50_000)), ...attempt(at(50_000)), succeeded(at(49_000)), exited('Shift', {}, at(49_000))];
   const aborted = (status = 'ABORTED', error?: string) => ({ ...event('guard-aborted.json'), detail: { ...event('guard-aborted.json').detail, status, error } });
   const sleeps: number[] = [];
-  const deps = () => ({ sfn: new SFNClient({}), appMesh: new AppMeshClient({}), lock, writerTimeoutMs: 35_000, sleep: async (ms: number) => { sleeps.push(ms); } });
-  const entered = (name: string, at = new Date()): HistoryEvent => ({ type: 'TaskStateEntered', id: 1, timestamp: at, stateEnteredEventDetails: { name } });
-  const succeeded: HistoryEvent = { type: 'TaskSucceeded', id: 1, timestamp: new Date() };
-  const failed: HistoryEvent = { type: 'TaskFailed', id: 1, timestamp: new Date() };
+  let duringSleep: () => void = () => undefined;
+  const deps = () => ({
+    sfn: new SFNClient({}), appMesh: new AppMeshClient({}), lock, writerTimeoutMs: 35_000, prepareTimeoutMs: 35_000,
+    sleep: async (ms: number) => { sleeps.push(ms); duringSleep(); },
+  });
+  const historyIs = (events: HistoryEvent[]) => sfn.on(GetExecutionHistoryCommand).resolves({ events });
+  const t = (stable: number, canary?: number, third?: number) => [
+    { virtualNode: 'product-vn', weight: stable }, ...(canary === undefined ? [] : [{ virtualNode: 'product-v15-vn', weight: canary }]),
+    ...(third === undefined ? [] : [{ virtualNode: 'product-legacy-vn', weight: third }])];
+  /** The route as App Mesh holds it: UpdateRoute changes what DescribeRoute returns. */
+  let spec = richSpec('httpRoute', t(100));
+  const routeIs = (targets: ReturnType<typeof t>) => { spec = richSpec('httpRoute', targets); };
+  const routeTargets = () => spec.httpRoute!.action!.weightedTargets;
 
   beforeEach(() => {
-    dynamo.on(GetItemCommand).resolves(heldBy(deployment.executionId));
+    sleeps.length = 0;
+    duringSleep = () => undefined;
+    dynamo.on(GetItemCommand).resolves(heldBy(executionArn));
     dynamo.on(DeleteItemCommand).resolves({});
-    appMesh.on(UpdateRouteCommand).callsFake((input) => describeRouteOutput(input.spec, 9));
+    appMesh.on(DescribeRouteCommand).callsFake(() => describeRouteOutput(spec));
+    appMesh.on(UpdateRouteCommand).callsFake((input) => { spec = input.spec; return describeRouteOutput(spec, 9); });
   });
 
-  test('ABORTED mid-way: restores the snapshot from the history and releases the lock', async () => {
-    sleeps.length = 0;
-    sfn.on(GetExecutionHistoryCommand).resolves({ events: [succeeded, exit('Prepare', { deployment }), succeeded, exit('Shift', { deployment })] });
-    appMesh.on(DescribeRouteCommand).resolvesOnce(describeRouteOutput(richSpec('httpRoute', [{ virtualNode: 'product-vn', weight: 50 }, { virtualNode: 'product-v15-vn', weight: 50 }])))
-      .resolves(describeRouteOutput(richSpec('httpRoute', [{ virtualNode: 'product-vn', weight: 100 }])));
+  test('ABORTED mid-way: puts stable and canary back to the snapshot and releases the lock', async () => {
+    historyIs([...prepared, ...shifted]);
+    routeIs(t(50, 50));
     const result = await guard(aborted(), deps());
-    expect(result).toMatchObject({ action: 'restored', changed: true, weightedTargets: [{ virtualNode: 'product-vn', weight: 100 }] });
-    expect(appMesh).toHaveReceivedCommandWith(UpdateRouteCommand, { spec: expect.objectContaining({ httpRoute: expect.objectContaining({ action: { weightedTargets: [{ virtualNode: 'product-vn', weight: 100 }] } }) }) });
+    expect(result).toMatchObject({ action: 'restored', changed: true, weightedTargets: t(100), keptChanges: [] });
+    expect(routeTargets()).toEqual(t(100));
+    expect(dynamo).toHaveReceivedCommandTimes(DeleteItemCommand, 1);
+    expect(sleeps).toEqual([]);
+  });
+
+  test('a third target someone re-weighted during the deployment keeps their weight, and the result says so', async () => {
+    // The snapshot has a third target: product-vn 90, legacy 10; someone set legacy to 30 meanwhile.
+    const d = { ...deployment, snapshot: { ...deployment.snapshot, weightedTargets: t(90, undefined, 10) } };
+    historyIs([started, entered('Prepare', at(59_000)), succeeded(), exited('Prepare', { deployment: d }), ...shifted]);
+    routeIs([{ virtualNode: 'product-vn', weight: 45 }, { virtualNode: 'product-legacy-vn', weight: 30 }, { virtualNode: 'product-v15-vn', weight: 45 }]);
+    const result = await guard(aborted(), deps());
+    expect(routeTargets()).toEqual(t(90, undefined, 30));
+    expect(result).toMatchObject({
+      action: 'restored', changed: true, weightedTargets: t(90, undefined, 30),
+      keptChanges: [{ virtualNode: 'product-legacy-vn', snapshot: { virtualNode: 'product-legacy-vn', weight: 10 }, now: { virtualNode: 'product-legacy-vn', weight: 30 } }],
+    });
+  });
+
+  test.each([
+    ['a completed rollback', [succeeded(), exited('Rollback', {})], 'FAILED', 'CanaryRolledBack', 'already-rolled-back'],
+    ['a halt on drift', [succeeded(), exited('HaltOnDrift', {})], 'FAILED', 'RouteDriftDetected', 'left-after-drift'],
+  ])('after %s it releases the lock and does not touch the route', async (_l, more, status, error, action) => {
+    historyIs([...prepared, ...shifted, ...more]);
+    expect(await guard(aborted(status, error), deps())).toMatchObject({ action });
+    expect(appMesh.calls()).toHaveLength(0);
     expect(dynamo).toHaveReceivedCommandTimes(DeleteItemCommand, 1);
   });
 
   test.each([
-    ['a completed rollback', [succeeded, exit('Rollback', {})], 'FAILED', 'CanaryRolledBack', 'already-rolled-back'],
-    ['a halt on drift', [succeeded, exit('HaltOnDrift', {})], 'FAILED', 'RouteDriftDetected', 'left-after-drift'],
-  ])('after %s it releases the lock and does not touch the route', async (_l, more, status, error, action) => {
-    sfn.on(GetExecutionHistoryCommand).resolves({ events: [succeeded, exit('Prepare', { deployment }), ...more] });
-    expect(await guard(aborted(status, error), deps())).toMatchObject({ action });
-    expect(appMesh).toHaveReceivedCommandTimes(UpdateRouteCommand, 0);
-    expect(appMesh).toHaveReceivedCommandTimes(DescribeRouteCommand, 0);
+    ['refused at the baseline (BaselineUnhealthy)', [entered('CheckHealth'), succeeded(), exited('CheckHealth', {}), entered('BaselineUnhealthy')], 'FAILED', 'BaselineUnhealthy'],
+    ['a health check that cannot run (HealthCheckMisconfigured)', [entered('CheckHealth'), failed(), exited('CheckHealth', {})], 'FAILED', 'HealthCheckMisconfigured'],
+    ['stopped during the baseline verdict', [entered('CheckHealth'), ...attempt(new Date())], 'ABORTED', undefined],
+  ])('%s: the route was never changed, so it is neither read nor written; the lock is released', async (_l, more, status, error) => {
+    routeIs(t(80, 20)); // someone's own change since: not ours to undo
+    historyIs([...prepared, ...more]);
+    expect(await guard(aborted(status, error), deps())).toMatchObject({ action: 'nothing-changed', lockReleased: true });
+    expect(appMesh.calls()).toHaveLength(0);
+    expect(dynamo).toHaveReceivedCommandWith(DeleteItemCommand, { ExpressionAttributeValues: { ':me': { S: executionArn } } });
   });
 
-  test('an execution stopped during Prepare changed nothing, but gives back the lock Prepare may have taken', async () => {
-    sfn.on(GetExecutionHistoryCommand).resolves({ events: [entered('Prepare')] });
-    const e = aborted();
-    expect(await guard(e, deps())).toMatchObject({ action: 'nothing-changed' });
-    expect(appMesh.calls()).toHaveLength(0);
-    expect(dynamo).toHaveReceivedCommandWith(DeleteItemCommand, { Key: { route: { S: 'demomesh/product-vr/product-r' } }, ExpressionAttributeValues: { ':me': { S: e.detail.executionArn } } });
+  describe('stopped during Prepare (issue 8, item 7)', () => {
+    test('Prepare still running: the lock is released only once Prepare must have ended, conditional on this execution', async () => {
+      historyIs([started, entered('Prepare', at(5_000)), ...attempt(at(5_000))]);
+      let deletesDuringSleep = -1;
+      duringSleep = () => { deletesDuringSleep = dynamo.commandCalls(DeleteItemCommand).length; };
+      const result = await guard(aborted(), deps());
+      expect(result).toMatchObject({ action: 'nothing-changed', lockReleased: true });
+      expect(sleeps).toHaveLength(1);
+      expect(sleeps[0]).toBeGreaterThan(25_000);
+      expect(sleeps[0]).toBeLessThanOrEqual(30_000);
+      expect(deletesDuringSleep).toBe(0); // not released before the wait: Prepare could take it after
+      expect(dynamo).toHaveReceivedCommandWith(DeleteItemCommand, {
+        Key: { route: { S: 'demomesh/product-vr/product-r' } }, ConditionExpression: '#executionId = :me', ExpressionAttributeValues: { ':me': { S: executionArn } },
+      });
+      expect(appMesh.calls()).toHaveLength(0);
+    });
+
+    test('a retried Prepare: the wait runs from the latest attempt, not the state\'s entry', async () => {
+      historyIs([started, entered('Prepare', at(50_000)), ...attempt(at(50_000)), failed(at(49_000)), ...attempt(at(10_000))]);
+      await guard(aborted(), { ...deps(), prepareTimeoutMs: 20_000 });
+      expect(sleeps).toHaveLength(1);
+      expect(sleeps[0]).toBeGreaterThan(5_000);
+      expect(sleeps[0]).toBeLessThanOrEqual(10_000);
+    });
+
+    test('Prepare ended (it failed) or never started: the lock is released at once; a lock another execution holds is left alone', async () => {
+      historyIs([started, entered('Prepare', at(5_000)), ...attempt(at(5_000)), failed(at(4_000)), exited('Prepare', {}, at(4_000))]);
+      dynamo.on(DeleteItemCommand).rejects(conditionFailed());
+      expect(await guard(aborted('FAILED', 'DeploymentInProgress'), deps())).toMatchObject({ action: 'nothing-changed', lockReleased: false });
+      expect(sleeps).toEqual([]);
+      expect(appMesh.calls()).toHaveLength(0);
+    });
   });
 
   test('a rollback that failed (its state exited through a Catch) is retried by the guard, not taken as done', async () => {
-    sfn.on(GetExecutionHistoryCommand).resolves({ events: [succeeded, exit('Prepare', { deployment }), failed, exit('Rollback', {})] });
-    appMesh.on(DescribeRouteCommand).resolves(describeRouteOutput(richSpec('httpRoute', [{ virtualNode: 'product-vn', weight: 100 }])));
+    historyIs([...prepared, ...shifted, entered('Rollback'), failed(), exited('Rollback', {})]);
+    routeIs(t(100));
     expect(await guard(aborted('FAILED', 'RollbackFailed'), deps())).toMatchObject({ action: 'restored', changed: false });
   });
 
   test('a writer step running at the stop: the guard waits until it must have ended, then restores again', async () => {
-    sleeps.length = 0;
-    sfn.on(GetExecutionHistoryCommand).resolves({ events: [succeeded, exit('Prepare', { deployment }), entered('Shift', new Date(Date.now() - 5_000))] });
-    // The route is at the snapshot when the guard first looks; the late write lands during the wait.
-    appMesh.on(DescribeRouteCommand).resolvesOnce(describeRouteOutput(richSpec('httpRoute', [{ virtualNode: 'product-vn', weight: 100 }])))
-      .resolves(describeRouteOutput(richSpec('httpRoute', [{ virtualNode: 'product-vn', weight: 70 }, { virtualNode: 'product-v15-vn', weight: 30 }])));
+    historyIs([...prepared, entered('Shift', at(5_000)), ...attempt(at(5_000))]);
+    routeIs(t(100)); // at the snapshot when the guard first looks; the late write lands during the wait
+    duringSleep = () => routeIs(t(70, 30));
     const result = await guard(aborted(), deps());
     expect(sleeps).toHaveLength(1);
     expect(sleeps[0]).toBeGreaterThan(25_000);
     expect(sleeps[0]).toBeLessThanOrEqual(30_000);
-    expect(result).toMatchObject({ action: 'restored', changed: true });
+    expect(result).toMatchObject({ action: 'restored', changed: true, weightedTargets: t(100) });
     expect(appMesh).toHaveReceivedCommandTimes(UpdateRouteCommand, 1);
   });
 
+  test('a writer whose retry started late (issue 8, item 4): the wait runs from the latest attempt, not the state\'s entry', async () => {
+    // Shift entered 40 s ago; its first attempt failed; the retry started 5 s ago after backoff.
+    // From the entry the timeout (35 s) has passed, but the running attempt can write for 30 s more.
+    historyIs([...prepared, entered('Shift', at(40_000)), ...attempt(at(40_000)), failed(at(39_000)), ...attempt(at(5_000))]);
+    routeIs(t(100));
+    duringSleep = () => routeIs(t(70, 30));
+    const result = await guard(aborted(), deps());
+    expect(sleeps).toHaveLength(1);
+    expect(sleeps[0]).toBeGreaterThan(25_000);
+    expect(sleeps[0]).toBeLessThanOrEqual(30_000);
+    expect(result).toMatchObject({ action: 'restored', changed: true, weightedTargets: t(100) });
+  });
+
+  test('a route something keeps writing to is RouteNotRestored (Lambda retries the event, then a person)', async () => {
+    historyIs([...prepared, ...shifted]);
+    routeIs(t(50, 50));
+    // Every DescribeRoute after the restore shows the canary again.
+    appMesh.on(UpdateRouteCommand).callsFake((input) => { spec = input.spec; const out = describeRouteOutput(spec, 9); routeIs(t(50, 50)); return out; });
+    await expect(guard(aborted(), deps())).rejects.toMatchObject({ name: 'RouteNotRestored', message: expect.stringContaining('product-v15-vn 50') });
+  });
+
   test('a route now deployed by another execution is not overwritten', async () => {
-    sfn.on(GetExecutionHistoryCommand).resolves({ events: [succeeded, exit('Prepare', { deployment })] });
+    historyIs([...prepared, ...shifted]);
     dynamo.on(GetItemCommand).resolves(heldBy('arn:…:execution:LinearStateMachine:someone-else'));
-    appMesh.on(DescribeRouteCommand).resolves(describeRouteOutput(richSpec('httpRoute', [{ virtualNode: 'product-vn', weight: 50 }, { virtualNode: 'product-v15-vn', weight: 50 }])));
+    routeIs(t(50, 50));
     await expect(guard(aborted(), deps())).rejects.toMatchObject({ name: 'DeploymentInProgress' });
     expect(appMesh).toHaveReceivedCommandTimes(UpdateRouteCommand, 0);
   });
@@ -166,5 +259,45 @@ describe('the abort guard', () => {
     expect(await guard(aborted('SUCCEEDED'), deps())).toMatchObject({ action: 'ignored' });
     await expect(guard({ ...aborted(), source: 'aws.ec2' }, deps())).rejects.toMatchObject({ name: 'InvalidInput' });
     expect(sfn.calls()).toHaveLength(0);
+  });
+});
+
+describe('steps in flight at a stop (issue 8, item 4): timed from their latest attempt', () => {
+  const t0 = new Date('2026-11-27T10:00:00Z').getTime();
+  const at = (s: number) => new Date(t0 + s * 1000);
+  let id = 0;
+  const e = (type: string, s: number, name?: string): HistoryEvent => ({
+    type, id: ++id, timestamp: at(s),
+    ...(name && type.endsWith('StateEntered') ? { stateEnteredEventDetails: { name } } : {}),
+    ...(name && type.endsWith('StateExited') ? { stateExitedEventDetails: { name } } : {}),
+  } as HistoryEvent);
+  const prepared = [e('TaskStateEntered', 0, 'Prepare'), e('TaskScheduled', 0), e('TaskStarted', 0), e('TaskSucceeded', 1), e('TaskStateExited', 1, 'Prepare')];
+
+  test.each([
+    ['a writer still in its first attempt', [...prepared, e('TaskStateEntered', 10, 'Shift'), e('TaskScheduled', 10), e('TaskStarted', 11)], [['Shift', 11]]],
+    ['a writer whose retry started late, after backoff', [...prepared, e('TaskStateEntered', 10, 'Shift'), e('TaskScheduled', 10), e('TaskStarted', 10), e('TaskFailed', 12),
+      e('TaskScheduled', 40), e('TaskStarted', 41)], [['Shift', 41]]],
+    ['a retry scheduled but not started yet', [...prepared, e('TaskStateEntered', 10, 'Promote'), e('TaskScheduled', 10), e('TaskStarted', 10), e('TaskFailed', 11), e('TaskScheduled', 30)], [['Promote', 30]]],
+    ['Lambda-style events (LambdaFunctionScheduled/Started)', [...prepared, e('TaskStateEntered', 10, 'Shift'), e('LambdaFunctionScheduled', 10), e('LambdaFunctionStarted', 12),
+      e('LambdaFunctionFailed', 13), e('LambdaFunctionScheduled', 25), e('LambdaFunctionStarted', 26)], [['Shift', 26]]],
+    ['a writer that exited', [...prepared, e('TaskStateEntered', 10, 'Shift'), e('TaskScheduled', 10), e('TaskStarted', 10), e('TaskSucceeded', 11), e('TaskStateExited', 11, 'Shift'),
+      e('WaitStateEntered', 11, 'Wait')], []],
+    ['a Wait or a health check is no writer', [...prepared, e('TaskStateEntered', 10, 'CheckHealth'), e('TaskScheduled', 10), e('TaskStarted', 10)], []],
+  ] as const)('%s', (_label, events, expected) => {
+    expect(inFlight([...events]).map((w) => [w.name, (w.lastAttemptAt.getTime() - t0) / 1000])).toEqual(expected);
+    const deadline = inFlightDeadline([...events], 35_000);
+    expect(deadline && (deadline.getTime() - t0) / 1000).toEqual(expected.length ? expected[0][1] + 35 : undefined);
+  });
+
+  test('Prepare in flight, for the lock: asked for by name; a retried Prepare counts from its latest attempt', () => {
+    const events = [e('TaskStateEntered', 0, 'Prepare'), e('TaskScheduled', 0), e('TaskStarted', 0), e('TaskFailed', 2), e('TaskScheduled', 9), e('TaskStarted', 9)];
+    expect(inFlight(events)).toEqual([]); // not a route writer
+    expect(inFlightDeadline(events, 35_000, ['Prepare'])).toEqual(at(44));
+    expect(inFlightDeadline(prepared, 35_000, ['Prepare'])).toBeUndefined();
+  });
+
+  test('routeTouched: only once a Shift or Promote was entered', () => {
+    expect(routeTouched([...prepared, e('TaskStateEntered', 2, 'CheckHealth'), e('PassStateEntered', 3, 'BaselineUnhealthy'), e('TaskStateEntered', 3, 'ReleaseRoute')])).toBe(false);
+    expect(routeTouched([...prepared, e('TaskStateEntered', 2, 'Shift')])).toBe(true);
   });
 });

@@ -1,13 +1,15 @@
 // The functions' extensions for the state machines: prepare's defaults and machine check,
 // check-health's gate, rollback's summary, request-approval's message.
-import { AppMeshClient, DescribeRouteCommand, DescribeVirtualNodeCommand } from '@aws-sdk/client-app-mesh';
+import { AppMeshClient, DescribeRouteCommand, DescribeVirtualNodeCommand, UpdateRouteCommand } from '@aws-sdk/client-app-mesh';
+import { ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { prepare } from '../../functions/prepare/index.ts';
 import { checkCanaryHealth } from '../../functions/check-health/index.ts';
-import { describeReason } from '../../functions/rollback/index.ts';
+import { describeReason, rollback } from '../../functions/rollback/index.ts';
+import { InvalidInput, MAX_LISTED_PROBLEMS } from '../../functions/commons/errors.ts';
 import { approvalMessage, requestApproval } from '../../functions/request-approval/index.ts';
 import { initialProgress } from '../../functions/commons/strategy.ts';
 import { awsError, describeRouteOutput, event, richSpec } from '../support/fixtures.ts';
@@ -15,8 +17,9 @@ import { awsError, describeRouteOutput, event, richSpec } from '../support/fixtu
 const appMesh = mockClient(AppMeshClient);
 const cw = mockClient(CloudWatchClient);
 const sns = mockClient(SNSClient);
+const dynamo = mockClient(DynamoDBClient);
 beforeEach(() => {
-  appMesh.reset(); cw.reset(); sns.reset();
+  appMesh.reset(); cw.reset(); sns.reset(); dynamo.reset();
   appMesh.on(DescribeRouteCommand).resolves(describeRouteOutput(richSpec('httpRoute', [{ virtualNode: 'product-vn', weight: 100 }])));
   appMesh.on(DescribeVirtualNodeCommand).resolves({ virtualNode: { meshName: 'demomesh', virtualNodeName: 'product-v15-vn', spec: {}, metadata: undefined, status: { status: 'ACTIVE' } } });
 });
@@ -50,6 +53,64 @@ test.each([
   [undefined, undefined],
 ])('rollback explains %j as %j', (reason, text) => {
   expect(describeReason(reason)).toBe(text);
+});
+
+describe('rollback', () => {
+  const lock = { client: new DynamoDBClient({}), tableName: 'locks' };
+  const executionId = 'arn:aws:states:us-east-1:123456789012:execution:LinearStateMachine:x';
+  const d = { ...event('rollback.json').deployment, executionId };
+  const misconfigured = { Error: 'HealthCheckMisconfigured', Cause: JSON.stringify({ errorType: 'HealthCheckMisconfigured', errorMessage: 'DescribeAlarms: no alarm named product-v15-5xx', trace: ['HealthCheckMisconfigured: ...', '    at checkHealth (index.js:1:2)'] }) };
+
+  test('refused before any change: releases the lock, never reads or writes the route, and says why without the stack trace', async () => {
+    dynamo.on(DeleteItemCommand).resolves({});
+    const out = await rollback({ deployment: d, reason: misconfigured, refused: true }, new AppMeshClient({}), lock);
+    expect(out).toEqual({ changed: false, summary: 'DescribeAlarms: no alarm named product-v15-5xx. Nothing was changed: route demomesh/product-vr/product-r was not touched, and its deployment lock is released.' });
+    expect(appMesh.calls()).toHaveLength(0);
+    expect(dynamo).toHaveReceivedCommandWith(DeleteItemCommand, { ExpressionAttributeValues: { ':me': { S: executionId } } });
+  });
+
+  test('releaseLock: releases the lock of an execution that has no deployment (stopped during Prepare), only if it holds it', async () => {
+    const route = d.route;
+    dynamo.on(DeleteItemCommand).resolvesOnce({}).rejectsOnce(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    expect(await rollback({ releaseLock: { route, executionId } }, new AppMeshClient({}), lock)).toMatchObject({ released: true });
+    expect(await rollback({ releaseLock: { route, executionId } }, new AppMeshClient({}), lock)).toMatchObject({ released: false });
+    expect(dynamo).toHaveReceivedCommandWith(DeleteItemCommand, { Key: { route: { S: 'demomesh/product-vr/product-r' } }, ConditionExpression: '#executionId = :me' });
+    expect(appMesh.calls()).toHaveLength(0);
+  });
+
+  test.each([
+    [{ releaseLock: { route: d.route } }, 'event.releaseLock.executionId'],
+    [{ releaseLock: { route: { meshName: 'a b' }, executionId: 'x' } }, 'event.releaseLock.route.meshName'],
+    [{ releaseLock: { route: d.route, executionId: 'x' }, deployment: d }, 'event.deployment cannot go with event.releaseLock'],
+    [{ deployment: d, leaveRoute: true, refused: true }, 'cannot both be true'],
+    [{ deployment: d, refused: 'yes' }, 'event.refused'],
+  ])('%j is InvalidInput naming %s, and nothing is touched', async (e, field) => {
+    await expect(rollback(e, new AppMeshClient({}), lock)).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringContaining(field) });
+    expect(dynamo.calls()).toHaveLength(0);
+    expect(appMesh.calls()).toHaveLength(0);
+  });
+
+  test('the summary says when another target was changed during the deployment, and that it was left as it is', async () => {
+    const snapshot = { ...d.snapshot, weightedTargets: [{ virtualNode: 'product-vn', weight: 90 }, { virtualNode: 'legacy-vn', weight: 10 }] };
+    appMesh.on(DescribeRouteCommand).resolves(describeRouteOutput(richSpec('httpRoute', [{ virtualNode: 'product-vn', weight: 45 }, { virtualNode: 'legacy-vn', weight: 30 }, { virtualNode: 'product-v15-vn', weight: 45 }])));
+    appMesh.on(UpdateRouteCommand).callsFake((input) => describeRouteOutput(input.spec, 9));
+    const out = await rollback({ deployment: { ...d, executionId: undefined, snapshot }, reason: { Error: 'CanaryUnhealthy', Cause: 'alarm x is ALARM' } }, new AppMeshClient({}));
+    expect(out).toMatchObject({
+      changed: true, weightedTargets: [{ virtualNode: 'product-vn', weight: 90 }, { virtualNode: 'legacy-vn', weight: 30 }],
+      keptChanges: [{ virtualNode: 'legacy-vn', snapshot: { virtualNode: 'legacy-vn', weight: 10 }, now: { virtualNode: 'legacy-vn', weight: 30 } }],
+      summary: 'rolled back because CanaryUnhealthy: alarm x is ALARM. Route demomesh/product-vr/product-r: product-vn and product-v15-vn back to their snapshot weights (product-vn 90, legacy-vn 30); '
+        + 'other targets were changed during the deployment and are left as they are, unlike the snapshot: legacy-vn 30 (snapshot 10).',
+    });
+  });
+});
+
+test('InvalidInput lists at most MAX_LISTED_PROBLEMS problems in its message (it becomes an execution\'s cause), and keeps them all', () => {
+  const problems = Array.from({ length: MAX_LISTED_PROBLEMS + 5 }, (_, i) => `field${i} is wrong`);
+  const e = new InvalidInput(problems);
+  expect(e.message).toContain(`field${MAX_LISTED_PROBLEMS - 1} is wrong; and 5 more problems`);
+  expect(e.message).not.toContain(`field${MAX_LISTED_PROBLEMS} is wrong`);
+  expect(e.problems).toHaveLength(MAX_LISTED_PROBLEMS + 5);
+  expect(new InvalidInput(['a', 'b']).message).toBe('Invalid input: a; b');
 });
 
 describe('request-approval', () => {

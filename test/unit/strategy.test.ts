@@ -63,9 +63,17 @@ describe('gate', () => {
     expect(run(['pass', 'inconclusive'], { ...policy, inconclusive }).seen[1]).toBe(second);
   });
 
-  test('an inconclusive baseline (no traffic on the canary yet) never blocks the start; a failing one does', () => {
+  test('an inconclusive baseline (no traffic on the canary yet) never blocks the start; a failing one refuses it (nothing to roll back)', () => {
     expect(run(['inconclusive'], policy).seen).toEqual(['advance:50']);
-    expect(run(['fail'], policy).seen).toEqual(['rollback']);
+    const refused = run(['fail'], policy);
+    expect(refused.seen).toEqual(['refuse']);
+    expect(refused.progress).toMatchObject({ stage: -1, weight: 0, reason: expect.stringMatching(/^the baseline verdict, taken before any traffic moved to the canary, failed: 1 failing verdict in a row \(threshold 1\): fail reason$/) });
+  });
+
+  test('a failing baseline is refused only at failureThreshold; a later failure at a step still rolls back', () => {
+    const p = { ...policy, failureThreshold: 2 };
+    expect(run(['fail', 'fail'], p).seen).toEqual(['wait', 'refuse']);
+    expect(run(['fail', 'pass', 'fail', 'fail'], p).seen).toEqual(['wait', 'advance:50', 'wait', 'rollback']);
   });
 
   test('step-then-all: waits through the bake, then promotes', () => {

@@ -1,4 +1,4 @@
-import { poolOf, promoted, sameTargets, splitPool, withCanaryShare } from '../../functions/commons/weights.ts';
+import { isUndone, poolOf, promoted, sameTargets, splitPool, undone, withCanaryShare, type WeightedTarget } from '../../functions/commons/weights.ts';
 
 const p = { stable: 's', canary: 'c' };
 
@@ -56,4 +56,55 @@ test('poolOf and sameTargets', () => {
   expect(sameTargets(t, [{ virtualNode: 's', weight: 30 }, { virtualNode: 'x', weight: 10 }])).toBe(true);
   expect(sameTargets(t, [{ virtualNode: 'x', weight: 10 }, { virtualNode: 's', weight: 30 }])).toBe(false);
   expect(sameTargets(t, [{ virtualNode: 's', weight: 30, port: 80 }, { virtualNode: 'x', weight: 10 }])).toBe(false);
+});
+
+describe('undone: what rollback, the guard and abort write (this deployment undone, nobody else\'s change)', () => {
+  const w = (virtualNode: string, weight: number, port?: number): WeightedTarget => (port === undefined ? { virtualNode, weight } : { virtualNode, weight, port });
+  type Row = [string, WeightedTarget[], WeightedTarget[], WeightedTarget[], string[]];
+  const rows: Row[] = [
+    // label, snapshot, route now, expected targets, kept changes (virtual nodes)
+    ['no third target: exactly the snapshot', [w('s', 100)], [w('s', 50), w('c', 50)], [w('s', 100)], []],
+    ['third target unchanged: exactly the snapshot, order and all',
+      [w('s', 90), w('x', 10)], [w('s', 45), w('x', 10), w('c', 45)], [w('s', 90), w('x', 10)], []],
+    ['third target re-weighted by someone: it keeps the new weight',
+      [w('s', 90), w('x', 10)], [w('s', 45), w('x', 30), w('c', 45)], [w('s', 90), w('x', 30)], ['x']],
+    ['third target removed by someone: it stays removed',
+      [w('x', 10), w('s', 90)], [w('s', 45), w('c', 45)], [w('s', 90)], ['x']],
+    ['a target someone added: it stays, after the snapshot\'s',
+      [w('s', 100)], [w('y', 5), w('s', 50), w('c', 50)], [w('s', 100), w('y', 5)], ['y']],
+    ['a canary already in the snapshot (at 0) goes back to 0, it is not removed',
+      [w('s', 100), w('c', 0)], [w('s', 40), w('c', 60)], [w('s', 100), w('c', 0)], []],
+    ['a canary this deployment added is removed',
+      [w('s', 80), w('x', 20)], [w('s', 40), w('x', 20), w('c', 40)], [w('s', 80), w('x', 20)], []],
+    ['after a promotion that removed the stable: the stable comes back in its place',
+      [w('x', 20), w('s', 80)], [w('x', 20), w('c', 80)], [w('x', 20), w('s', 80)], []],
+    ['ports: stable and canary take the snapshot\'s; a third target keeps the port it has now',
+      [w('s', 90, 8080), w('x', 10, 8080)], [w('s', 45, 9090), w('x', 10, 8081), w('c', 45, 9090)], [w('s', 90, 8080), w('x', 10, 8081)], ['x']],
+    ['stable and canary set by someone else (drift): still put back, they are this deployment\'s',
+      [w('s', 100)], [w('s', 10), w('c', 90)], [w('s', 100)], []],
+  ];
+
+  test.each(rows)('%s', (_label, snapshot, now, expected, kept) => {
+    const result = undone(now, snapshot, 's', 'c');
+    expect(result.targets).toEqual(expected);
+    expect(result.keptChanges.map((k) => k.virtualNode)).toEqual(kept);
+    // Undoing twice changes nothing more, and the route then counts as undone.
+    expect(undone(result.targets, snapshot, 's', 'c').targets).toEqual(expected);
+    expect(isUndone(result.targets, snapshot, 's', 'c')).toBe(true);
+    expect(isUndone(now, snapshot, 's', 'c')).toBe(sameTargets(now, expected));
+  });
+
+  test('kept changes say what the snapshot had and what the route has now', () => {
+    expect(undone([w('s', 45), w('x', 30, 81), w('y', 5), w('c', 45)], [w('s', 90), w('x', 10, 80), w('z', 3)], 's', 'c').keptChanges).toEqual([
+      { virtualNode: 'x', snapshot: w('x', 10, 80), now: w('x', 30, 81) },
+      { virtualNode: 'z', snapshot: w('z', 3), now: null },
+      { virtualNode: 'y', snapshot: null, now: w('y', 5) },
+    ]);
+  });
+
+  test('a route with only a third target changed counts as undone: the guard does not fight it', () => {
+    expect(isUndone([w('s', 90), w('x', 30)], [w('s', 90), w('x', 10)], 's', 'c')).toBe(true);
+    expect(isUndone([w('s', 90), w('x', 10), w('c', 1)], [w('s', 90), w('x', 10)], 's', 'c')).toBe(false);
+    expect(isUndone([w('s', 89), w('x', 10)], [w('s', 90), w('x', 10)], 's', 'c')).toBe(false);
+  });
 });

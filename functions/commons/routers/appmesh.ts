@@ -11,8 +11,8 @@ import {
   RouteDriftDetected, RouteNotFound, TargetNotInRoute, UnsupportedRoute, VirtualNodeNotFound, wrapAwsError,
 } from '../errors.ts';
 import { plainTargets, routeKindOf, weightedTargetsOf, withWeightedTargets, type RouteKind, type RouteSpecLike } from '../route-spec.ts';
-import { drifted, MAX_TARGETS, MAX_WEIGHT, poolOf, promoted, sameTargets, withCanaryShare, type WeightedTarget } from '../weights.ts';
-import type { ShiftResult, TrafficRouter, WriteGuard } from './router.ts';
+import { drifted, MAX_TARGETS, MAX_WEIGHT, poolOf, promoted, sameTargets, undone, withCanaryShare, type WeightedTarget } from '../weights.ts';
+import type { RestoreResult, ShiftResult, TrafficRouter, WriteGuard } from './router.ts';
 
 export interface AppMeshTarget {
   route: RouteRef;
@@ -131,10 +131,16 @@ export function appMeshRouter(client: AppMeshClient, target: AppMeshTarget): Tra
       return write(r, promoted(current, { stable: stableNode, canary: canaryNode, pool, keepStableTarget }), guard);
     },
 
-    async restore(snapshot, guard) {
+    async restore(snapshot, guard): Promise<RestoreResult> {
       const r = await read();
       sameKind(r, snapshot);
-      return write(r, snapshot.weightedTargets.map((t) => ({ ...t })), { beforeWrite: guard?.beforeWrite });
+      const current = plainTargets(r.spec[r.kind]?.action?.weightedTargets ?? []);
+      // Undo this deployment only: a third target someone re-weighted meanwhile keeps their weight.
+      const { targets, keptChanges } = undone(current, snapshot.weightedTargets, stableNode, canaryNode);
+      if (targets.length > MAX_TARGETS) {
+        throw new UnsupportedRoute(`${label}: putting ${stableNode} back would give the route ${targets.length} weighted targets, above App Mesh's limit of ${MAX_TARGETS} (targets were added during the deployment); someone must choose which to drop`);
+      }
+      return { ...await write(r, targets, { beforeWrite: guard?.beforeWrite }), keptChanges };
     },
 
     async current() {

@@ -1,7 +1,7 @@
 // The narrow interface every traffic backend implements (App Mesh today; VPC Lattice can sit
 // beside it). Handlers and state machines only ever talk to this.
 import type { RouteSnapshot } from '../deployment.ts';
-import type { WeightedTarget } from '../weights.ts';
+import type { KeptChange, WeightedTarget } from '../weights.ts';
 
 export interface ShiftResult {
   /** False when the route already had these weights and nothing was written. */
@@ -10,6 +10,12 @@ export interface ShiftResult {
   weightedTargets: WeightedTarget[];
   /** The route's metadata.version after the call. */
   routeVersion: number;
+}
+
+/** A restore's result: also the other targets that are not as the snapshot had them (kept as they are now). */
+export interface RestoreResult extends ShiftResult {
+  /** Targets besides stable and canary that someone changed during the deployment; left as they are. */
+  keptChanges: KeptChange[];
 }
 
 /** Checks a write must pass: no drift since this deployment's last write, and a last word before it. */
@@ -28,8 +34,12 @@ export interface TrafficRouter {
   setCanaryShare(snapshot: RouteSnapshot, share: number, guard?: WriteGuard): Promise<ShiftResult>;
   /** The canary takes the whole stable+canary share; the stable target is removed unless kept. */
   promote(snapshot: RouteSnapshot, options: { keepStableTarget: boolean }, guard?: WriteGuard): Promise<ShiftResult>;
-  /** Puts the weighted targets back exactly as they were in the snapshot. */
-  restore(snapshot: RouteSnapshot, guard?: WriteGuard): Promise<ShiftResult>;
+  /**
+   * Undoes this deployment: stable and canary back to their snapshot weights (a canary it added
+   * removed); every other target stays as it is now. Exactly the snapshot when nobody else
+   * changed the route.
+   */
+  restore(snapshot: RouteSnapshot, guard?: WriteGuard): Promise<RestoreResult>;
   /** The route's weighted targets now. */
   current(): Promise<{ weightedTargets: WeightedTarget[]; routeVersion: number }>;
 }

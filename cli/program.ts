@@ -128,7 +128,9 @@ const commands: Command[] = [
     args: '<execution> [--restore]',
     summary: 'stop an execution and put the route back to its snapshot',
     description: `<execution> is ${executionHelp}. Stops the execution, then invokes the stack's rollback function with the deployment's snapshot `
-      + 'and reads the route until it holds exactly the snapshot\'s targets (again after 2 s, since a step in flight can still write). '
+      + 'and reads the route until the deployment is undone (stable and canary at their snapshot weights, no canary it added; '
+      + 'other targets as people left them), again once a step that was running must have ended (35 s after its latest attempt began). '
+      + 'A stop during Prepare waits for Prepare, then releases the lock it took. '
       + 'Refuses an execution that already ended, unless --restore is given: then it only restores the route.',
     positionals: { min: 1, max: 1 },
     options: {

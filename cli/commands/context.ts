@@ -6,7 +6,8 @@ import { DescribeExecutionCommand, type DescribeExecutionCommandOutput } from '@
 import type { Deployment, RouteRef } from '../../functions/commons/deployment.ts';
 import { awsClients, type Aws, type AwsOptions } from '../aws.ts';
 import { CommandFailed, UsageError } from '../errors.ts';
-import { EXECUTION_NAME, executionArnOf, parseExecutionArn, sameTargets } from '../execution.ts';
+import { isUndone } from '../../functions/commons/weights.ts';
+import { EXECUTION_NAME, executionArnOf, parseExecutionArn } from '../execution.ts';
 import type { Target } from '../follow.ts';
 import type { Out, Style } from '../render.ts';
 import { machineOutputs, Stack } from '../stack.ts';
@@ -138,5 +139,6 @@ export async function readRoute(aws: Aws, route: RouteRef): Promise<RouteNow> {
 /** Whether the route holds exactly the snapshot's targets (order, weights, ports). */
 export async function atSnapshot(aws: Aws, deployment: Deployment): Promise<{ restored: boolean; targets: Target[] }> {
   const now = await readRoute(aws, deployment.route);
-  return { restored: sameTargets(now.targets, deployment.snapshot.weightedTargets), targets: now.targets };
+  // Undone, not "equal to the snapshot": rollback leaves other targets as people set them meanwhile.
+  return { restored: isUndone(now.targets, deployment.snapshot.weightedTargets, deployment.stableNode, deployment.canaryNode), targets: now.targets };
 }

@@ -1,5 +1,5 @@
-// The AWS SDK clients sit at different versions (client-app-mesh stops at 3.1048.0, App Mesh
-// having ended), but they must share one core: every @aws-sdk/* and @smithy/* package exactly
+// The AWS SDK clients are pinned to one release (client-app-mesh stops at 3.1048.0, App Mesh
+// having ended, so it is the one exception), and they must share one core: every @aws-sdk/* and @smithy/* package exactly
 // once in node_modules and package-lock.json, and one copy of each in every function bundle.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,15 @@ import { installedCopies, installedSharedPackages, lockfileCopies, metafileCopie
 const nodeModules = join(projectRoot, 'node_modules');
 
 describe('in this project', () => {
+  test('every AWS SDK client is pinned to one release, but client-app-mesh (no release after 3.1048.0)', () => {
+    const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8'));
+    const clients = Object.entries<string>({ ...pkg.dependencies, ...pkg.devDependencies })
+      .filter(([name]) => name.startsWith('@aws-sdk/client-') && name !== '@aws-sdk/client-app-mesh');
+    expect(clients.length).toBeGreaterThan(5);
+    expect([...new Set(clients.map(([, v]) => v))]).toHaveLength(1);
+    expect(clients.every(([, v]) => /^\d+\.\d+\.\d+$/.test(v))).toBe(true); // exact pins, no ranges
+  });
+
   test('every @aws-sdk/* and @smithy/* package is installed once, at the top of node_modules', () => {
     const installed = installedSharedPackages(nodeModules);
     expect(installed.length).toBeGreaterThan(20); // the clients and their core are there to be checked

@@ -19,8 +19,14 @@ export interface WatchOptions {
 }
 
 export async function watch(ctx: Context, ref: string, options: WatchOptions & { stateMachineArn?: string }): Promise<number> {
-  const { arn, aws } = await resolveExecution(ctx, ref, options.stateMachineArn);
-  return watchExecution(ctx, aws, arn, options);
+  let resolved;
+  try {
+    resolved = await resolveExecution(ctx, ref, options.stateMachineArn);
+  } catch (error) {
+    if (error instanceof AwsNotAnswering) throw new CommandFailed(`${error.message}. The deployment is not affected. Again: mesh-canary watch ${ref}`, error.exitCode);
+    throw error;
+  }
+  return watchExecution(ctx, resolved.aws, resolved.arn, options);
 }
 
 /**

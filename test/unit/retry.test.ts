@@ -15,6 +15,7 @@ import {
   AwsNotAnswering, defaultPolicy, delayBefore, NoticeLines, noticeText, ReadRetry, retryReads, transientReason, type RetryNotice, type RetryPolicy,
 } from '../../cli/retry.ts';
 import { exitCodes } from '../../cli/errors.ts';
+import { run } from '../../cli/program.ts';
 
 const executionArn = 'arn:aws:states:us-east-1:123456789012:execution:LinearStateMachine:product-v15';
 const policy: RetryPolicy = { giveUpAfterMs: 60_000, firstDelayMs: 500, maxDelayMs: 8_000 };
@@ -253,5 +254,55 @@ describe('the notice as plain lines', () => {
       'AWS not answering (ThrottlingException), retrying, 8 tries so far',
       'AWS answering again after 9 tries',
     ]);
+  });
+});
+
+describe('mesh-canary watch while AWS is not answering', () => {
+  const started: HistoryEvent = {
+    id: 1, type: 'ExecutionStarted', timestamp: new Date(Date.now() - 5000),
+    executionStartedEventDetails: { input: JSON.stringify({ route: { meshName: 'm', virtualRouterName: 'product-vr', routeName: 'product-r' }, stableNode: 'product-vn', canaryNode: 'product-v15-vn', strategy: { type: 'linear', stepPercent: 25, intervalSeconds: 60 } }) },
+  };
+  const running = { executionArn, name: 'product-v15', status: 'RUNNING' as const, startDate: started.timestamp };
+  const succeeded = { ...running, status: 'SUCCEEDED' as const, stopDate: new Date(), output: '{}' };
+
+  async function watch(tty: boolean, ...args: string[]) {
+    let stdout = '';
+    let stderr = '';
+    const code = await run(['watch', executionArn, '--poll-interval', '0.1', '--endpoint-url', 'http://127.0.0.1:9', '--region', 'us-east-1', ...args], {
+      stdout: { write: (s: string) => (stdout += s), isTTY: tty, columns: 120 },
+      stderr: { write: (s: string) => (stderr += s) },
+      signal: new AbortController().signal,
+      graceful: () => undefined,
+    });
+    return { code, stdout, stderr };
+  }
+
+  beforeEach(() => {
+    // Two throttled polls after the first, then the end.
+    sfn.on(DescribeExecutionCommand).resolvesOnce(running).resolvesOnce(running).rejectsOnce(real.throttling).rejectsOnce(real.throttling).resolves(succeeded);
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [started] });
+  });
+
+  test('on a terminal, the live view says so while it lasts', async () => {
+    const r = await watch(true);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('AWS not answering (ThrottlingException), retrying, 2 tries so far');
+    expect(r.stdout).not.toContain('1 try so far');
+  });
+
+  test('in a log, plain lines: when it starts to last and when AWS answers again', async () => {
+    const r = await watch(false);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toContain('AWS not answering (ThrottlingException), retrying, 2 tries so far');
+    expect(lines).toContain('AWS answering again after 2 tries');
+    expect(lines.at(-1)).toMatch(/^outcome: promoted/);
+  });
+
+  test('with --output json, stdout keeps its one object; the notices go to stderr', async () => {
+    const r = await watch(false, '--output', 'json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'SUCCEEDED', exitCode: 0 });
+    expect(r.stderr).toBe('AWS not answering (ThrottlingException), retrying, 2 tries so far\nAWS answering again after 2 tries\n');
   });
 });

@@ -8,8 +8,8 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { readSamConfig } from '../local/samconfig.ts';
-import { retryReads } from './retry.ts';
 import { projectRoot } from '../local/template.ts';
+import { retryReads } from './retry.ts';
 
 export interface AwsOptions {
   region?: string;

@@ -1,6 +1,7 @@
 // AWS clients for the CLI, configured the way the AWS CLI is: --region, --profile,
 // --endpoint-url. Clients are made on first use, so a command that fails on its arguments
-// never touches credentials or the network.
+// never touches credentials or the network. Their reads ride out transient errors
+// (throttling, 5xx, a dropped connection) for a bounded time: see cli/retry.ts.
 import { join } from 'node:path';
 import { AppMeshClient } from '@aws-sdk/client-app-mesh';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
@@ -8,6 +9,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { readSamConfig } from '../local/samconfig.ts';
 import { projectRoot } from '../local/template.ts';
+import { retryReads } from './retry.ts';
 
 export interface AwsOptions {
   region?: string;
@@ -65,12 +67,17 @@ export function awsClients(options: AwsOptions, arnRegion?: string): Aws {
     let client: T | undefined;
     return () => (client ??= make());
   };
+  const reading = <T extends { send: (...args: any[]) => Promise<any> }>(client: T) => {
+    retryReads(client);
+    return client;
+  };
   return {
     region,
     endpointUrl: options.endpointUrl,
-    sfn: once(() => new SFNClient(config)),
-    appMesh: once(() => new AppMeshClient(config)),
-    cloudFormation: once(() => new CloudFormationClient(config)),
+    sfn: once(() => reading(new SFNClient(config))),
+    appMesh: once(() => reading(new AppMeshClient(config))),
+    cloudFormation: once(() => reading(new CloudFormationClient(config))),
+    // Its one call is Invoke (the rollback in abort): a write, never repeated here.
     lambda: once(() => new LambdaClient(config)),
   };
 }

@@ -1,11 +1,12 @@
 // Follows a mesh-canary execution through its history and turns Step Functions events into
 // deployment events: shifts, verdicts, the approval wait and its answer, promotion, rollback,
 // the end. Used by the demo and the CLI's watch and report; pure over the history, plus one
-// polling loop.
+// polling loop that rides out reads AWS fails for a moment (cli/retry.ts).
 import {
   DescribeExecutionCommand, type DescribeExecutionCommandOutput, type HistoryEvent, type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { fullHistory } from '../functions/commons/history.ts';
+import { retryReads, type RetryNotice } from './retry.ts';
 
 export { fullHistory };
 
@@ -142,6 +143,12 @@ export interface FollowOptions {
   signal?: AbortSignal;
   /** Called after every poll, before the new events are passed on. */
   onPoll?: (poll: Poll) => void;
+  /**
+   * Called while reads fail transiently and are being retried (throttling, 5xx, a dropped
+   * connection), and with undefined once they work again. Reads that fail for longer than the
+   * retry bound end `follow` with AwsNotAnswering.
+   */
+  onRetry?: (notice: RetryNotice | undefined) => void;
 }
 
 /**
@@ -150,10 +157,33 @@ export interface FollowOptions {
  */
 export async function follow(sfn: SFNClient, executionArn: string, onEvent: (e: DeploymentEvent) => void,
   options: FollowOptions = {}): Promise<DescribeExecutionCommandOutput> {
+  const reads = retryReads(sfn);
+  const stopListening = options.onRetry ? reads.onNotice(options.onRetry) : undefined;
+  const stopRetrying = options.signal ? reads.stopOn(options.signal) : undefined;
+  try {
+    return await pollUntilEnd(sfn, executionArn, onEvent, options);
+  } finally {
+    stopListening?.();
+    stopRetrying?.();
+  }
+}
+
+async function pollUntilEnd(sfn: SFNClient, executionArn: string, onEvent: (e: DeploymentEvent) => void,
+  options: FollowOptions): Promise<DescribeExecutionCommandOutput> {
   let seen = 0;
+  let last: DescribeExecutionCommandOutput | undefined;
   for (;;) {
-    const description = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    const history = await fullHistory(sfn, executionArn);
+    let description: DescribeExecutionCommandOutput;
+    let history: HistoryEvent[];
+    try {
+      description = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      history = await fullHistory(sfn, executionArn);
+    } catch (error) {
+      // Stopped (Ctrl-C) while AWS was not answering: as when stopped between polls.
+      if (options.signal?.aborted && last) return last;
+      throw error;
+    }
+    last = description;
     const ended = description.status !== 'RUNNING';
     let events = deploymentEvents(history);
     // The end comes from the description: the history read a moment later may lag behind it.

@@ -74,7 +74,7 @@ function run(command: string, args: string[]): Promise<number> {
  * MESH_CANARY_PYTHON, else the project's .venv, else python3. When none has moto, makes
  * .venv and installs moto there (needs PyPI); failing that, says how to install it.
  */
-async function findPython(): Promise<string> {
+export async function findPython(): Promise<string> {
   const chosen = process.env.MESH_CANARY_PYTHON;
   const venvPython = join(projectRoot, '.venv', 'bin', 'python');
   const python = chosen || (existsSync(venvPython) ? venvPython : 'python3');

@@ -115,6 +115,250 @@ def patch_stepfunctions() -> None:
     responses.StepFunctionResponse.send_task_failure = send_task_failure
 
 
+def patch_stepfunctions_stopped_branch() -> None:
+    """A stopped branch or execution must not record a TaskScheduled event with garbage in it.
+
+    The cause of the 500s on GetExecutionHistory (`TypeError: int() argument must be ... not
+    'dict'` in moto's serializer) after an approval: the approval ends the manual-approval
+    machine's Parallel, which stops its other branch. When that branch is just starting a task
+    (MonitorCheck), its thread goes on into `_before_eval_execution`, where moto evaluates the
+    task's TimeoutSeconds and pops the result off the stack. But every component's `eval` does
+    nothing once its environment is no longer running, so nothing was pushed, the pop takes the
+    state's input instead, and the TaskScheduled event is recorded with that whole input (a
+    dict) as `timeoutInSeconds`. From then on every GetExecutionHistory of the execution fails
+    (the event is stored), so a watcher dies. A race: it needs the stop to land between the
+    branch entering the task and scheduling it (about one demo run in six on a busy machine).
+
+    In AWS a stopped branch schedules no new task. So: schedule (record) nothing once the
+    environment has stopped, and take the timeout and heartbeat only when their evaluation
+    really pushed a value. Everything else is moto's method as it is.
+    """
+    from moto.stepfunctions.parser.api import (
+        HistoryEventType,
+        TaskCredentials,
+        TaskScheduledEventDetails,
+        TaskStartedEventDetails,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
+        StateTaskService,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+    from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
+
+    if not hasattr(StateTaskService, "_before_eval_execution"):
+        raise RuntimeError("StateTaskService._before_eval_execution is gone")
+
+    stopped = object()
+
+    def evaluated(env, component):
+        depth = len(env.stack)
+        component.eval(env=env)
+        if len(env.stack) <= depth or not env.is_running():
+            # Pruned (or possibly pruned) because the environment stopped meanwhile.
+            return stopped
+        return env.stack.pop()
+
+    def before_eval_execution(self, env, resource_runtime_part, raw_parameters, state_credentials) -> None:
+        if not env.is_running():
+            return
+        scheduled_event_details = TaskScheduledEventDetails(
+            resource=self._get_sfn_resource(),
+            resourceType=self._get_sfn_resource_type(),
+            region=resource_runtime_part.region,
+            parameters=to_json_str(raw_parameters),
+        )
+        if not self.timeout.is_default_value():
+            timeout_seconds = evaluated(env, self.timeout)
+            if timeout_seconds is stopped:
+                return
+            scheduled_event_details["timeoutInSeconds"] = timeout_seconds
+        if self.heartbeat is not None:
+            heartbeat_seconds = evaluated(env, self.heartbeat)
+            if heartbeat_seconds is stopped:
+                return
+            scheduled_event_details["heartbeatInSeconds"] = heartbeat_seconds
+        if self.credentials:
+            scheduled_event_details["taskCredentials"] = TaskCredentials(roleArn=state_credentials.role_arn)
+        env.event_manager.add_event(
+            context=env.event_history_context,
+            event_type=HistoryEventType.TaskScheduled,
+            event_details=EventDetails(taskScheduledEventDetails=scheduled_event_details),
+        )
+        env.event_manager.add_event(
+            context=env.event_history_context,
+            event_type=HistoryEventType.TaskStarted,
+            event_details=EventDetails(
+                taskStartedEventDetails=TaskStartedEventDetails(
+                    resource=self._get_sfn_resource(),
+                    resourceType=self._get_sfn_resource_type(),
+                )
+            ),
+        )
+
+    StateTaskService._before_eval_execution = before_eval_execution
+
+
+def patch_stepfunctions_clients() -> None:
+    """One boto3 client per (service, region, endpoint) for the interpreter's tasks.
+
+    moto's interpreter calls `boto_client_for` for every Lambda task (and every other service
+    integration), and building a boto3 client costs about 0.1 s of CPU (loading and parsing
+    the service model): most of an execution's CPU, all under the GIL, so executions running
+    together queue behind each other. The clients it builds differ only in service, region and
+    endpoint (the credentials are always the dummy "ak"/"sk"), and a boto3 client is
+    thread-safe once built, but building one is not (the default session's loaders): build
+    each once, under a lock.
+    """
+    import boto3
+    from botocore.config import Config
+
+    from moto.core.models import botocore_stubber
+    from moto.settings import moto_server_port
+    from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    original = boto_client.boto_client_for
+    clients: dict = {}
+    lock = threading.Lock()
+
+    def boto_client_for(region: str, service: str, state_credentials=None):
+        # As moto's: in server mode the calls go over HTTP to MOTO_PORT (the Lambda front).
+        endpoint_url = None if botocore_stubber.enabled else f"http://localhost:{moto_server_port()}"
+        key = (service, region, endpoint_url)
+        client = clients.get(key)
+        if client is None:
+            with lock:
+                client = clients.get(key)
+                if client is None:
+                    client = boto3.client(
+                        aws_access_key_id="ak",
+                        region_name=region,
+                        service_name=service,
+                        aws_secret_access_key="sk",
+                        config=Config(
+                            parameter_validation=False,
+                            retries={"max_attempts": 0, "total_max_attempts": 1},
+                            connect_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+                            read_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+                            # Executions running together share the client: let each have a connection.
+                            max_pool_connections=64,
+                        ),
+                        **({"endpoint_url": endpoint_url} if endpoint_url else {}),
+                    )
+                    clients[key] = client
+        return client
+
+    boto_client.boto_client_for = boto_client_for
+    # The task modules import the function by name: those loaded later get this one; rebind
+    # it in any already loaded.
+    for module in list(sys.modules.values()):
+        if module is not None and getattr(module, "boto_client_for", None) is original:
+            module.boto_client_for = boto_client_for
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+    if lambda_eval_utils.boto_client_for is not boto_client_for:
+        raise RuntimeError("lambda_eval_utils does not use the cached boto_client_for")
+
+
+def patch_stepfunctions_jsonpath() -> None:
+    """Parse each JSONPath of a definition once, not on every evaluation.
+
+    moto's interpreter calls jsonpath_ng's `parse(path)` for every InputPath, Parameters
+    field ending in `.$`, ResultSelector, ResultPath and OutputPath it evaluates, and
+    jsonpath_ng builds a new PLY parser for each call (it regenerates the LALR tables and
+    reads its own source with `inspect`): a few milliseconds each, and most of the CPU an
+    execution costs. A parsed expression is immutable (`find` and `update_or_create` change
+    the data, not the expression), so one per path string serves every execution.
+    """
+    from functools import lru_cache
+
+    import jsonpath_ng
+    import jsonpath_ng.ext
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    if json_path.parse is not jsonpath_ng.ext.parse or result_path.parse is not jsonpath_ng.parse:
+        raise RuntimeError("moto's interpreter no longer calls jsonpath_ng's parse where expected")
+    json_path.parse = lru_cache(maxsize=4096)(jsonpath_ng.ext.parse)
+    result_path.parse = lru_cache(maxsize=4096)(jsonpath_ng.parse)
+
+
+def patch_stepfunctions_program() -> None:
+    """Parse a state machine's definition once, not at the start of every execution.
+
+    Each execution worker runs the ANTLR parser over the definition again (about 0.1 s of CPU
+    for the linear machine). The parsed program is a tree of components that keep no
+    per-execution state: everything an execution changes lives in its Environment (its
+    `heap` is keyed by each component's `heap_key`). So executions of one definition can
+    share one program. `heap_key` is drawn lazily on first use; draw it under a lock so that
+    two executions starting together cannot give one component two keys.
+    """
+    from functools import lru_cache
+
+    from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+    from moto.stepfunctions.parser.utils import long_uid
+
+    if not isinstance(vars(EvalComponent).get("heap_key"), property):
+        raise RuntimeError("EvalComponent.heap_key is no longer a property")
+    key_lock = threading.Lock()
+    private = "_EvalComponent__heap_key"
+
+    def heap_key(self) -> str:
+        key = self.__dict__.get(private)
+        if key is None:
+            with key_lock:
+                key = self.__dict__.get(private)
+                if key is None:
+                    key = long_uid()
+                    setattr(self, private, key)
+        return key
+
+    EvalComponent.heap_key = property(heap_key)
+
+    @lru_cache(maxsize=256)
+    def program_for(definition: str):
+        return AmazonStateLanguageParser.parse(definition)[0]
+
+    def get_evaluation_entrypoint(self):
+        return program_for(self._evaluation_details.state_machine_details.definition)
+
+    ExecutionWorker._get_evaluation_entrypoint = get_evaluation_entrypoint
+
+
+def patch_stepfunctions_component_names() -> None:
+    """Name an interpreter component by its class and state name, not by its whole subtree.
+
+    moto's components print as `(Class| {every attribute, recursively})`: the whole program.
+    The interpreter logs that at ERROR on every level a failure passes through (a Catch'd
+    Lambda error, each Parallel branch that ends by failing on purpose) and names each
+    Parallel branch's thread with it, so every manual-approval execution wrote some 100 KB
+    of program dumps to .local-aws/moto.log and spent CPU rendering them.
+    """
+    from moto.stepfunctions.parser.asl.component.component import Component
+
+    def component_str(self) -> str:
+        name = getattr(self, "name", None)
+        return f"({type(self).__name__}{' ' + name if isinstance(name, str) else ''})"
+
+    Component.__str__ = component_str
+    Component.__repr__ = component_str
+
+
+def patch_server_dispatch() -> None:
+    """List moto's service folders once, not on every request.
+
+    moto's server picks the backend of each request under one global lock, and on the way
+    asks `list_of_moto_modules()`, which lists moto's package folder and stats each of its
+    ~200 entries. Every request (each poll, each Lambda call) queued behind that; the folder
+    does not change while the server runs.
+    """
+    from moto import backends
+
+    modules = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules
+
+
 def exit_with_stdin() -> None:
     def watch() -> None:
         try:
@@ -133,7 +377,18 @@ def main() -> None:
     if moto.__version__ != EXPECTED_MOTO:
         warn(f"moto {moto.__version__} is installed but these patches were written for "
              f"moto {EXPECTED_MOTO}; install it with: python3 -m pip install \"moto[server]=={EXPECTED_MOTO}\"")
-    for patch in (patch_appmesh, patch_stepfunctions):
+    patches = (
+        patch_appmesh,
+        patch_stepfunctions,
+        patch_stepfunctions_stopped_branch,
+        patch_stepfunctions_component_names,
+        # Speed: a short execution cost ~2.4 s of CPU before these, ~0.2 s after.
+        patch_stepfunctions_clients,
+        patch_stepfunctions_jsonpath,
+        patch_stepfunctions_program,
+        patch_server_dispatch,
+    )
+    for patch in patches:
         try:
             patch()
         except Exception as error:  # a changed moto must not stop the server from starting

@@ -16,6 +16,7 @@ import { outcomeOf } from '../cli/execution.ts';
 import { follow, fullHistory, type DeploymentEvent, type Poll } from '../cli/follow.ts';
 import { run as cli } from '../cli/program.ts';
 import { LiveRegion, styleFor, table, targetsText } from '../cli/render.ts';
+import { NOTICE_AFTER_TRIES, NoticeLines, noticeText, retryReads, type RetryNotice } from '../cli/retry.ts';
 import { renderReport } from '../cli/report.ts';
 import { eventText, renderFrame, watchView } from '../cli/view.ts';
 
@@ -109,6 +110,7 @@ async function main(): Promise<void> {
 async function replay(aws: LocalAws): Promise<void> {
   Object.assign(process.env, aws.env);
   const appMesh = new AppMeshClient({});
+  retryReads(appMesh);
   const cloudWatch = new CloudWatchClient({});
   const sfn = new SFNClient({});
   const stack = await deployStack(aws);
@@ -144,12 +146,22 @@ async function replay(aws: LocalAws): Promise<void> {
     };
     const pending: Promise<void>[] = [];
     let last: Poll | undefined;
-    const draw = () => last && region.update(['', ...renderFrame(watchView(last, new Date()), style, new Date()).map((l) => `  ${l}`)]);
+    // When the local AWS does not answer for a moment, the watch says so and keeps going, as `mesh-canary watch` does.
+    let notice: RetryNotice | undefined;
+    const noticeLines = new NoticeLines((line) => (style.live ? undefined : say(`  ${line}`)));
+    const draw = () => region.update([
+      ...(last ? ['', ...renderFrame(watchView(last, new Date()), style, new Date()).map((l) => `  ${l}`)] : []),
+      ...(notice ? ['', `  ${style.yellow(noticeText(notice))}`] : []),
+    ]);
     const ticker = style.live ? setInterval(draw, 200) : undefined;
     const end = await follow(sfn, executionArn!, (e) => {
       if (e.kind !== 'started') say(`  ${eventText(e, style)}`);
       if (story.during) pending.push(story.during(e, actions));
-    }, { intervalMs: 100, onPoll: (p) => { last = p; draw(); } }).finally(() => clearInterval(ticker));
+    }, {
+      intervalMs: 100,
+      onPoll: (p) => { last = p; draw(); },
+      onRetry: (n) => { notice = n && n.tries >= NOTICE_AFTER_TRIES ? n : undefined; noticeLines.update(n); draw(); },
+    }).finally(() => clearInterval(ticker));
     region.update([]);
     await Promise.all(pending);
 

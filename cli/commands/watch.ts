@@ -1,12 +1,15 @@
 // mesh-canary watch: follows an execution to its end. On a terminal, a frame redrawn in place
 // (weights as bars, step, what comes next and when, the last verdicts); otherwise one plain
 // line per event; with --output json, one object at the end. The exit code says how it ended.
+// When AWS does not answer for a while (throttling, 5xx), it says so and keeps trying, up to
+// the bound of cli/retry.ts; then it stops with exit 3, the deployment going on.
 import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import type { Aws } from '../aws.ts';
-import { exitCodes } from '../errors.ts';
+import { CommandFailed, exitCodes } from '../errors.ts';
 import { outcomeOf, preparedDeployment } from '../execution.ts';
 import { follow, fullHistory, type Poll } from '../follow.ts';
 import { LiveRegion } from '../render.ts';
+import { AwsNotAnswering, NOTICE_AFTER_TRIES, NoticeLines, noticeText, type RetryNotice } from '../retry.ts';
 import { eventText, renderFrame, timeTag, watchView, type ExecutionState } from '../view.ts';
 import { atSnapshot, resolveExecution, type Context } from './context.ts';
 
@@ -16,8 +19,14 @@ export interface WatchOptions {
 }
 
 export async function watch(ctx: Context, ref: string, options: WatchOptions & { stateMachineArn?: string }): Promise<number> {
-  const { arn, aws } = await resolveExecution(ctx, ref, options.stateMachineArn);
-  return watchExecution(ctx, aws, arn, options);
+  let resolved;
+  try {
+    resolved = await resolveExecution(ctx, ref, options.stateMachineArn);
+  } catch (error) {
+    if (error instanceof AwsNotAnswering) throw new CommandFailed(`${error.message}. The deployment is not affected. Again: mesh-canary watch ${ref}`, error.exitCode);
+    throw error;
+  }
+  return watchExecution(ctx, resolved.aws, resolved.arn, options);
 }
 
 /**
@@ -42,9 +51,13 @@ export async function watchExecution(ctx: Context, aws: Aws, executionArn: strin
   const live = !ctx.json && style.live;
   const region = new LiveRegion(io.stdout, live);
   let last: Poll | undefined;
+  let notice: RetryNotice | undefined;
   const draw = () => {
-    if (last) region.update(renderFrame(watchView(last, new Date()), style, new Date()));
+    const frame = last ? renderFrame(watchView(last, new Date()), style, new Date()) : [];
+    if (notice) frame.push('', style.yellow(noticeText(notice)));
+    region.update(frame);
   };
+  const reported = new NoticeLines((line) => (live ? undefined : ctx.json ? io.stderr.write(`${line}\n`) : ctx.say(line)));
   // Between polls the clock and the countdowns still move.
   const ticker = live ? setInterval(draw, 250) : undefined;
   const restoreCursor = () => region.close();
@@ -64,7 +77,17 @@ export async function watchExecution(ctx: Context, aws: Aws, executionArn: strin
         last = poll;
         draw();
       },
+      onRetry: (n) => {
+        notice = n && n.tries >= NOTICE_AFTER_TRIES ? n : undefined;
+        reported.update(n);
+        draw();
+      },
     });
+  } catch (error) {
+    if (!(error instanceof AwsNotAnswering)) throw error;
+    region.close();
+    process.off('exit', restoreCursor);
+    throw new CommandFailed(`${error.message}. Stopped watching; the deployment goes on. Again: mesh-canary watch ${executionArn}`, error.exitCode);
   } finally {
     if (ticker) clearInterval(ticker);
   }

@@ -1,6 +1,7 @@
 // The local AWS itself (local/aws.ts, local/front.ts, local/moto_launcher.py): App Mesh
 // metadata the JS SDK can read, the Lambda front running bundles as Lambda would, and moto's
 // Step Functions interpreter calling those bundles with Retry/Catch on their error names.
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,7 +12,7 @@ import {
 import {
   CreateStateMachineCommand, DescribeExecutionCommand, SFNClient, StartExecutionCommand, type DescribeExecutionOutput,
 } from '@aws-sdk/client-sfn';
-import { startLocalAws, type LocalAws } from '../../local/aws.ts';
+import { findPython, startLocalAws, type LocalAws } from '../../local/aws.ts';
 
 const projectRoot = resolve(__dirname, '..', '..');
 const endpoint = process.env.MESH_CANARY_ENDPOINT!;
@@ -233,6 +234,28 @@ describe('a local AWS on fixture bundles', () => {
     await other.stop(); // idempotent
     await expect(fetch(other.endpoint)).rejects.toThrow();
     await expect(fetch(other.motoEndpoint)).rejects.toThrow();
+  });
+});
+
+describe('moto\'s interpreter when a Parallel stops a branch that is starting a task', () => {
+  // What made GetExecutionHistory answer 500 after an approval (about one demo run in six):
+  // see patch_stepfunctions_stopped_branch in local/moto_launcher.py. The script holds the
+  // branch at the racy point, so the outcome does not depend on timing.
+  const run = async (...args: string[]) => {
+    const out = spawnSync(await findPython(), [join(projectRoot, 'test', 'support', 'stopped_branch.py'), ...args], { encoding: 'utf8', timeout: 60_000 });
+    const line = out.stdout.trim().split('\n').at(-1) ?? '';
+    if (!line.startsWith('{')) throw new Error(`stopped_branch.py printed no result (exit ${out.status}):\n${out.stderr.slice(-2000)}`);
+    return JSON.parse(line);
+  };
+
+  test('the history stays readable, and the stopped branch schedules nothing', async () => {
+    expect(await run()).toEqual({ status: 'FAILED', history: 'ok', scheduledSlow: 0 });
+  });
+
+  test('without the launcher\'s fix, the history cannot be read: the check catches the bug', async () => {
+    const unfixed = await run('--without-fix');
+    expect(unfixed).toMatchObject({ status: 'FAILED', history: 'error' });
+    expect(unfixed.error).toMatch(/int\(\) argument must be .* not 'dict'/);
   });
 });
 

@@ -4,7 +4,11 @@
 
 Every other argument goes to `moto.server.main()`. The patches target moto 5.2.1 (see
 /work/shared/LOCAL-AWS.md): another version gets a warning, and a patch that no longer
-applies prints a warning instead of stopping the server.
+applies prints a warning instead of stopping the server. Each patch function says what it
+fixes: App Mesh metadata the JS SDK can read; Step Functions executions that start, fail
+with named errors and keep SendTaskFailure's cause; a stopped Parallel branch that recorded
+a TaskScheduled event the serializer could not write (GetExecutionHistory answered 500);
+and the interpreter's speed (clients, JSONPath and definitions parsed once, not per use).
 
 --exit-with-stdin: exit when stdin reaches EOF. local/aws.ts passes it and keeps the pipe
 open, so moto dies with its parent even when the parent is killed with SIGKILL.

@@ -1,6 +1,15 @@
-// The labelled figures `npm run bench` prints, one table row each (besides one row per function
-// in the bundle-size table). scripts/bench.ts prints them; test/integration/bench.test.ts checks
-// that a quick run prints every one with a number.
+// What `npm run bench` (scripts/bench.ts) takes and prints, as pure functions the unit tests
+// (test/unit/bench-args.test.ts) and the quick-bench integration test (test/integration/bench.test.ts)
+// share with it: its command line, the labelled figures (one table row each, besides one row per
+// function in the bundle-size table), the seed baseline that needs the AWS CLI, and the check that
+// an output prints every figure.
+import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+
+/** Deployments started together in the fleet figure (figure 4): full run, and --quick. */
+export const FLEET = 20;
+export const QUICK_FLEET = 4;
+
 export const benchFigures = {
   awscli: 'seed: 2 awscli processes',
   cold: 'set-weight cold (new process)',
@@ -12,5 +21,136 @@ export const benchFigures = {
   linearWall: '10-step linear execution, intervals 0',
   restore: 'failing verdict → route restored',
   fleetAlone: '1 deployment alone (baseline)',
-  fleetTogether: '20 deployments started together',
+  fleetTogether: (fleet: number) => `${fleet} deployments started together`,
 } as const;
+
+/** Every figure label an output must print for this fleet size. */
+export const figureLabels = (fleet: number): string[] =>
+  Object.values(benchFigures).map((l) => (typeof l === 'function' ? l(fleet) : l));
+
+export const usage = `usage: npm run bench -- [--runs N | --quick]   (or: node scripts/bench.ts ...)
+Builds its own bundles and starts its own local AWS (so it can run beside the tests); prints figures, asserts nothing.
+  (no option)  runs per figure: the seed (awscli) and set-weight cold N=7 each; each warm figure 10xN;
+               the linear state machine once (happy path and failing verdict); ${FLEET} deployments
+               together vs 1 alone, median of 3 runs.
+  --runs N     N runs (a whole number >= 1) for the seed and cold figures, 10xN for the warm ones;
+               the state machine and fleet figures run as above.
+  --quick      what the test suite runs: one run of every figure (warm ones 10), and ${QUICK_FLEET} deployments
+               together vs 1 instead of ${FLEET}. Cannot be combined with --runs.
+  --help       this text.
+The seed figure runs \`aws appmesh\` (the AWS CLI) and needs \`aws\` on PATH; without it, that figure
+prints "skipped: <reason>", the speed-ups against it "skipped: no seed figure", and the other figures are still measured.`;
+
+export class BenchUsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BenchUsageError';
+  }
+}
+
+export interface BenchOptions {
+  help: boolean;
+  quick: boolean;
+  /** Runs of the seed and cold figures (warm: 10x). */
+  runs: number;
+  /** Deployments started together, and runs of that figure. */
+  fleet: number;
+  fleetRuns: number;
+}
+
+/** The bench's command line; a BenchUsageError (one line) for anything it does not take. */
+export function parseBenchArgs(argv: string[]): BenchOptions {
+  let values: { runs?: string; quick?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { runs: { type: 'string' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error: any) {
+    if (typeof error?.code === 'string' && error.code.startsWith('ERR_PARSE_ARGS')) {
+      // Node's message is one or two sentences ("Unknown option '--x'. To specify a positional ...").
+      throw new BenchUsageError(String(error.message).split('. ')[0].replace(/\.$/, ''));
+    }
+    throw error;
+  }
+  const quick = values.quick ?? false;
+  if (quick && values.runs !== undefined) {
+    throw new BenchUsageError('--quick runs every figure once; it cannot be combined with --runs');
+  }
+  const runs = quick ? 1 : Number(values.runs ?? 7);
+  if (!/^\d+$/.test(values.runs ?? '7') || !Number.isInteger(runs) || runs < 1) {
+    throw new BenchUsageError(`--runs must be a whole number >= 1, not ${values.runs}`);
+  }
+  return { help: values.help ?? false, quick, runs, fleet: quick ? QUICK_FLEET : FLEET, fleetRuns: quick ? 1 : 3 };
+}
+
+/**
+ * Why the seed figure cannot run here (the AWS CLI missing or broken), or undefined when it can.
+ * Runs `aws --version`: a pyenv shim or a broken install is on PATH but does not run.
+ */
+export function awsCliMissing(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const r = spawnSync('aws', ['--version'], { env, encoding: 'utf8', timeout: 30_000 });
+  if (r.error) return (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'aws (the AWS CLI) is not on PATH' : `aws --version: ${r.error.message}`;
+  if (r.status !== 0) return `aws --version exited ${r.status}: ${(r.stderr || r.stdout).trim().split('\n')[0]}`;
+  return undefined;
+}
+
+/** Medians (ms) of figure 2; awscli is a number, or the reason it was not measured. */
+export interface WeightStepMedians {
+  awscli: number | { skipped: string };
+  cold: number;
+  warm: number;
+  inExecution: number;
+  noop: number;
+}
+
+const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 0)} ms`;
+export const verdict = (ok: boolean) => (ok ? 'meets target' : 'MISSES target');
+
+/** A speed-up against the seed figure when the seed could not run. */
+export const NO_SEED = 'skipped: no seed figure';
+
+/** Figure 2's table: each set-weight median, and its speed-up against the seed when the seed ran. */
+export function weightStepRows(m: WeightStepMedians): string[][] {
+  const header = ['approach', 'median', 'speed-up vs awscli', 'target'];
+  if (typeof m.awscli !== 'number') {
+    const skipped = NO_SEED;
+    return [
+      header,
+      [benchFigures.awscli, `skipped: ${m.awscli.skipped}`, '', ''],
+      [benchFigures.cold, ms(m.cold), skipped, '>= 5x'],
+      [benchFigures.warm, ms(m.warm), skipped, '>= 50x'],
+      [benchFigures.inExecution, ms(m.inExecution), skipped, '>= 50x'],
+      [benchFigures.noop, ms(m.noop), skipped, '(no write)'],
+    ];
+  }
+  const base = m.awscli;
+  const x = (v: number, digits: number) => `${(base / v).toFixed(digits)}x`;
+  return [
+    header,
+    [benchFigures.awscli, ms(base), '1.0x', ''],
+    [benchFigures.cold, ms(m.cold), x(m.cold, 1), `>= 5x: ${verdict(base / m.cold >= 5)}`],
+    [benchFigures.warm, ms(m.warm), x(m.warm, 0), `>= 50x: ${verdict(base / m.warm >= 50)}`],
+    [benchFigures.inExecution, ms(m.inExecution), x(m.inExecution, 0), `>= 50x: ${verdict(base / m.inExecution >= 50)}`],
+    [benchFigures.noop, ms(m.noop), x(m.noop, 0), '(no write)'],
+  ];
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The labels an output does not print a figure for: a row is the label, then a number (or, for
+ * the seed figure only and only when awscliSkipped is given, "skipped: " and that reason).
+ * The fleet row must also carry its ratio ("1.2 s  3.4x").
+ */
+export function missingFigures(output: string, labels: string[], fleet: number, awscliSkipped?: string): string[] {
+  const row = (label: string, rest: string) => new RegExp(`^\\s*${escape(label)}\\s+${rest}`, 'm');
+  const number = '\\d+(\\.\\d+)?';
+  return labels.filter((label) => {
+    if (label === benchFigures.awscli && awscliSkipped !== undefined) return !row(label, `skipped: ${escape(awscliSkipped)}\\s*$`).test(output);
+    if (label === benchFigures.fleetTogether(fleet)) return !row(label, `${number} s\\s+${number}x`).test(output);
+    return !row(label, number).test(output);
+  });
+}

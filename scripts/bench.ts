@@ -5,17 +5,16 @@
 //      (two `aws appmesh` processes) against set-weight cold (a new Node process) and warm;
 //   3. the linear state machine: transitions and Lambda invocations per step (from execution
 //      history), and the time from a failing verdict to the route restored;
-//   4. 20 deployments of the linear machine started together, each on its own route, against
+//   4. 20 (--quick: 4) deployments of the linear machine started together, each on its own route, against
 //      one deployment alone (moto's Step Functions interpreter is the local AWS's bottleneck).
 // It builds its own bundles and starts its own local AWS, so it can run beside the tests.
-//   node scripts/bench.ts [--runs N] [--quick]
+//   npm run bench [-- --runs N | --quick | --help]
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { writeFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import {
   AppMeshClient, CreateRouteCommand, CreateVirtualRouterCommand, DescribeRouteCommand, UpdateRouteCommand,
 } from '@aws-sdk/client-app-mesh';
@@ -24,37 +23,32 @@ import {
   DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { buildFunctions, esbuildArgs, findEsbuild, runEsbuild, type Metafile } from './build.ts';
-import { benchFigures as label } from './bench-figures.ts';
+import {
+  awsCliMissing, benchFigures as label, BenchUsageError, FLEET as FULL_FLEET, parseBenchArgs, usage, verdict, weightStepRows,
+  type BenchOptions,
+} from './bench-figures.ts';
 import { listFunctions, projectRoot } from '../local/template.ts';
 import { startLocalAws } from '../local/aws.ts';
 import { createDemoMesh, v1RouteSpec } from '../local/demo-mesh.ts';
 import { deployStack } from '../local/stack.ts';
 
-const { values: options } = parseArgs({
-  options: {
-    runs: { type: 'string' },
-    quick: { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
-  },
-});
-if (options.help) {
-  console.log('usage: node scripts/bench.ts [--runs N] [--quick]\n'
-    + '  --runs N  runs per cold/awscli figure (default 7; warm figures 10x that; 20-vs-1 figure: 3)\n'
-    + '  --quick   one run of each figure (what the test suite runs)');
-  process.exit(0);
-}
-const RUNS = options.quick ? 1 : Number(options.runs ?? 7);
-const FLEET_RUNS = options.quick ? 1 : 3;
-const FLEET = 20;
-if (!Number.isInteger(RUNS) || RUNS < 1) {
-  console.error(`bench: --runs must be a whole number >= 1, not ${options.runs}`);
+let options: BenchOptions;
+try {
+  options = parseBenchArgs(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof BenchUsageError)) throw error;
+  console.error(`bench: ${error.message} (see --help)`);
   process.exit(2);
 }
+if (options.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const { runs: RUNS, fleet: FLEET, fleetRuns: FLEET_RUNS } = options;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 0)} ms`;
 const kib = (b: number) => `${(b / 1024).toFixed(0)} KiB`;
-const verdict = (ok: boolean) => (ok ? 'meets target' : 'MISSES target');
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 
 /** The SDK clients and commands each function's code uses: the bare bundle imports just these. */
@@ -73,7 +67,7 @@ const sdkUse: Record<string, (readonly [string, string, readonly string[]])[]> =
 async function main(scratch: string): Promise<void> {
   // Other work on the machine slows the local AWS more than anything measured here: say how busy it was.
   const load = () => loadavg()[0].toFixed(1);
-  console.log(`mesh-canary benchmark${options.quick ? ' (quick: one run of each figure)' : ''}`);
+  console.log(`mesh-canary benchmark${options.quick ? ` (quick: one run of each figure, ${FLEET} deployments together instead of ${FULL_FLEET})` : ''}`);
   console.log(`${availableParallelism()} cores, load average ${load()} at the start\n`);
 
   // ---------------------------------------------------------------- 1. bundle sizes
@@ -120,9 +114,11 @@ async function main(scratch: string): Promise<void> {
       if (r.status !== 0) throw new Error(`aws ${args[0]} failed: ${r.stderr || r.error}`);
       return r.stdout;
     };
+    // Without the AWS CLI the seed cannot run: its figure (and the speed-ups against it) say why.
+    const awscliMissing = awsCliMissing({ ...process.env, ...aws.env });
     const specFile = join(scratch, 'spec.json');
     const awscli: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
+    for (let i = 0; i < RUNS && !awscliMissing; i++) {
       const t0 = performance.now();
       const spec = JSON.parse(cli(['describe-route', '--mesh-name', route.meshName, '--virtual-router-name', route.virtualRouterName, '--route-name', route.routeName])).route.spec;
       spec.httpRoute.action.weightedTargets = [{ virtualNode: 'product-vn', weight: 90 - i }, { virtualNode: 'product-v15-vn', weight: 10 + i }];
@@ -175,15 +171,10 @@ async function main(scratch: string): Promise<void> {
     }
     await resetRoute(route);
 
-    const base = median(awscli);
-    table([
-      ['approach', 'median', 'speed-up vs awscli', 'target'],
-      [label.awscli, ms(base), '1.0x', ''],
-      [label.cold, ms(median(cold)), `${(base / median(cold)).toFixed(1)}x`, `>= 5x: ${verdict(base / median(cold) >= 5)}`],
-      [label.warm, ms(median(warm)), `${(base / median(warm)).toFixed(0)}x`, `>= 50x: ${verdict(base / median(warm) >= 50)}`],
-      [label.inExecution, ms(median(inExecution)), `${(base / median(inExecution)).toFixed(0)}x`, `>= 50x: ${verdict(base / median(inExecution) >= 50)}`],
-      [label.noop, ms(median(noop)), `${(base / median(noop)).toFixed(0)}x`, '(no write)'],
-    ]);
+    table(weightStepRows({
+      awscli: awscliMissing ? { skipped: awscliMissing } : median(awscli),
+      cold: median(cold), warm: median(warm), inExecution: median(inExecution), noop: median(noop),
+    }));
 
     // ---------------------------------------------------------------- 3. state machines
     console.log('\n3. The linear state machine on the local AWS (moto\'s Step Functions interpreter, real function bundles)');
@@ -295,7 +286,7 @@ async function main(scratch: string): Promise<void> {
     table([
       ['figure', 'first start → last end', `vs one alone (target <= 3x)`],
       [label.fleetAlone, `${(median(alone) / 1000).toFixed(2)} s`, '1.0x'],
-      [label.fleetTogether, `${(median(together) / 1000).toFixed(2)} s`, `${ratio.toFixed(1)}x: ${verdict(ratio <= 3)}`],
+      [label.fleetTogether(FLEET), `${(median(together) / 1000).toFixed(2)} s`, `${ratio.toFixed(1)}x: ${verdict(ratio <= 3)}`],
     ]);
   } finally {
     await aws.stop();

@@ -148,11 +148,14 @@ describe('missingFigures', () => {
     `  ${benchFigures.restore}  310 ms (history timestamps)`,
     `  ${benchFigures.fleetAlone}  0.60 s  1.0x`,
     `  ${fleetRow}`,
+    `  ${benchFigures.fleetAloneNoWait}  0.14 s  1.0x`,
+    `  ${benchFigures.fleetTogetherNoWait(fleet)}  0.50 s  3.6x (4 executions' CPU on 2 cores; no target)`,
   ].join('\n');
 
   test('the labels follow the fleet size', () => {
-    expect(labels).toContain('4 deployments started together');
-    expect(figureLabels(FLEET)).toContain('20 deployments started together');
+    expect(labels).toContain('4 deployments together, 1 s between steps');
+    expect(labels).toContain('4 deployments together, no waits (CPU-bound)');
+    expect(figureLabels(FLEET)).toContain('20 deployments together, 1 s between steps');
   });
 
   test('every figure printed with a number', () => {

@@ -28,4 +28,7 @@ export default {
   ],
   // Global, not per project: real executions with waits and retries take seconds.
   testTimeout: 120000,
+  // The default output, and a note in the request log's run marker of which integration test
+  // files failed (the contract refuses such a run; Jest gives globalTeardown no results).
+  reporters: ['default', '<rootDir>/test/support/request-log-reporter.mjs'],
 };

@@ -184,7 +184,7 @@ describe('the check fails on what AWS would refuse', () => {
     expect(grants.map((g) => `${g.action} on ${g.resource}`)).toEqual(['dynamodb:DeleteItem on arn:aws:dynamodb:us-east-1:123456789012:table/LockTable']);
   });
 
-  test('a filtered integration run is refused, saying what filtered it', () => {
+  test('a filtered integration run, or one with failures, is refused, saying why', () => {
     const dir = mkdtempSync(join(tmpdir(), 'contract-'));
     const log = join(dir, 'requests.jsonl');
     writeFileSync(log, `${JSON.stringify(records[0])}\n`);
@@ -193,8 +193,11 @@ describe('the check fails on what AWS would refuse', () => {
     writeFileSync(`${log}.run.json`, JSON.stringify({ startedAt: 'then', finishedAt: 'later', filters }));
     expect(() => readRequestLog(log)).toThrow(NoRequestLog);
     expect(() => readRequestLog(log)).toThrow(/was filtered \(test path patterns functions.test.ts; test name pattern \(-t\) linear\).*npm run test:integration/);
-    writeFileSync(`${log}.run.json`, JSON.stringify({ startedAt: 'then', finishedAt: 'later', filters: runFilters({ testPathPatterns: new TestPathPatterns([]) }) }));
+    writeFileSync(`${log}.run.json`, JSON.stringify({ startedAt: 'then', finishedAt: 'later', filters: runFilters({ testPathPatterns: new TestPathPatterns([]) }), failedFiles: [] }));
     expect(readRequestLog(log)).toHaveLength(1);
+    // A whole run with a failed file: refused too, naming it.
+    writeFileSync(`${log}.run.json`, JSON.stringify({ startedAt: 'then', finishedAt: 'later', filters: [], failedFiles: ['test/integration/safety.test.ts'] }));
+    expect(() => readRequestLog(log)).toThrow(/had failures \(test\/integration\/safety.test.ts\)/);
   });
 
   test('a function that made no recorded request fails the check (it cannot pass vacuously)', async () => {

@@ -38,6 +38,12 @@ export function startRequestLog(filters: string[] = []): void {
   writeFileSync(runStatePath, JSON.stringify({ startedAt: new Date().toISOString(), filters }));
 }
 
+/** Notes how many integration test files failed (a reporter: globalTeardown is given no results). */
+export function noteRequestLogFailures(failedFiles: string[]): void {
+  if (!existsSync(runStatePath)) return;
+  writeFileSync(runStatePath, JSON.stringify({ ...JSON.parse(readFileSync(runStatePath, 'utf8')), failedFiles }));
+}
+
 /** Marks the run finished (its globalTeardown): the log is whole. */
 export function finishRequestLog(): void {
   if (!existsSync(runStatePath)) return;
@@ -66,6 +72,11 @@ export function readRequestLog(path = requestLogPath, buildDir = integrationBuil
   const state = existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')) : undefined;
   if (state && !state.finishedAt) throw new NoRequestLog(`the integration run that began writing ${path} at ${state.startedAt} has not finished (it is still running, or was cut short), so the log may lack requests. ${rerun}`);
   if (state && state.filters === undefined) throw new NoRequestLog(`${statePath} does not say whether the integration run of ${state.startedAt} was filtered (written by an older test/support/global-setup.mjs). ${rerun}`);
+  // Unknown (undefined) when Jest ran without the config's reporters (--reporters replaces them).
+  if (state?.failedFiles?.length) {
+    throw new NoRequestLog(`the integration run of ${state.startedAt} had failures (${state.failedFiles.join(', ')}), so it may not have made every request the functions make. `
+      + `Fix them and run the integration tests again: npm run test:integration, then npm run test:contract (or npm test)`);
+  }
   if (state?.filters?.length) {
     throw new NoRequestLog(`the integration run of ${state.startedAt} was filtered (${state.filters.join('; ')}), so it did not make every request the functions make: `
       + `the contract checks only a whole run. Run all the integration tests without a test path or name filter: npm run test:integration, then npm run test:contract (or npm test)`);

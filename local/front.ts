@@ -69,8 +69,6 @@ function loadFunctions(): Map<string, LocalFunction> {
   return functions;
 }
 
-const functions = loadFunctions();
-
 // ------------------------------------------------------------------- who made each AWS request
 
 /**
@@ -84,19 +82,28 @@ const functions = loadFunctions();
  * the IAM contract check (test/contract/) evaluates them against each function's role.
  */
 const CALLER_HEADER = 'x-local-caller';
+/**
+ * A request made through the wrapped http.request outside any invocation: bundle code that runs
+ * at load or escapes its invocation's context. The front itself proxies with the original
+ * http.request, so only function code gets this tag; the contract fails on any such record.
+ */
+export const UNATTRIBUTED = '(unattributed)';
 const caller = new AsyncLocalStorage<string>();
 const httpRequest = http.request; // the original, for proxying to moto
+// Installed before anything loads a bundle, so no function code holds the unwrapped one.
 http.request = function requestWithCaller(this: unknown, ...args: Parameters<typeof http.request>) {
   const outgoing = (httpRequest as (...a: unknown[]) => ReturnType<typeof http.request>).apply(this, args);
-  const id = caller.getStore();
-  if (id !== undefined && !outgoing.headersSent) outgoing.setHeader(CALLER_HEADER, id);
+  if (!outgoing.headersSent) outgoing.setHeader(CALLER_HEADER, caller.getStore() ?? UNATTRIBUTED);
   return outgoing;
 } as typeof http.request;
+
+const functions = loadFunctions();
 
 const requestLog = process.env.MESH_CANARY_REQUEST_LOG;
 
 /** What the contract check needs to know which action on which resources a request was. */
 export interface RecordedRequest {
+  /** The function's logical ID, or (unattributed): made outside any invocation. */
   function: string;
   /** SigV4 service name (appmesh, dynamodb, monitoring, sns, states, ...). */
   service: string;
@@ -110,15 +117,43 @@ export interface RecordedRequest {
   buildDir: string;
 }
 
+/** Request fields that may hold a task token, anywhere in a JSON body. */
+const SECRET_FIELDS = /^(taskToken|TaskToken)$/;
+const REDACTED = '(redacted)';
+
+/**
+ * The body as recorded: no secret in the log (the README promises no task token in any log).
+ * Query-protocol bodies (SNS, SQS) keep only what resource mapping needs (Action, Version,
+ * TopicArn, TargetArn, QueueUrl): an approval's Message carries its task token. JSON bodies lose
+ * every taskToken field. What the contract reads (table, route spec, execution ARN) stays.
+ */
+export function redactBody(service: string, body: string): string {
+  if (service === 'sns' || service === 'sqs') {
+    const form = new URLSearchParams(body);
+    const kept = new URLSearchParams();
+    for (const key of ['Action', 'Version', 'TopicArn', 'TargetArn', 'QueueUrl']) {
+      const v = form.get(key);
+      if (v !== null) kept.set(key, v);
+    }
+    return kept.toString();
+  }
+  try {
+    return JSON.stringify(JSON.parse(body), (key, value) => (SECRET_FIELDS.test(key) ? REDACTED : value));
+  } catch {
+    return body; // not JSON (App Mesh GET, empty): nothing of a token's shape to drop
+  }
+}
+
 function recordRequest(req: IncomingMessage, fn: string, body: Buffer): void {
   if (!requestLog) return;
+  const service = serviceOf(req) ?? 'unknown';
   const record: RecordedRequest = {
     function: fn,
-    service: serviceOf(req) ?? 'unknown',
+    service,
     method: req.method ?? 'GET',
     url: req.url ?? '/',
     ...(req.headers['x-amz-target'] ? { target: String(req.headers['x-amz-target']) } : {}),
-    body: body.toString('utf8'),
+    body: redactBody(service, body.toString('utf8')),
     buildDir,
   };
   // One write per line in append mode: fronts of several local AWS instances may share the file.

@@ -2,12 +2,18 @@
 // recorded by the local front), and what AWS does on the stack's behalf, evaluated with a real
 // IAM evaluator (iam-simulate + the Service Authorization Reference) against template.yaml as
 // the SAM transform makes it. moto checks no policy; this is where a policy AWS would refuse fails.
-// Runs after the integration project (npm test), or alone after one: npm run test:contract.
+// Its own Jest config (jest.contract.config.js): npm test runs it after unit and integration, or
+// alone after a whole integration run: npm run test:contract. What AWS does on the stack's behalf
+// (state machines, EventBridge, alarms) needs only the template: test/unit/iam-template.test.ts.
 import {
-  checkAlarmTopics, checkEventDelivery, checkFunctions, checkStateMachines, ContractGap, DEPLOYED_MESH, denied,
-  describeVerdict, functionAuthorizations, functionIds, fromTransformed, MESH_ARNS, samTransform, type Deployed, type Verdict,
+  checkFunctions, ContractGap, DEPLOYED_MESH, denied, describeVerdict, functionAuthorizations, functionIds, fromTransformed,
+  MESH_ARNS, samTransform, unexercisedGrants, type Deployed, type Verdict,
 } from '../support/iam-contract.ts';
-import { NoRequestLog, readRequestLog, type RecordedRequest } from '../support/request-log.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TestPathPatterns } from '@jest/pattern';
+import { NoRequestLog, readRequestLog, runFilters, UNATTRIBUTED, type RecordedRequest } from '../support/request-log.ts';
 
 let transformed: any; // template.yaml through the SAM transform, before intrinsics are resolved
 let deployed: Deployed;
@@ -35,7 +41,7 @@ describe('every AWS request each function made in the integration run is allowed
   });
 
   test('the writers were checked on UpdateRoute of both the route and its virtual nodes', async () => {
-    for (const fn of ['SetWeightFunction', 'PromoteFunction', 'RollbackFunction']) {
+    for (const fn of ['SetWeightFunction', 'PromoteFunction', 'RollbackFunction', 'GuardFunction']) {
       const updates = (await functionAuthorizations(fn, records, deployed)).filter((a) => a.action === 'appmesh:UpdateRoute');
       expect(updates.some((a) => a.resource.includes(`:mesh/${DEPLOYED_MESH}/virtualRouter/`))).toBe(true);
       expect(updates.some((a) => a.resource.includes(`:mesh/${DEPLOYED_MESH}/virtualNode/`))).toBe(true);
@@ -46,27 +52,73 @@ describe('every AWS request each function made in the integration run is allowed
     const auths = await functionAuthorizations('RequestApprovalFunction', records, deployed);
     expect(auths.map((a) => a.action).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey', 'sns:Publish']);
   });
+
+  test('CheckHealth was checked on DescribeAlarms of each named alarm, and on "*" (it asks for composite alarms)', async () => {
+    const resources = (await functionAuthorizations('CheckHealthFunction', records, deployed))
+      .filter((a) => a.action === 'cloudwatch:DescribeAlarms').map((a) => a.resource);
+    expect(resources).toContain('*');
+    expect(resources.some((r) => /^arn:aws:cloudwatch:us-east-1:123456789012:alarm:[^*]+$/.test(r))).toBe(true);
+  });
+
+  test('a DescribeAlarms by prefix (healthChecks.alarms.prefix, which the integration run does not use) is authorized on every alarm and on "*"', async () => {
+    const verdicts = await checkFunctions([prefixQuery], deployed, ['CheckHealthFunction']);
+    expect(failures(verdicts)).toEqual([]);
+    expect(verdicts.map((v) => v.resource).sort()).toEqual(['*', 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:*']);
+  });
 });
 
-test('each state machine may invoke every function its definition invokes', async () => {
-  const verdicts = await checkStateMachines(deployed);
-  expect(failures(verdicts)).toEqual([]);
-  expect(new Set(verdicts.map((v) => v.principal))).toEqual(new Set(['LinearStateMachine', 'StepThenAllStateMachine', 'ManualApprovalStateMachine']));
-  expect(verdicts.filter((v) => v.principal === 'ManualApprovalStateMachine')).toHaveLength(6);
+/** A DescribeAlarms as check-health sends it for healthChecks.alarms.prefix (functions/commons/health.ts). */
+const prefixQuery: RecordedRequest = {
+  function: 'CheckHealthFunction', service: 'monitoring', method: 'POST', url: '/', target: 'GraniteServiceVersion20100801.DescribeAlarms',
+  body: '{"AlarmNamePrefix":"canary-","AlarmTypes":["MetricAlarm","CompositeAlarm"]}', buildDir: 'dist',
+};
+
+/**
+ * Grants no request of the integration run exercises, each with why. Everything else a role
+ * grants must be used by some recorded request: a grant nothing uses is either dead (remove it)
+ * or a path the tests do not reach (add a test, or say so here). Exact "action on resource"
+ * strings, as the failure message prints them.
+ */
+const NEVER_EXERCISED: Record<string, { grant: string; why: string }[]> = {
+  GuardFunction: [
+    {
+      grant: 'sqs:SendMessage on arn:aws:sqs:us-east-1:123456789012:GuardFunctionEventInvokeConfigOnFailureQueue',
+      why: "Lambda itself sends a failed asynchronous event there with the function's role (SAM adds the grant), not the guard's code; "
+        + "the local front implements no destinations. checkEventDelivery (test/unit/iam-template.test.ts) checks this grant",
+    },
+    {
+      grant: 'states:GetExecutionHistory on arn:aws:states:us-east-1:123456789012:execution:StepThenAllStateMachine:*',
+      why: "the guard's integration tests stop linear executions only; this is the same statement's pattern for the step-then-all machine",
+    },
+    {
+      grant: 'states:GetExecutionHistory on arn:aws:states:us-east-1:123456789012:execution:ManualApprovalStateMachine:*',
+      why: "the guard's integration tests stop linear executions only; this is the same statement's pattern for the manual-approval machine",
+    },
+  ],
+};
+
+describe('every grant of each role was exercised by a recorded request (or is listed with a reason)', () => {
+  const ids = ['CheckHealthFunction', 'GuardFunction', 'PrepareFunction', 'PromoteFunction', 'RequestApprovalFunction', 'RollbackFunction', 'SetWeightFunction'];
+  test.each(ids)('%s', async (fn) => {
+    const unexercised = unexercisedGrants(deployed, fn, await checkFunctions(records, deployed, [fn])).map((g) => `${g.action} on ${g.resource}`);
+    const listed = NEVER_EXERCISED[fn] ?? [];
+    expect(unexercised.filter((u) => !listed.some((l) => l.grant === u))).toEqual([]);
+    // A listed grant that is exercised now, or gone: the list must not outlive its reason.
+    expect(listed.filter((l) => !unexercised.includes(l.grant)).map((l) => l.grant)).toEqual([]);
+  });
 });
 
-test('EventBridge may invoke the guard and reach its dead-letter queue; the guard may reach its on-failure queue', async () => {
-  const verdicts = await checkEventDelivery(deployed);
-  expect(failures(verdicts)).toEqual([]);
-  expect(verdicts.map((v) => `${v.action} ${v.resource.split(':').pop()}`).sort()).toEqual([
-    'lambda:InvokeFunction GuardFunction', 'sqs:SendMessage GuardFunctionEventInvokeConfigOnFailureQueue', 'sqs:SendMessage GuardFunctionExecutionEndedQueue']);
-});
+describe('the request log', () => {
+  test('every request of the bundles was made inside an invocation (none unattributed)', () => {
+    expect(records.filter((r) => r.function === UNATTRIBUTED).map((r) => `${r.service} ${r.target ?? `${r.method} ${r.url}`}`)).toEqual([]);
+  });
 
-test('CloudWatch can publish every alarm action to its topic (topic policy and KMS key policy)', async () => {
-  const verdicts = await checkAlarmTopics(deployed);
-  expect(failures(verdicts)).toEqual([]);
-  // Two alarms, each: sns:Publish, kms:GenerateDataKey, kms:Decrypt.
-  expect(verdicts).toHaveLength(6);
+  test('holds no task token and no SNS message (the README: no task token in any log)', () => {
+    const sns = records.filter((r) => r.service === 'sns');
+    expect(sns.length).toBeGreaterThan(0);
+    for (const r of sns) expect([...new URLSearchParams(r.body).keys()].sort()).toEqual(['Action', 'TopicArn', 'Version']);
+    for (const r of records) expect(r.body).not.toMatch(/"taskToken":"(?!\(redacted\))/i);
+  });
 });
 
 // ------------------------------------------------------------------ the check can fail
@@ -100,6 +152,54 @@ describe('the check fails on what AWS would refuse', () => {
     expect(verdicts.filter((v) => v.resource.includes('/route/')).every((v) => v.result === 'Allowed')).toBe(true);
   });
 
+  test('DescribeAlarms on alarm ARNs only (alarm:*): denied on "*", so composite alarms would go missing', async () => {
+    const d = mutated((t) => {
+      for (const p of t.Resources.CheckHealthFunctionRole.Properties.Policies) {
+        for (const st of p.PolicyDocument.Statement) {
+          if ([st.Action].flat().includes('cloudwatch:DescribeAlarms')) st.Resource = { 'Fn::Sub': 'arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*' };
+        }
+      }
+    });
+    const verdicts = (await checkFunctions(records, d, ['CheckHealthFunction'])).filter((v) => v.action === 'cloudwatch:DescribeAlarms');
+    expect(denied(verdicts).map((v) => v.resource)).toEqual(['*']);
+    expect(verdicts.filter((v) => v.resource !== '*').every((v) => v.result === 'Allowed')).toBe(true);
+  });
+
+  test('DescribeAlarms on some alarms only (alarm:other-*): denied on the named alarms and on the prefix query', async () => {
+    const d = mutated((t) => {
+      for (const p of t.Resources.CheckHealthFunctionRole.Properties.Policies) {
+        for (const st of p.PolicyDocument.Statement) {
+          if ([st.Action].flat().includes('cloudwatch:DescribeAlarms')) st.Resource = { 'Fn::Sub': 'arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:other-*' };
+        }
+      }
+    });
+    const bad = denied((await checkFunctions([...records, prefixQuery], d, ['CheckHealthFunction'])).filter((v) => v.action === 'cloudwatch:DescribeAlarms'));
+    expect(bad.some((v) => v.resource === 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:*')).toBe(true);
+    expect(bad.some((v) => /:alarm:[^*]+$/.test(v.resource))).toBe(true);
+  });
+
+  test("a grant no request used is reported: Prepare's DeleteItem without the request that frees the lock", async () => {
+    const without = records.filter((r) => !(r.function === 'PrepareFunction' && r.target?.endsWith('.DeleteItem')));
+    const grants = unexercisedGrants(deployed, 'PrepareFunction', await checkFunctions(without, deployed, ['PrepareFunction']));
+    expect(grants.map((g) => `${g.action} on ${g.resource}`)).toEqual(['dynamodb:DeleteItem on arn:aws:dynamodb:us-east-1:123456789012:table/LockTable']);
+  });
+
+  test('a filtered integration run, or one with failures, is refused, saying why', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'contract-'));
+    const log = join(dir, 'requests.jsonl');
+    writeFileSync(log, `${JSON.stringify(records[0])}\n`);
+    const filters = runFilters({ testPathPatterns: new TestPathPatterns(['functions.test.ts']), testNamePattern: 'linear' });
+    expect(filters).toEqual(['test path patterns functions.test.ts', 'test name pattern (-t) linear']);
+    writeFileSync(`${log}.run.json`, JSON.stringify({ startedAt: 'then', finishedAt: 'later', filters }));
+    expect(() => readRequestLog(log)).toThrow(NoRequestLog);
+    expect(() => readRequestLog(log)).toThrow(/was filtered \(test path patterns functions.test.ts; test name pattern \(-t\) linear\).*npm run test:integration/);
+    writeFileSync(`${log}.run.json`, JSON.stringify({ startedAt: 'then', finishedAt: 'later', filters: runFilters({ testPathPatterns: new TestPathPatterns([]) }), failedFiles: [] }));
+    expect(readRequestLog(log)).toHaveLength(1);
+    // A whole run with a failed file: refused too, naming it.
+    writeFileSync(`${log}.run.json`, JSON.stringify({ startedAt: 'then', finishedAt: 'later', filters: [], failedFiles: ['test/integration/safety.test.ts'] }));
+    expect(() => readRequestLog(log)).toThrow(/had failures \(test\/integration\/safety.test.ts\)/);
+  });
+
   test('a function that made no recorded request fails the check (it cannot pass vacuously)', async () => {
     const withoutGuard = records.filter((r) => r.function !== 'GuardFunction');
     const verdicts = await checkFunctions(withoutGuard, deployed, ['GuardFunction']);
@@ -116,40 +216,9 @@ describe('the check fails on what AWS would refuse', () => {
     await expect(checkFunctions([foreign], deployed, ['SetWeightFunction'])).rejects.toThrow(ContractGap);
   });
 
-  test('a state machine role without the function it invokes', async () => {
-    const d = mutated((t) => {
-      t.Resources.LinearStateMachineRole.Properties.Policies = t.Resources.LinearStateMachineRole.Properties.Policies
-        .filter((p: any) => !JSON.stringify(p).includes('"Ref":"RollbackFunction"'));
-    });
-    expect(failures(await checkStateMachines(d))).toEqual([
-      expect.stringMatching(/^LinearStateMachine lambda:InvokeFunction on arn:aws:lambda:us-east-1:123456789012:function:RollbackFunction: ImplicitlyDenied/)]);
-  });
-
-  test("EventBridge without the guard's Lambda permission", async () => {
-    const d = mutated((t) => { delete t.Resources.GuardFunctionExecutionEndedPermission; });
-    expect(failures(await checkEventDelivery(d))).toEqual([expect.stringMatching(/lambda:InvokeFunction on .*:function:GuardFunction: ImplicitlyDenied/)]);
-  });
-
-  test('the topic encrypted with alias/aws/sns: CloudWatch cannot publish', async () => {
-    const d = mutated((t) => { t.Resources.ApprovalTopic.Properties.KmsMasterKeyId = 'alias/aws/sns'; });
-    const bad = failures(await checkAlarmTopics(d));
-    expect(bad).toHaveLength(4); // per alarm: kms:GenerateDataKey and kms:Decrypt
-    for (const line of bad) expect(line).toMatch(/^cloudwatch.amazonaws.com \(Guard\w+Alarm\) kms:(GenerateDataKey|Decrypt) on arn:aws:kms:.*: ImplicitlyDenied .*alias\/aws\/sns \(AWS managed\): an AWS managed key/);
-  });
-
   test('a publisher in the account may still use alias/aws/sns through SNS (the check models the AWS managed key policy, not a blanket refusal)', async () => {
     const d = mutated((t) => { t.Resources.ApprovalTopic.Properties.KmsMasterKeyId = 'alias/aws/sns'; });
     expect(failures(await checkFunctions(records, d, ['RequestApprovalFunction']))).toEqual([]);
-  });
-
-  test('a key policy without the CloudWatch statement: CloudWatch cannot get a data key', async () => {
-    const d = mutated((t) => {
-      const policy = t.Resources.ApprovalTopicKey.Properties.KeyPolicy;
-      policy.Statement = policy.Statement.filter((s: any) => JSON.stringify(s.Principal) !== '{"Service":"cloudwatch.amazonaws.com"}');
-    });
-    const bad = failures(await checkAlarmTopics(d));
-    expect(bad.filter((l) => /kms:GenerateDataKey on arn:aws:kms:us-east-1:123456789012:key\/[0-9a-f-]+: ImplicitlyDenied/.test(l))).toHaveLength(2);
-    expect(bad.filter((l) => /kms:Decrypt on .*: ImplicitlyDenied/.test(l))).toHaveLength(2);
   });
 
   test("a key policy without the account's statement: RequestApproval's IAM grant alone does not open the key (KMS's rule)", async () => {

@@ -3,11 +3,11 @@
 // Jest runs this file natively in its main process (Node 24), so it imports the .ts sources.
 // Workers inherit process.env: tests find the local AWS in AWS_ENDPOINT_URL / MESH_CANARY_ENDPOINT.
 import { startLocalAws } from '../../local/aws.ts';
-import { requestLogPath, startRequestLog } from './request-log.ts';
+import { requestLogPath, runFilters, startRequestLog } from './request-log.ts';
 import { buildFunctions } from '../../scripts/build.ts';
 import { deployStack } from '../../local/stack.ts';
 
-export default async function globalSetup() {
+export default async function globalSetup(globalConfig) {
   try {
     await buildFunctions();
   } catch (error) {
@@ -15,8 +15,9 @@ export default async function globalSetup() {
   }
   // Every AWS request a function makes in this run, by function (local/front.ts writes it; the
   // contract project, test/contract/, evaluates it). Emptied here: it describes one run. Every
-  // local AWS a test starts inherits the variable and appends to the same file.
-  startRequestLog();
+  // local AWS a test starts inherits the variable and appends to the same file. A run narrowed
+  // to some tests (a path or -t pattern, --onlyChanged, ...) is noted so: the contract refuses it.
+  startRequestLog(runFilters(globalConfig));
   process.env.MESH_CANARY_REQUEST_LOG = requestLogPath;
   const aws = await startLocalAws({ quiet: true }); // handler logs: .local-aws/lambda.log
   globalThis.__meshCanaryLocalAws = aws;

@@ -220,9 +220,21 @@ function cloudWatch(r: RecordedRequest): Parsed {
   const op = target(r);
   const body = json(r);
   if (op === 'DescribeAlarms') {
-    // Named alarms are authorized one by one; a prefix (or nothing) reads them all.
+    // The Service Authorization Reference lists DescribeAlarms on the alarm resource type.
+    // Named alarms (AlarmNames) are authorized one by one, each on its ARN. A prefix (or no
+    // name) may match any alarm of the account and region, so it is authorized on all of them:
+    // alarm:*. And CloudWatch returns composite alarms only to a DescribeAlarms permission on
+    // "*" (DescribeAlarms API reference: "scoped to *. You can't return information about
+    // composite alarms if your cloudwatch:DescribeAlarms permission has a narrower scope"), so a
+    // request for CompositeAlarm is also authorized on "*": a policy on alarm ARNs alone would
+    // silently hide composite alarms from the health check.
     const names: string[] | undefined = body.AlarmNames;
-    return { action: 'cloudwatch:DescribeAlarms', named: { alarm: names?.length ? names.map((AlarmName) => ({ AlarmName })) : '*' } };
+    const alarm = names?.length ? names.map((AlarmName) => ({ AlarmName })) : [{ AlarmName: '*' }];
+    const composite = (body.AlarmTypes ?? ['MetricAlarm']).includes('CompositeAlarm');
+    return {
+      action: 'cloudwatch:DescribeAlarms', named: { alarm },
+      extra: composite ? [{ action: 'cloudwatch:DescribeAlarms', resource: '*', why: 'it asks for composite alarms, which CloudWatch returns only to a permission on "*"' }] : [],
+    };
   }
   // A dataset is named only by the dataset APIs; GetMetricData reads the default one.
   if (op === 'GetMetricData') return { action: 'cloudwatch:GetMetricData', named: { dataset: [] } };
@@ -352,11 +364,17 @@ export interface Verdict extends Authorization {
   result: string;
 }
 
+/** Whether an IAM pattern (* and ? wildcards) matches a string; a * in the string is a literal. */
+export function globMatch(pattern: string, value: string, ignoreCase = false): boolean {
+  const re = pattern.split(/(\*|\?)/).map((part) => (part === '*' ? '.*' : part === '?' ? '.' : part.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
+  return new RegExp(`^${re}$`, ignoreCase ? 'i' : '').test(value);
+}
+
 /**
- * Evaluates one authorization with iam-simulate. "*" (an action on every resource) is allowed
- * only when a statement allows it on "*" itself: iam-simulate answers a wildcard request by
- * whether any resource is allowed, which is weaker, so each of its results must be Allowed and
- * one of them be the "*" pattern.
+ * Evaluates one authorization with iam-simulate. A wildcard resource ("*", or alarm:* for an
+ * action on every alarm) is allowed only when a statement's pattern covers it whole ("*" only by
+ * "*"): iam-simulate answers a wildcard request by whether any resource is allowed, which is
+ * weaker, so each of its results must be Allowed and one of them cover the request's pattern.
  */
 export async function evaluate(principal: string, identityPolicies: Policy[], a: Authorization): Promise<Verdict> {
   const resourceAccount = a.resource === '*' ? ACCOUNT : (parseArn(a.resource).account || ACCOUNT);
@@ -373,8 +391,9 @@ export async function evaluate(principal: string, identityPolicies: Policy[], a:
   if (res.resultType === 'error') result = `SimulationError: ${JSON.stringify(res.errors)}`;
   else if (res.resultType === 'single') result = res.overallResult;
   else {
-    const whole = res.results.some((x) => x.resourcePattern === '*' && x.analysis.result === 'Allowed');
-    result = res.overallResult === 'Allowed' && !whole ? 'ImplicitlyDenied (allowed on some resources, not on "*")' : res.overallResult;
+    // A request on a wildcard resource ("*", alarm:*): a statement's pattern must cover it whole.
+    const whole = res.results.some((x) => x.analysis.result === 'Allowed' && globMatch(x.resourcePattern, a.resource));
+    result = res.overallResult === 'Allowed' && !whole ? `ImplicitlyDenied (allowed on some resources, not on all of ${a.resource})` : res.overallResult;
   }
   return { ...a, principal, result };
 }
@@ -413,6 +432,37 @@ export async function checkFunctions(records: RecordedRequest[], d: Deployed, fu
     for (const a of auths) out.push({ ...(await evaluate(roleArn, policies, a)), principal: fn });
   }
   return out;
+}
+
+// ------------------------------------------------------------ grants nothing exercised
+
+/** One (action pattern, resource pattern) an Allow statement of a role grants. */
+export interface Grant { action: string; resource: string; where: string }
+
+/**
+ * The grants of a function's role: every action × resource of every Allow statement of its
+ * inline policies (conditions aside). AWSLambdaBasicExecutionRole's logs actions are out of
+ * scope: the Lambda runtime writes the function's logs with them, not a request the function's
+ * code makes, so no recorded request can exercise them.
+ */
+export function functionGrants(d: Deployed, fn: string): Grant[] {
+  const out: Grant[] = [];
+  for (const p of functionRole(d, fn).filter((x) => !managedPolicies[x.name])) {
+    for (const [i, st] of [p.policy.Statement].flat().entries()) {
+      if (st.NotAction || st.NotResource) throw new ContractGap(`${fn}: ${p.name} statement ${st.Sid ?? i} uses NotAction/NotResource; the check does not know what it grants`);
+      if (st.Effect !== 'Allow') continue;
+      for (const action of [st.Action].flat() as string[]) {
+        for (const resource of [st.Resource].flat() as string[]) out.push({ action, resource, where: `${p.name} ${st.Sid ?? `statement ${i}`}` });
+      }
+    }
+  }
+  return out;
+}
+
+/** The grants of a function's role that no allowed authorization of its recorded requests used. */
+export function unexercisedGrants(d: Deployed, fn: string, verdicts: Verdict[]): Grant[] {
+  const used = verdicts.filter((v) => v.principal === fn && v.result === 'Allowed');
+  return functionGrants(d, fn).filter((g) => !used.some((v) => globMatch(g.action, v.action, true) && globMatch(g.resource, v.resource)));
 }
 
 // ------------------------------------------------------------ what AWS does for the stack

@@ -8,7 +8,8 @@ applies prints a warning instead of stopping the server. Each patch function say
 fixes: App Mesh metadata the JS SDK can read; Step Functions executions that start, fail
 with named errors and keep SendTaskFailure's cause; a stopped Parallel branch that recorded
 a TaskScheduled event the serializer could not write (GetExecutionHistory answered 500);
-and the interpreter's speed (clients, JSONPath and definitions parsed once, not per use).
+the interpreter's speed (clients, JSONPath and definitions parsed once, not per use); and
+DynamoDB conditional writes that are atomic, as in AWS (the deployment lock depends on it).
 
 --exit-with-stdin: exit when stdin reaches EOF. local/aws.ts passes it and keeps the pipe
 open, so moto dies with its parent even when the parent is killed with SIGKILL.
@@ -349,6 +350,26 @@ def patch_stepfunctions_component_names() -> None:
     Component.__repr__ = component_str
 
 
+def patch_dynamodb_atomic_writes() -> None:
+    """DynamoDB applies a conditional write atomically; moto's server runs requests on threads and
+    checks the condition, then writes, with nothing between. Two executions taking one route's lock
+    at the same moment could both pass `attribute_not_exists`, which AWS never allows. One lock
+    around the item operations makes each condition-and-write atomic, as in AWS."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+
+    def atomic(fn):
+        def wrapper(*args, **kwargs):
+            with lock:
+                return fn(*args, **kwargs)
+        wrapper.__name__ = fn.__name__
+        return wrapper
+
+    for name in ("put_item", "get_item", "update_item", "delete_item", "transact_write_items", "transact_get_items"):
+        setattr(DynamoDBBackend, name, atomic(getattr(DynamoDBBackend, name)))
+
+
 def patch_server_dispatch() -> None:
     """List moto's service folders once, not on every request.
 
@@ -391,6 +412,7 @@ def main() -> None:
         patch_stepfunctions_jsonpath,
         patch_stepfunctions_program,
         patch_server_dispatch,
+        patch_dynamodb_atomic_writes,
     )
     for patch in patches:
         try:

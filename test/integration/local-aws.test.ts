@@ -259,6 +259,27 @@ describe('moto\'s interpreter when a Parallel stops a branch that is starting a 
   });
 });
 
+describe('moto\'s DynamoDB when writers race for one lock item', () => {
+  // The deployment lock is a conditional PutItem: AWS applies condition and write atomically, so
+  // of writers racing for one key exactly one wins. moto reads, parses the condition, then writes,
+  // on server threads (see patch_dynamodb_atomic_writes). The script widens that window so the
+  // outcome does not depend on timing.
+  const run = async (...args: string[]) => {
+    const out = spawnSync(await findPython(), [join(projectRoot, 'test', 'support', 'dynamodb_race.py'), ...args], { encoding: 'utf8', timeout: 60_000 });
+    const line = out.stdout.trim().split('\n').at(-1) ?? '';
+    if (!line.startsWith('{')) throw new Error(`dynamodb_race.py printed no result (exit ${out.status}):\n${out.stderr.slice(-2000)}`);
+    return JSON.parse(line);
+  };
+
+  test('with the launcher\'s fix, exactly one of 8 wins', async () => {
+    expect(await run()).toEqual({ winners: 1, failed: 7 });
+  });
+
+  test('without it, several take the same lock: the check catches the bug', async () => {
+    expect((await run('--without-fix')).winners).toBeGreaterThan(1);
+  });
+});
+
 describe('startLocalAws without moto', () => {
   test('fails with the command that installs it', async () => {
     const saved = process.env.MESH_CANARY_PYTHON;

@@ -6,7 +6,9 @@ import {
   DescribeExecutionCommand, type DescribeExecutionCommandOutput, type HistoryEvent, type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { fullHistory } from '../functions/commons/history.ts';
-import { retryReads, type RetryNotice } from './retry.ts';
+import { retryReads, sleep, type RetryNotice } from './retry.ts';
+
+export { sleep };
 
 export { fullHistory };
 
@@ -202,16 +204,3 @@ async function pollUntilEnd(sfn: SFNClient, executionArn: string, onEvent: (e: D
   }
 }
 
-/** Resolves after `ms`, or at once when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((done) => {
-    if (signal?.aborted) return done();
-    const timer = setTimeout(finish, ms);
-    function finish() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', finish);
-      done();
-    }
-    signal?.addEventListener('abort', finish, { once: true });
-  });
-}

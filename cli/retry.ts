@@ -155,7 +155,7 @@ export class ReadRetry {
   /** Runs `read`, again while it fails transiently, until it succeeds or the bound is reached. */
   async run<T>(operation: string, read: () => Promise<T>): Promise<T> {
     const now = this.options.now ?? Date.now;
-    const sleep = this.options.sleep ?? wait;
+    const pause = this.options.sleep ?? sleep;
     let tries = 0;
     let firstFailure = 0;
     for (;;) {
@@ -183,7 +183,7 @@ export class ReadRetry {
           throw new AwsNotAnswering(operation, tries, failingForMs, error);
         }
         this.emit({ operation, reason, tries, failingForMs, nextInMs });
-        await sleep(nextInMs, signal);
+        await pause(nextInMs, signal);
         if (signal?.aborted) {
           if (--this.failing === 0) this.emit(undefined);
           throw error;
@@ -259,7 +259,8 @@ export class NoticeLines {
   }
 }
 
-function wait(ms: number, signal?: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or at once when the signal aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((done) => {
     if (signal?.aborted) return done();
     const timer = setTimeout(finish, ms);

@@ -25,6 +25,11 @@ export function parseExecutionArn(arn: string): ExecutionArnParts | undefined {
 }
 
 /** The execution ARN of `name` started on `stateMachineArn`. */
+/** Errors with which a machine ends before its first change (Prepare's refusals, the baseline's). */
+const refusedBeforeAnyChange = new Set(['InvalidInput', 'DeploymentInProgress', 'RouteNotFound', 'VirtualNodeNotFound',
+  'TargetNotInRoute', 'UnsupportedRoute', 'BaselineUnhealthy', 'HealthCheckMisconfigured']);
+const refusalCause = /Nothing was changed: route .* was not touched|Refused before any change/;
+
 export const executionArnOf = (stateMachineArn: string, name: string) => `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 
 /** Step Functions execution names: 1-80 characters, none of whitespace, brackets, wildcards or " # % \ ^ | ~ ` $ & , ; : / */
@@ -139,7 +144,8 @@ export function outcomeOf(d: { status?: string; error?: string; cause?: string }
       if (d.error === 'RollbackFailed') return { kind: 'rollback failed', exitCode: exitCodes.failed, summary: `ROLLBACK FAILED, someone must act: ${d.cause ?? ''}` };
       // Errors after the first change end in CanaryRolledBack: any other error came before it
       // (a refused input, BaselineUnhealthy, a health check that could not run at the baseline).
-      return { kind: 'failed', exitCode: exitCodes.failed, summary: `failed before changing the route: ${why || 'no error given'}` };
+      if (refusedBeforeAnyChange.has(d.error ?? '') || refusalCause.test(d.cause ?? '')) return { kind: 'failed', exitCode: exitCodes.failed, summary: `failed before changing the route: ${why || 'no error given'}` };
+      return { kind: 'failed', exitCode: exitCodes.failed, summary: `failed (${d.error ?? 'no error name'}): ${why || 'no cause given'}; the abort guard restores the route if it was changed: check it with mesh-canary routes` };
     case 'ABORTED':
       if (restored === true) return { kind: 'aborted', exitCode: exitCodes.rolledBack, summary: 'aborted; the route is back at its snapshot' };
       if (restored === false) return { kind: 'aborted', exitCode: exitCodes.failed, summary: 'aborted, and the route is NOT at its snapshot: run mesh-canary abort --restore' };

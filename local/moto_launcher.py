@@ -136,7 +136,9 @@ def patch_stepfunctions_stopped_branch() -> None:
 
     In AWS a stopped branch schedules no new task. So: schedule (record) nothing once the
     environment has stopped, and take the timeout and heartbeat only when their evaluation
-    really pushed a value. Everything else is moto's method as it is.
+    really pushed a value. Everything else is moto's method as it is: unlike AWS, the stopped
+    branch may still invoke its Lambda afterwards, now without a TaskScheduled record (the guard
+    and abort then time that step from the state's entry, which still covers it).
     """
     from moto.stepfunctions.parser.api import (
         HistoryEventType,

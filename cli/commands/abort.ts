@@ -103,6 +103,9 @@ export async function abort(ctx: Context, ref: string, options: AbortOptions): P
   // The history is final once the execution stopped: the prepare step's snapshot is in it, or never was.
   const history = await fullHistory(aws.sfn(), arn);
   const deployment = preparedDeployment(history);
+  if (!deployment && routeTouched(history)) {
+    throw new CommandFailed(`${arn}: the route was changed but the history holds no readable snapshot, so abort cannot tell what to restore; someone must restore the route by hand`);
+  }
   if (!deployment || !routeTouched(history)) {
     // The route was never changed. A lock may be held, though: by a prepare step that is still
     // running (it can take the lock after the stop, until its function times out) or that

@@ -27,7 +27,10 @@ export class Checker {
       return undefined;
     }
     for (const key of Object.keys(value)) {
-      if (!allowed.includes(key)) this.problems.push(`${path ? `${path}.` : ''}${key} is not a known field (known: ${allowed.join(', ')})`);
+      // A key is the caller's text: shortened like a value, so a huge key cannot blow up the cause
+      // (Step Functions keeps 32,768 characters of it, and the machines parse it as JSON).
+      const shown = key.length > 40 ? `${key.slice(0, 40)}…` : key;
+      if (!allowed.includes(key)) this.problems.push(`${path ? `${path}.` : ''}${shown} is not a known field (known: ${allowed.join(', ')})`);
     }
     return value as Record<string, unknown>;
   }

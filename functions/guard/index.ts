@@ -84,6 +84,10 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
   }
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const deployment = preparedDeployment(events);
+  if (!deployment && routeTouched(events)) {
+    // A writer ran, yet no snapshot can be read: never guess what the route held before.
+    throw new RouteNotRestored(`${executionArn}: the route was changed but the history holds no readable snapshot; someone must restore it`);
+  }
   if (!deployment) {
     // Stopped before its snapshot: the route is untouched, but Prepare may have taken the lock
     // (its owner is the execution's ARN). A Prepare still running can take it until its function

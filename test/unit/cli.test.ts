@@ -263,6 +263,10 @@ describe('outcomes and exit codes', () => {
 
   test('a rollback reads once, not "rolled back: rolled back because"', () => {
     expect(outcomeOf({ status: 'FAILED', error: 'CanaryRolledBack', cause: 'rolled back because Rejected: no' }).summary).toBe('rolled back because Rejected: no');
+    // Only a refusal says the route was not changed; any other error does not claim it.
+    expect(outcomeOf({ status: 'FAILED', error: 'BaselineUnhealthy', cause: 'x' }).summary).toMatch(/^failed before changing the route/);
+    expect(outcomeOf({ status: 'FAILED', error: 'States.Runtime', cause: 'x' }).summary).not.toMatch(/before changing/);
+    expect(outcomeOf({ status: 'FAILED', error: 'States.Runtime', cause: 'x' }).exitCode).toBe(3);
   });
 });
 

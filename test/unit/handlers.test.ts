@@ -102,6 +102,8 @@ const bad: [string, (e: any) => Promise<unknown>, Array<[string, unknown, RegExp
     ['the input at the top level', event('prepare.json').input, /route is not a known field/],
     ['no input', { executionId: 'x' }, /event.input is missing/],
     ['an unknown strategy field', { input: { ...event('prepare.json').input, stratgey: 'linear' } }, /stratgey is not a known field/],
+    // A 50,000-character key is shown shortened, so the cause stays far below Step Functions' 32,768 characters.
+    ['a huge unknown key', { input: { ...event('prepare.json').input, ['k'.repeat(50_000)]: 1 } }, /^Invalid input: input\.k{40}… is not a known field \(known: [^)]*\)$/],
     ['a mesh name with a space', { input: { ...event('prepare.json').input, route: { meshName: 'demo mesh', virtualRouterName: 'r', routeName: 'r' } } }, /route.meshName must be a name/],
     ['canary equal to stable', { input: { ...event('prepare.json').input, canaryNode: 'product-vn' } }, /canaryNode must differ/],
     ['a metric window that is not a multiple of 60', { input: { ...event('prepare.json').input, healthChecks: { metrics: [{ ...event('prepare.json').input.healthChecks.metrics[0], windowSeconds: 90 }] } } }, /windowSeconds must be a multiple of 60/],

@@ -174,6 +174,15 @@ describe('the abort guard', () => {
     expect(dynamo).toHaveReceivedCommandWith(DeleteItemCommand, { ExpressionAttributeValues: { ':me': { S: executionArn } } });
   });
 
+  test('a route a writer changed but no readable snapshot: never guess, fail for a person (RouteNotRestored) and write nothing', async () => {
+    // Prepare's output unreadable (here: no TaskSucceeded before its exit), yet a Shift ran.
+    historyIs([started, entered('Prepare', at(59_000)), exited('Prepare', { deployment }, at(58_000)), ...shifted]);
+    routeIs(t(50, 50));
+    await expect(guard(aborted(), deps())).rejects.toMatchObject({ name: 'RouteNotRestored' });
+    expect(appMesh).toHaveReceivedCommandTimes(UpdateRouteCommand, 0);
+    expect(dynamo).toHaveReceivedCommandTimes(DeleteItemCommand, 0);
+  });
+
   describe('stopped during Prepare (issue 8, item 7)', () => {
     test('Prepare still running: the lock is released only once Prepare must have ended, conditional on this execution', async () => {
       historyIs([started, entered('Prepare', at(5_000)), ...attempt(at(5_000))]);

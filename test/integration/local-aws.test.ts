@@ -27,6 +27,14 @@ async function invoke(base: string, fn: string, payload: unknown, headers: Recor
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
 }
 
+/** Runs one of test/support's in-process moto reproductions; its last line is a JSON result. */
+async function runMotoScript(script: string, ...args: string[]) {
+  const out = spawnSync(await findPython(), [join(projectRoot, 'test', 'support', script), ...args], { encoding: 'utf8', timeout: 60_000 });
+  const line = out.stdout.trim().split('\n').at(-1) ?? '';
+  if (!line.startsWith('{')) throw new Error(`${script} printed no result (exit ${out.status}):\n${out.stderr.slice(-2000)}`);
+  return JSON.parse(line);
+}
+
 describe('App Mesh on the local AWS', () => {
   const mesh = new AppMeshClient({ endpoint, region });
   const meshName = `local-aws-${suffix}`;
@@ -241,12 +249,7 @@ describe('moto\'s interpreter when a Parallel stops a branch that is starting a 
   // What made GetExecutionHistory answer 500 after an approval (about one demo run in six):
   // see patch_stepfunctions_stopped_branch in local/moto_launcher.py. The script holds the
   // branch at the racy point, so the outcome does not depend on timing.
-  const run = async (...args: string[]) => {
-    const out = spawnSync(await findPython(), [join(projectRoot, 'test', 'support', 'stopped_branch.py'), ...args], { encoding: 'utf8', timeout: 60_000 });
-    const line = out.stdout.trim().split('\n').at(-1) ?? '';
-    if (!line.startsWith('{')) throw new Error(`stopped_branch.py printed no result (exit ${out.status}):\n${out.stderr.slice(-2000)}`);
-    return JSON.parse(line);
-  };
+  const run = (...args: string[]) => runMotoScript('stopped_branch.py', ...args);
 
   test('the history stays readable, and the stopped branch schedules nothing', async () => {
     expect(await run()).toEqual({ status: 'FAILED', history: 'ok', scheduledSlow: 0 });
@@ -264,12 +267,7 @@ describe('moto\'s DynamoDB when writers race for one lock item', () => {
   // of writers racing for one key exactly one wins. moto reads, parses the condition, then writes,
   // on server threads (see patch_dynamodb_atomic_writes). The script widens that window so the
   // outcome does not depend on timing.
-  const run = async (...args: string[]) => {
-    const out = spawnSync(await findPython(), [join(projectRoot, 'test', 'support', 'dynamodb_race.py'), ...args], { encoding: 'utf8', timeout: 60_000 });
-    const line = out.stdout.trim().split('\n').at(-1) ?? '';
-    if (!line.startsWith('{')) throw new Error(`dynamodb_race.py printed no result (exit ${out.status}):\n${out.stderr.slice(-2000)}`);
-    return JSON.parse(line);
-  };
+  const run = (...args: string[]) => runMotoScript('dynamodb_race.py', ...args);
 
   test('with the launcher\'s fix, exactly one of 8 wins', async () => {
     expect(await run()).toEqual({ winners: 1, failed: 7 });

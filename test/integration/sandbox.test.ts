@@ -1,0 +1,85 @@
+// `npm run sandbox` as a user starts it (with --no-build: the bundles in dist/ are the ones the
+// integration run built, and rebuilding them would pull them from under the other tests): it must
+// come up, print commands that work as printed, and stop everything on Ctrl-C.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../../local/template.ts';
+
+const localNode = join(projectRoot, 'node_modules', '.bin', 'node');
+const node = existsSync(localNode) ? localNode : process.execPath;
+
+// The sandbox starts its own local AWS: nothing of this test run's may leak into it.
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_ENDPOINT_URL') && !k.startsWith('MESH_CANARY_')));
+
+let sandbox: ChildProcess | undefined;
+let output = '';
+let exited: Promise<number | null>;
+
+beforeAll(async () => {
+  sandbox = spawn(node, [join(projectRoot, 'scripts', 'sandbox.ts'), '--no-build'], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  exited = new Promise((done) => sandbox!.on('exit', (code) => done(code)));
+  sandbox.stdout!.on('data', (d) => { output += d; });
+  sandbox.stderr!.on('data', (d) => { output += d; });
+  const deadline = Date.now() + 120_000;
+  while (!/Ctrl-C stops everything/.test(output)) {
+    if (sandbox.exitCode !== null || Date.now() > deadline) throw new Error(`the sandbox did not come up:\n${output.slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}, 150_000);
+
+afterAll(() => {
+  if (sandbox && sandbox.exitCode === null) sandbox.kill('SIGKILL');
+});
+
+/** A printed `npx mesh-canary ...` line, run as printed (npx's mesh-canary is cli/main.ts). */
+const endpoint = () => /endpoint\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)![1];
+
+function cli(printed: RegExp, drop: string[] = []): { status: number | null; stdout: string; stderr: string } {
+  const line = output.split('\n').map((l) => l.trim()).find((l) => printed.test(l));
+  if (!line) throw new Error(`the sandbox printed no command matching ${printed}:\n${output.slice(-3000)}`);
+  const args = line.replace(/\s+#.*$/, '').split(/\s+/).slice(2).filter((a) => !drop.includes(a)); // drop "npx mesh-canary"
+  const out = spawnSync(node, [join(projectRoot, 'cli', 'main.ts'), ...args], { cwd: projectRoot, env, encoding: 'utf8', timeout: 120_000 });
+  return { status: out.status, stdout: out.stdout, stderr: out.stderr };
+}
+
+test('it comes up with the endpoint, the machines and ready commands', () => {
+  expect(output).toMatch(/mesh-canary sandbox ready in [\d.]+ s/);
+  expect(output).toMatch(/endpoint\s+http:\/\/127\.0\.0\.1:\d+/);
+  for (const m of ['linear', 'step-then-all', 'manual-approval']) expect(output).toMatch(new RegExp(`${m}\\s+arn:aws:states:`));
+});
+
+test('its printed commands work as printed: routes, start, abort', async () => {
+  // As printed but without --watch (which refreshes until Ctrl-C).
+  const routes = cli(/^npx mesh-canary routes --input /, ['--watch']);
+  expect([routes.status, routes.stderr]).toEqual([0, '']);
+  expect(routes.stdout).toMatch(/demomesh\/product-vr\/product-r/);
+  expect(routes.stdout).toMatch(/product-vn\s+100\s+100%/);
+
+  const started = cli(/^npx mesh-canary start step-then-all /);
+  expect([started.status, started.stderr]).toEqual([0, '']);
+  expect(started.stdout).toMatch(/arn:aws:states:.*:execution:StepThenAllStateMachine:bake-me/);
+
+  // As a user would: abort once the canary has its share (a step in flight would make abort wait for it).
+  const deadline = Date.now() + 60_000;
+  const stepThenAllRoute = () => {
+    const out = spawnSync(node, [join(projectRoot, 'cli', 'main.ts'), 'routes', '--input', '.local-aws/inputs/step-then-all.json', '--endpoint-url', endpoint()],
+      { cwd: projectRoot, env, encoding: 'utf8', timeout: 60_000 });
+    return out.stdout;
+  };
+  while (!/customer-v2-vn\s+20\s/.test(stepThenAllRoute())) {
+    if (Date.now() > deadline) throw new Error('the step-then-all deployment never gave the canary its 20%');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const aborted = cli(/^npx mesh-canary abort bake-me /);
+  expect([aborted.status, aborted.stderr]).toEqual([0, '']);
+  expect(aborted.stdout).toMatch(/aborted bake-me/);
+  expect(stepThenAllRoute()).toMatch(/customer-vn\s+100\s/); // the deployment undone
+}, 180_000);
+
+test('Ctrl-C stops everything: the process exits 0 and the endpoint no longer answers', async () => {
+  const url = endpoint();
+  sandbox!.kill('SIGINT');
+  expect(await exited).toBe(0);
+  await expect(fetch(url)).rejects.toThrow();
+}, 60_000);

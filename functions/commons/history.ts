@@ -85,11 +85,6 @@ export function inFlight(events: HistoryEvent[], names: readonly string[] = writ
   return [...open.values()].filter((s) => names.includes(s.name));
 }
 
-/** Writer states entered but never exited: their Lambda may still be running. */
-export function writersInFlight(events: HistoryEvent[]): InFlight[] {
-  return inFlight(events, writerStates);
-}
-
 /**
  * When the last in-flight state of `names` must have ended: its latest attempt's start plus its
  * function's timeout (`timeoutMs`), or undefined if none is in flight.

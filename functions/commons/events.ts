@@ -1,0 +1,143 @@
+// What each Lambda function receives, as zod schemas, and a parser per function that returns the
+// typed event or throws InvalidInput naming every bad field ("event.weight must be an integer
+// from 0 to 100 (got 101)"). The deployment a step receives is named on its own ("deployment.route"),
+// the event's other fields as "event.<field>". Pure: zod only, no AWS SDK.
+import * as z from 'zod/mini';
+import { deployment, parseDeployment, parseDeploymentInput, strategyTypes, type Deployment, type DeploymentInput, type StrategyType } from './input.ts';
+import { appMeshRoute, weightedTargets, type AppMeshRouteRef } from './routers/appmesh/schema.ts';
+import type { Progress } from './strategy.ts';
+import { integer, isObject, object, oneOf, present, rule, text, validate, type Naming } from './validate.ts';
+
+const naming: Naming = { whole: 'event', bare: ['deployment'] };
+const executionId = text(2048);
+const anything = z.optional(z.unknown());
+
+// ------------------------------------------------------------------ prepare
+export const prepareEvent = object({
+  input: present('pass the deployment input as {"input": {...}}'),
+  executionId: z.optional(executionId),
+  /** The state machine running it passes its own type: the input's strategy must match. */
+  machine: z.optional(oneOf(strategyTypes)),
+});
+export interface PrepareEvent {
+  input: DeploymentInput;
+  executionId?: string;
+  machine?: StrategyType;
+}
+
+/** The event first; its input only once the event is right (the machine decides what the input needs). */
+export function parsePrepareEvent(event: unknown): PrepareEvent {
+  const e = validate(prepareEvent, event, naming);
+  return { ...e, input: parseDeploymentInput(e.input, e.machine) };
+}
+
+// ------------------------------------------------------------------ set-weight and promote
+export const setWeightEvent = object({
+  deployment,
+  weight: integer(0, 100),
+  /** The targets this deployment last wrote: another writer's change is drift. */
+  expected: z.optional(weightedTargets),
+});
+export type SetWeightEvent = z.infer<typeof setWeightEvent>;
+export const parseSetWeightEvent = (event: unknown): SetWeightEvent => validate(setWeightEvent, event, naming);
+
+export const promoteEvent = object({ deployment, expected: z.optional(weightedTargets) });
+export type PromoteEvent = z.infer<typeof promoteEvent>;
+export const parsePromoteEvent = (event: unknown): PromoteEvent => validate(promoteEvent, event, naming);
+
+// ------------------------------------------------------------------ rollback
+const rollbackShape = {
+  deployment,
+  /** Why: a string, or a Step Functions error {Error, Cause}. */
+  reason: anything,
+  /** After drift with onDrift "halt": release the lock, leave the route as someone else set it. */
+  leaveRoute: z.optional(z.boolean({ error: 'true or false' })),
+  /** Stopped before any change: release the lock, never read or write the route. */
+  refused: z.optional(z.boolean({ error: 'true or false' })),
+};
+export const rollbackEvent = object({ ...rollbackShape, releaseLock: anything }).check(rule((e) => [
+  e.leaveRoute === true && e.refused === true && ((at) => `${at('leaveRoute')} and ${at('refused')} cannot both be true`),
+]));
+
+/** Releases the route's lock if that execution holds it (an execution stopped during its prepare step has no deployment). */
+export const releaseLockEvent = object({
+  ...rollbackShape,
+  deployment: anything,
+  releaseLock: object({ route: appMeshRoute, executionId }),
+}).check(rule((e) => (['deployment', 'reason', 'leaveRoute', 'refused'] as const)
+  .map((k) => e[k] !== undefined && ((at) => `${at(k)} cannot go with ${at('releaseLock')}`))));
+
+export type RollbackEvent =
+  | { deployment: Deployment; reason?: unknown; leaveRoute?: boolean; refused?: boolean }
+  | { releaseLock: { route: AppMeshRouteRef; executionId: string } };
+
+export function parseRollbackEvent(event: unknown): RollbackEvent {
+  if (isObject(event) && event.releaseLock !== undefined) {
+    // "event.deployment cannot go with event.releaseLock": here the deployment is only a field of the event.
+    const { releaseLock } = validate(releaseLockEvent, event, { whole: 'event' });
+    return { releaseLock };
+  }
+  const { releaseLock: _, ...e } = validate(rollbackEvent, event, naming);
+  return e;
+}
+
+// ------------------------------------------------------------------ check-health
+export const progress = object({
+  stage: integer(-1, 1000),
+  weight: integer(0, 100),
+  passes: integer(0, Number.MAX_SAFE_INTEGER),
+  consecutiveFailures: integer(0, Number.MAX_SAFE_INTEGER),
+  checks: integer(0, Number.MAX_SAFE_INTEGER),
+  // What the gate wrote last time: read by nobody before the gate writes them anew.
+  decision: anything,
+  nextWeight: anything,
+  waitSeconds: anything,
+  reason: anything,
+  history: z.array(z.unknown(), { error: 'an array' }),
+});
+
+export const checkHealthEvent = object({ deployment, progress: z.optional(progress) }).check(rule((e) => [
+  e.progress !== undefined && isObject(e.deployment) && e.deployment.strategy === undefined
+    && ((at) => `${at('deployment', 'strategy')} is missing: a verdict with progress needs the strategy to decide what comes next`),
+  // Only about a deployment that is otherwise right.
+], (issues) => !issues.some((i) => i.path?.[0] === 'deployment')));
+export interface CheckHealthEvent {
+  deployment: Deployment;
+  /** The progress the state machine carries: with it, the result says what comes next. */
+  progress?: Progress;
+}
+export const parseCheckHealthEvent = (event: unknown): CheckHealthEvent => validate(checkHealthEvent, event, naming) as CheckHealthEvent;
+
+// ------------------------------------------------------------------ request-approval
+export const requestApprovalEvent = object({
+  deployment,
+  /** A credential: it goes into the approver's message and nowhere else. */
+  taskToken: text(8192),
+  weight: z.optional(integer(0, 100)),
+});
+export type RequestApprovalEvent = z.infer<typeof requestApprovalEvent>;
+export const parseRequestApprovalEvent = (event: unknown): RequestApprovalEvent => validate(requestApprovalEvent, event, naming);
+
+// ------------------------------------------------------------------ guard
+/** The "Step Functions Execution Status Change" event EventBridge sends (events/guard-aborted.json). */
+export const executionStatusChange = object({
+  version: anything,
+  id: anything,
+  'detail-type': anything,
+  source: anything,
+  account: anything,
+  time: anything,
+  region: anything,
+  resources: anything,
+  // The detail's other fields may grow: only the two the guard needs are checked.
+  detail: z.looseObject({ executionArn: text(2048), status: text(64) }, { error: 'an object' }),
+}).check(rule((e) => [
+  (e.source !== 'aws.states' || e['detail-type'] !== 'Step Functions Execution Status Change')
+    && ((at) => `${at()} must be a "Step Functions Execution Status Change" event from aws.states`),
+]));
+export type ExecutionStatusChange = z.infer<typeof executionStatusChange>;
+export const parseGuardEvent = (event: unknown): ExecutionStatusChange => validate(executionStatusChange, event, naming);
+
+/** The deployment the guard reads back from an execution's history. */
+export const parsePreparedDeployment = (value: unknown): Deployment => parseDeployment(value, 'the Prepare state\'s deployment');
+

@@ -1,0 +1,49 @@
+// What App Mesh adds to the input contract: its route reference and virtual node names with App
+// Mesh's name rules, the snapshot of a route it takes, and its weighted targets (the list
+// set-weight and promote receive as `expected`). Pure: zod only, no AWS SDK.
+import * as z from 'zod/mini';
+import { routeKinds } from '../../route-spec.ts';
+import { integer, object, oneOf, text } from '../../validate.ts';
+import { MAX_TARGETS, MAX_WEIGHT } from '../../weights.ts';
+
+/** An App Mesh name: 1-255 of letters, digits, '.', '_' and '-', starting with a letter or digit. */
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+
+export const appMeshName = z.string({ error: 'a name of 1-255 letters, digits, . _ or - (starting with a letter or digit)' })
+  .check(z.regex(NAME_PATTERN), z.meta({ id: 'name', description: 'An App Mesh name: 1-255 letters, digits, . _ or -, starting with a letter or digit.' }));
+
+/** A virtual node of the mesh, by name. */
+export const virtualNodeName = appMeshName;
+
+export const appMeshRoute = object({
+  meshName: appMeshName,
+  virtualRouterName: appMeshName,
+  routeName: appMeshName,
+  meshOwner: z.optional(z.string({ error: 'a 12-digit AWS account ID' })
+    .check(z.regex(/^[0-9]{12}$/), z.describe('Account that owns a mesh shared through AWS RAM.'))),
+}).check(z.describe('The App Mesh route whose weighted targets move.'));
+export type AppMeshRouteRef = z.infer<typeof appMeshRoute>;
+
+/** A weighted target as App Mesh holds it: {virtualNode, weight 0-100, port?}. */
+export const weightedTarget = object({
+  virtualNode: appMeshName,
+  weight: integer(0, MAX_WEIGHT),
+  port: z.optional(integer(1, 65535)),
+});
+
+/** A route's weighted targets as App Mesh allows them: 1 to 10. */
+export const weightedTargets = z.array(weightedTarget, { error: `an array of 1 to ${MAX_TARGETS} items` })
+  .check(z.minLength(1), z.maxLength(MAX_TARGETS));
+export type AppMeshTarget = z.infer<typeof weightedTarget>;
+
+/** The route as it was before the deployment, as the prepare step records it. */
+export const appMeshSnapshot = object({
+  router: oneOf(['appmesh']),
+  routeKind: oneOf(routeKinds),
+  /** The route's weighted targets exactly as they were before the deployment. */
+  weightedTargets,
+  /** The route's metadata.version when the snapshot was taken. */
+  version: integer(0, Number.MAX_SAFE_INTEGER),
+  takenAt: text(64),
+}, 'pass the deployment object the prepare step returned');
+export type AppMeshSnapshot = z.infer<typeof appMeshSnapshot>;

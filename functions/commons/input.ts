@@ -59,7 +59,7 @@ export const plainStatistics = ['Average', 'Sum', 'Minimum', 'Maximum', 'SampleC
 const PERCENTILE = /^p(100|[1-9][0-9]?(\.[0-9]{1,2})?)$/;
 const statistic = `one of ${plainStatistics.join(', ')} or a percentile such as p99`;
 
-const text255 = text(255).check(z.meta({ id: 'text255' }));
+const text255 = text(255).register(z.globalRegistry, { id: 'text255' });
 
 export const metricCheck = object({
   name: text255.check(z.describe('How the check is named in verdicts and logs.')),
@@ -83,10 +83,10 @@ export const metricCheck = object({
   threshold: finite(),
   minSampleCount: z.optional(integer(1, 1_000_000_000)
     .check(z.describe('Below this many samples in the window the check is inconclusive, not passing (default 1).'))),
-}).check(z.meta({
+}).register(z.globalRegistry, {
   id: 'metricCheck',
   description: 'Fails when `statistic comparison threshold` holds over the window; inconclusive below minSampleCount samples.',
-}));
+});
 export type MetricCheck = z.infer<typeof metricCheck>;
 export type Comparison = MetricCheck['comparison'];
 

@@ -1,23 +1,33 @@
-// The input contract: the validator the prepare step runs, and schema/deployment-input.schema.json
-// that users and editors see, agree on every valid example and every malformed one.
+// The input contract: the zod schema the prepare step validates with (functions/commons/input.ts)
+// and schema/deployment-input.schema.json, generated from it for users and editors, agree on
+// every valid example and every malformed one; the committed file is what the generator writes.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { parseDeploymentInput } from '../../functions/commons/deployment.ts';
+import { parseDeploymentInput, strategy, strategyTypes } from '../../functions/commons/input.ts';
+import { deploymentInputSchemaText, schemaPath } from '../../scripts/schema.ts';
 import { malformedInputs, validInputs } from '../support/corpus.ts';
-import { root } from '../support/fixtures.ts';
 
-const schema = JSON.parse(readFileSync(join(root, 'schema', 'deployment-input.schema.json'), 'utf8'));
+const committed = readFileSync(schemaPath, 'utf8');
+const schema = JSON.parse(committed);
 const validate = new Ajv2020({ allErrors: true, strict: true, strictRequired: false }).compile(schema);
 const corpus = malformedInputs();
 const machineOf = (c: { machine?: string; input: any }) => (c.machine ?? c.input?.strategy?.type ?? 'linear') as any;
+
+test('schema/deployment-input.schema.json is what `npm run schema` generates from the zod schema', () => {
+  expect(committed).toBe(deploymentInputSchemaText());
+});
+
+test('the strategy types listed are exactly those the schema knows, and the JSON Schema offers each by name', () => {
+  expect(strategy.def.options.map((o) => o.def.shape.type.def.values[0])).toEqual([...strategyTypes]);
+  expect(schema.properties.strategy.oneOf.map((o: { title: string }) => o.title)).toEqual([...strategyTypes]);
+});
 
 test('the corpus has at least 200 malformed inputs', () => {
   expect(corpus.length).toBeGreaterThanOrEqual(200);
 });
 
 test.each(Object.entries(validInputs))('events/execution-%s.json is valid for both', (machine, input) => {
-  expect(() => parseDeploymentInput(input, machine as any)).not.toThrow();
+  expect(parseDeploymentInput(input, machine as any)).toEqual(input);
   expect(validate(input)).toBe(true);
 });
 

@@ -10,7 +10,9 @@ import { MAX_TARGETS, MAX_WEIGHT } from '../../weights.ts';
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 
 export const appMeshName = z.string({ error: 'a name of 1-255 letters, digits, . _ or - (starting with a letter or digit)' })
-  .check(z.regex(NAME_PATTERN), z.meta({ id: 'name', description: 'An App Mesh name: 1-255 letters, digits, . _ or -, starting with a letter or digit.' }));
+  .check(z.regex(NAME_PATTERN))
+  // Registered, not a meta check: a check would give its id to every schema made from this one.
+  .register(z.globalRegistry, { id: 'name', description: 'An App Mesh name: 1-255 letters, digits, . _ or -, starting with a letter or digit.' });
 
 /** A virtual node of the mesh, by name. */
 export const virtualNodeName = appMeshName;

@@ -2,6 +2,8 @@
 // typed event or throws InvalidInput naming every bad field ("event.weight must be an integer
 // from 0 to 100 (got 101)"). The deployment a step receives is named on its own ("deployment.route"),
 // the event's other fields as "event.<field>". Pure: zod only, no AWS SDK.
+// A schema that only some functions use is built in a /* @__PURE__ */ call, so the bundles of
+// the others leave it out (a plain top-level call could have side effects, as far as esbuild knows).
 import * as z from 'zod/mini';
 import { deployment, parseDeployment, parseDeploymentInput, strategyTypes, type Deployment, type DeploymentInput, type StrategyType } from './input.ts';
 import { appMeshRoute, weightedTargets, type AppMeshRouteRef } from './routers/appmesh/schema.ts';
@@ -13,12 +15,12 @@ const executionId = text(2048);
 const anything = z.optional(z.unknown());
 
 // ------------------------------------------------------------------ prepare
-export const prepareEvent = object({
+export const prepareEvent = /* @__PURE__ */ (() => object({
   input: present('pass the deployment input as {"input": {...}}'),
   executionId: z.optional(executionId),
   /** The state machine running it passes its own type: the input's strategy must match. */
   machine: z.optional(oneOf(strategyTypes)),
-});
+}))();
 export interface PrepareEvent {
   input: DeploymentInput;
   executionId?: string;
@@ -32,21 +34,21 @@ export function parsePrepareEvent(event: unknown): PrepareEvent {
 }
 
 // ------------------------------------------------------------------ set-weight and promote
-export const setWeightEvent = object({
+export const setWeightEvent = /* @__PURE__ */ (() => object({
   deployment,
   weight: integer(0, 100),
   /** The targets this deployment last wrote: another writer's change is drift. */
   expected: z.optional(weightedTargets),
-});
+}))();
 export type SetWeightEvent = z.infer<typeof setWeightEvent>;
 export const parseSetWeightEvent = (event: unknown): SetWeightEvent => validate(setWeightEvent, event, naming);
 
-export const promoteEvent = object({ deployment, expected: z.optional(weightedTargets) });
+export const promoteEvent = /* @__PURE__ */ (() => object({ deployment, expected: z.optional(weightedTargets) }))();
 export type PromoteEvent = z.infer<typeof promoteEvent>;
 export const parsePromoteEvent = (event: unknown): PromoteEvent => validate(promoteEvent, event, naming);
 
 // ------------------------------------------------------------------ rollback
-const rollbackShape = {
+const rollbackShape = () => ({
   deployment,
   /** Why: a string, or a Step Functions error {Error, Cause}. */
   reason: anything,
@@ -54,18 +56,18 @@ const rollbackShape = {
   leaveRoute: z.optional(z.boolean({ error: 'true or false' })),
   /** Stopped before any change: release the lock, never read or write the route. */
   refused: z.optional(z.boolean({ error: 'true or false' })),
-};
-export const rollbackEvent = object({ ...rollbackShape, releaseLock: anything }).check(rule((e) => [
+});
+export const rollbackEvent = /* @__PURE__ */ (() => object({ ...rollbackShape(), releaseLock: anything }).check(rule((e) => [
   e.leaveRoute === true && e.refused === true && ((at) => `${at('leaveRoute')} and ${at('refused')} cannot both be true`),
-]));
+])))();
 
 /** Releases the route's lock if that execution holds it (an execution stopped during its prepare step has no deployment). */
-export const releaseLockEvent = object({
-  ...rollbackShape,
+export const releaseLockEvent = /* @__PURE__ */ (() => object({
+  ...rollbackShape(),
   deployment: anything,
   releaseLock: object({ route: appMeshRoute, executionId }),
 }).check(rule((e) => (['deployment', 'reason', 'leaveRoute', 'refused'] as const)
-  .map((k) => e[k] !== undefined && ((at) => `${at(k)} cannot go with ${at('releaseLock')}`))));
+  .map((k) => e[k] !== undefined && ((at) => `${at(k)} cannot go with ${at('releaseLock')}`)))))();
 
 export type RollbackEvent =
   | { deployment: Deployment; reason?: unknown; leaveRoute?: boolean; refused?: boolean }
@@ -82,7 +84,7 @@ export function parseRollbackEvent(event: unknown): RollbackEvent {
 }
 
 // ------------------------------------------------------------------ check-health
-export const progress = object({
+export const progress = /* @__PURE__ */ (() => object({
   stage: integer(-1, 1000),
   weight: integer(0, 100),
   passes: integer(0, Number.MAX_SAFE_INTEGER),
@@ -94,13 +96,13 @@ export const progress = object({
   waitSeconds: anything,
   reason: anything,
   history: z.array(z.unknown(), { error: 'an array' }),
-});
+}))();
 
-export const checkHealthEvent = object({ deployment, progress: z.optional(progress) }).check(rule((e) => [
+export const checkHealthEvent = /* @__PURE__ */ (() => object({ deployment, progress: z.optional(progress) }).check(rule((e) => [
   e.progress !== undefined && isObject(e.deployment) && e.deployment.strategy === undefined
     && ((at) => `${at('deployment', 'strategy')} is missing: a verdict with progress needs the strategy to decide what comes next`),
   // Only about a deployment that is otherwise right.
-], (issues) => !issues.some((i) => i.path?.[0] === 'deployment')));
+], (issues) => !issues.some((i) => i.path?.[0] === 'deployment'))))();
 export interface CheckHealthEvent {
   deployment: Deployment;
   /** The progress the state machine carries: with it, the result says what comes next. */
@@ -109,18 +111,18 @@ export interface CheckHealthEvent {
 export const parseCheckHealthEvent = (event: unknown): CheckHealthEvent => validate(checkHealthEvent, event, naming) as CheckHealthEvent;
 
 // ------------------------------------------------------------------ request-approval
-export const requestApprovalEvent = object({
+export const requestApprovalEvent = /* @__PURE__ */ (() => object({
   deployment,
   /** A credential: it goes into the approver's message and nowhere else. */
   taskToken: text(8192),
   weight: z.optional(integer(0, 100)),
-});
+}))();
 export type RequestApprovalEvent = z.infer<typeof requestApprovalEvent>;
 export const parseRequestApprovalEvent = (event: unknown): RequestApprovalEvent => validate(requestApprovalEvent, event, naming);
 
 // ------------------------------------------------------------------ guard
 /** The "Step Functions Execution Status Change" event EventBridge sends (events/guard-aborted.json). */
-export const executionStatusChange = object({
+export const executionStatusChange = /* @__PURE__ */ (() => object({
   version: anything,
   id: anything,
   'detail-type': anything,
@@ -134,7 +136,7 @@ export const executionStatusChange = object({
 }).check(rule((e) => [
   (e.source !== 'aws.states' || e['detail-type'] !== 'Step Functions Execution Status Change')
     && ((at) => `${at()} must be a "Step Functions Execution Status Change" event from aws.states`),
-]));
+])))();
 export type ExecutionStatusChange = z.infer<typeof executionStatusChange>;
 export const parseGuardEvent = (event: unknown): ExecutionStatusChange => validate(executionStatusChange, event, naming);
 

@@ -10,20 +10,15 @@ import { MAX_TARGETS, MAX_WEIGHT } from '../../weights.ts';
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 
 export const appMeshName = z.string({ error: 'a name of 1-255 letters, digits, . _ or - (starting with a letter or digit)' })
-  .check(z.regex(NAME_PATTERN))
-  // Registered, not a meta check: a check would give its id to every schema made from this one.
-  .register(z.globalRegistry, { id: 'name', description: 'An App Mesh name: 1-255 letters, digits, . _ or -, starting with a letter or digit.' });
-
-/** A virtual node of the mesh, by name. */
-export const virtualNodeName = appMeshName;
+  .check(z.regex(NAME_PATTERN));
 
 export const appMeshRoute = object({
   meshName: appMeshName,
   virtualRouterName: appMeshName,
   routeName: appMeshName,
-  meshOwner: z.optional(z.string({ error: 'a 12-digit AWS account ID' })
-    .check(z.regex(/^[0-9]{12}$/), z.describe('Account that owns a mesh shared through AWS RAM.'))),
-}).check(z.describe('The App Mesh route whose weighted targets move.'));
+  /** Account that owns a mesh shared through AWS RAM. */
+  meshOwner: z.optional(z.string({ error: 'a 12-digit AWS account ID' }).check(z.regex(/^[0-9]{12}$/))),
+});
 export type AppMeshRouteRef = z.infer<typeof appMeshRoute>;
 
 /** A weighted target as App Mesh holds it: {virtualNode, weight 0-100, port?}. */

@@ -134,3 +134,16 @@ describe('the JSON Schema docs', () => {
     expect(() => docsRegistry(executionInput, { 'route.routeName': { description: 'x' } })).toThrow('give the field its own copy');
   });
 });
+
+test('the input contract is pure: its modules bundle without the AWS SDK (zod and our own files only)', () => {
+  const { buildSync } = require('esbuild') as typeof import('esbuild');
+  const { metafile } = buildSync({
+    entryPoints: ['functions/commons/events.ts'], bundle: true, write: false, metafile: true, platform: 'node', format: 'esm', logLevel: 'silent',
+  });
+  const inputs = Object.keys(metafile!.inputs);
+  expect(inputs.filter((p) => p.includes('node_modules') && !p.includes('node_modules/zod/'))).toEqual([]);
+  expect(inputs.filter((p) => !p.includes('node_modules')).sort()).toEqual([
+    'functions/commons/errors.ts', 'functions/commons/events.ts', 'functions/commons/input.ts', 'functions/commons/route-spec.ts',
+    'functions/commons/routers/appmesh/schema.ts', 'functions/commons/validate.ts', 'functions/commons/weights.ts',
+  ]);
+});

@@ -144,11 +144,15 @@ export function problemsOf(issues: readonly z.core.$ZodIssue[], naming: Naming):
   return problems;
 }
 
-/** The value as the schema's type, or InvalidInput listing every problem. */
+/**
+ * The value, now known to be of the schema's type, or InvalidInput listing every problem (`more`
+ * may add its own). The value itself, not zod's copy: the schemas transform nothing, and zod's copy
+ * of a record leaves out a "__proto__" key (a metric dimension of that name would vanish).
+ */
 export function validate<T extends z.core.$ZodType>(schema: T, value: unknown, naming: Naming, more?: (problems: string[]) => void): z.output<T> {
   const result = z.safeParse(schema, value, { reportInput: true });
   const problems = result.success ? [] : problemsOf(result.error.issues, naming);
   more?.(problems);
   if (problems.length || !result.success) throw new InvalidInput(problems);
-  return result.data;
+  return value as z.output<T>;
 }

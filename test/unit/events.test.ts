@@ -147,3 +147,12 @@ test('the input contract is pure: its modules bundle without the AWS SDK (zod an
     'functions/commons/routers/appmesh/schema.ts', 'functions/commons/validate.ts', 'functions/commons/weights.ts',
   ]);
 });
+
+test('a parser returns the event it was given, as it was: a metric dimension named "__proto__" stays (zod\'s own copy would drop it)', () => {
+  const input = JSON.parse(JSON.stringify(event('execution-linear.json')).replace('"VirtualNode":', '"__proto__": "x", "VirtualNode":'));
+  const parsed = parseDeploymentInput(input, 'linear');
+  expect(parsed).toBe(input);
+  expect(Object.keys(parsed.healthChecks!.metrics![0].dimensions!)).toEqual(['__proto__', 'VirtualNode']);
+  const e = { deployment: d(), weight: 5 };
+  expect(parseSetWeightEvent(e)).toBe(e);
+});

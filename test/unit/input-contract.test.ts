@@ -3,7 +3,7 @@
 // every valid example and every malformed one; the committed file is what the generator writes.
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { parseDeploymentInput, strategy, strategyTypes } from '../../functions/commons/input.ts';
+import { DEFAULT_CHECK_INTERVAL, parseDeploymentInput, strategy, strategyTypes } from '../../functions/commons/input.ts';
 import { deploymentInputSchemaText, schemaPath } from '../../scripts/schema.ts';
 import { malformedInputs, validInputs } from '../support/corpus.ts';
 
@@ -20,6 +20,12 @@ test('schema/deployment-input.schema.json is what `npm run schema` generates fro
 test('the strategy types listed are exactly those the schema knows, and the JSON Schema offers each by name', () => {
   expect(strategy.def.options.map((o) => o.def.shape.type.def.values[0])).toEqual([...strategyTypes]);
   expect(schema.properties.strategy.oneOf.map((o: { title: string }) => o.title)).toEqual([...strategyTypes]);
+});
+
+test('the JSON Schema states the default check interval the code applies', () => {
+  const withInterval = schema.properties.strategy.oneOf.filter((o: any) => o.properties.checkIntervalSeconds);
+  expect(withInterval.map((o: any) => o.title)).toEqual(['step-then-all', 'manual-approval']);
+  for (const s of withInterval) expect(s.properties.checkIntervalSeconds.description).toContain(`(default ${DEFAULT_CHECK_INTERVAL})`);
 });
 
 test('the corpus has at least 200 malformed inputs', () => {

@@ -3,12 +3,13 @@
 // set-weight and promote receive as `expected`). Pure: zod only, no AWS SDK.
 import * as z from 'zod/mini';
 import { routeKinds } from '../../route-spec.ts';
-import { integer, object, oneOf, text } from '../../validate.ts';
+import { array, integer, object, oneOf, text } from '../../validate.ts';
 import { MAX_TARGETS, MAX_WEIGHT } from '../../weights.ts';
 
 /** An App Mesh name: 1-255 of letters, digits, '.', '_' and '-', starting with a letter or digit. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 
+/** A mesh, virtual router, route or virtual node (the stable, the canary, a weighted target) by name. */
 export const appMeshName = z.string({ error: 'a name of 1-255 letters, digits, . _ or - (starting with a letter or digit)' })
   .check(z.regex(NAME_PATTERN));
 
@@ -29,9 +30,8 @@ export const weightedTarget = object({
 });
 
 /** A route's weighted targets as App Mesh allows them: 1 to 10. */
-export const weightedTargets = z.array(weightedTarget, { error: `an array of 1 to ${MAX_TARGETS} items` })
-  .check(z.minLength(1), z.maxLength(MAX_TARGETS));
-export type AppMeshTarget = z.infer<typeof weightedTarget>;
+export const weightedTargets = array(weightedTarget, 1, MAX_TARGETS);
+export type AppMeshWeightedTarget = z.infer<typeof weightedTarget>;
 
 /** The route as it was before the deployment, as the prepare step records it. */
 export const appMeshSnapshot = object({

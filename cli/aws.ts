@@ -43,7 +43,7 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' }
  */
 export function localWithoutCredentials(options: AwsOptions, env: Record<string, string | undefined> = process.env): boolean {
   if (!options.endpointUrl || options.profile || env.AWS_PROFILE || env.AWS_ACCESS_KEY_ID) return false;
-  const host = URL.canParse(options.endpointUrl) ? new URL(options.endpointUrl).hostname : undefined; // URL.parse: Node >= 22.1
+  const host = URL.canParse(options.endpointUrl) ? new URL(options.endpointUrl).hostname : undefined; // URL.parse: Node >= 20.18
   return host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
 }
 

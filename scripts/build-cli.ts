@@ -37,7 +37,7 @@ export function packageOf(specifier: string): string | undefined {
 }
 
 /** Every npm package the bundle imports, by the file that imports it. */
-export function importedPackages(metafile: Metafile & { inputs: Record<string, { imports?: { path: string; external?: boolean }[] }> }): Map<string, string[]> {
+export function importedPackages(metafile: { inputs: Record<string, { imports?: { path: string; external?: boolean }[] }> }): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const [file, input] of Object.entries(metafile.inputs)) {
     for (const i of input.imports ?? []) {
@@ -46,6 +46,14 @@ export function importedPackages(metafile: Metafile & { inputs: Record<string, {
     }
   }
   return out;
+}
+
+/** Refuses packages that package.json "dependencies" does not list, naming each and who imports it. */
+export function checkDependencies(packages: Map<string, string[]>, dependencies: string[]): void {
+  const missing = [...packages].filter(([name]) => !dependencies.includes(name));
+  if (missing.length === 0) return;
+  throw new BuildFailed(`the CLI imports packages that package.json "dependencies" does not list, so an installed CLI would not start: ${
+    missing.map(([name, files]) => `${name} (from ${[...new Set(files)].join(', ')})`).join('; ')}`);
 }
 
 export async function buildCli(): Promise<{ bundle: string; bytes: number; packages: string[] }> {
@@ -58,12 +66,11 @@ export async function buildCli(): Promise<{ bundle: string; bytes: number; packa
   const metafile = JSON.parse(readFileSync(metafilePath, 'utf8'));
   rmSync(metafilePath);
   const packages = importedPackages(metafile);
-  const dependencies = Object.keys(manifest().dependencies ?? {});
-  const missing = [...packages].filter(([name]) => !dependencies.includes(name));
-  if (missing.length > 0) {
-    rmSync(cliOutDir, { recursive: true, force: true });
-    throw new BuildFailed(`the CLI imports packages that package.json "dependencies" does not list, so an installed CLI would not start: ${
-      missing.map(([name, files]) => `${name} (from ${[...new Set(files)].join(', ')})`).join('; ')}`);
+  try {
+    checkDependencies(packages, Object.keys(manifest().dependencies ?? {}));
+  } catch (error) {
+    rmSync(cliOutDir, { recursive: true, force: true }); // nothing for npm pack to ship
+    throw error;
   }
   const bytes = Object.values(metafile.outputs as Metafile['outputs'])[0].bytes;
   return { bundle: cliBundle, bytes, packages: [...packages.keys()].sort() };

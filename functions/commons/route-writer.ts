@@ -312,6 +312,6 @@ async function takeSnapshot(router: TrafficRouter): Promise<Snapshot> {
   if (!targets.some((t) => t.id === canary) && targets.length >= limits.maxTargets) {
     throw new UnsupportedRoute(`${label}: the route already has ${limits.maxTargets} weighted targets, ${words.backend}'s limit, so ${canary} cannot be added`);
   }
-  await router.checkCanStart(state);
+  await router.ensureCanStart(state);
   return { targets, revision: state.revision, kind: state.kind, takenAt: new Date().toISOString() };
 }

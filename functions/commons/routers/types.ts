@@ -80,7 +80,7 @@ export interface TrafficRouter<T extends Target = Target> {
   /** Reads the route. Throws the backend's named errors (RouteNotFound, UnsupportedRoute...). */
   read(): Promise<RouteState<T>>;
   /** Checks beyond the targets that a deployment can start (App Mesh: the canary virtual node exists and is ACTIVE). */
-  checkCanStart(state: RouteState<T>): Promise<void>;
+  ensureCanStart(state: RouteState<T>): Promise<void>;
   /** Writes these targets (absolute weights) over the state read; the same call twice applies once. Returns the new revision. */
   write(state: RouteState<T>, targets: T[]): Promise<string>;
   /** The target a deployment adds for the canary. */

@@ -78,7 +78,7 @@ export function appMeshRouter(clients: AppMeshClients, route: AppMeshRouteRef, s
       };
     },
 
-    async checkCanStart() {
+    async ensureCanStart() {
       try {
         const node = await clients.appMesh().send(new DescribeVirtualNodeCommand({ meshName: route.meshName, virtualNodeName: canary, ...owner }));
         const status = node.virtualNode?.status?.status;

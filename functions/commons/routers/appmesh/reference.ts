@@ -2,7 +2,10 @@
 // results carry them (the "wire" format: the deployment object, events/ and step outputs).
 // Types and labels only: no AWS SDK here, so the CLI and pure code can use them.
 import type { Target } from '../../weights.ts';
-import type { RouteKind } from './route-spec.ts';
+
+/** The kinds of App Mesh route; a route has exactly one. */
+export const routeKinds = ['httpRoute', 'http2Route', 'grpcRoute', 'tcpRoute'] as const;
+export type RouteKind = (typeof routeKinds)[number];
 
 /** An App Mesh route as a deployment input names it. */
 export interface AppMeshRouteRef {

@@ -1,10 +1,9 @@
 // Pure edits of an App Mesh route spec. Only `action.weightedTargets` of the route's one kind
 // is ever replaced; match rules, retry policies, timeouts and priority are carried over as-is.
 import { UnsupportedRoute } from '../../errors.ts';
-import type { AppMeshTarget } from './reference.ts';
+import { routeKinds, type AppMeshTarget, type RouteKind } from './reference.ts';
 
-export const routeKinds = ['httpRoute', 'http2Route', 'grpcRoute', 'tcpRoute'] as const;
-export type RouteKind = (typeof routeKinds)[number];
+export { routeKinds, type RouteKind };
 
 /** The part of an App Mesh RouteSpec this module reads; everything else passes through untouched. */
 export type RouteSpecLike = {

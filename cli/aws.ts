@@ -2,10 +2,10 @@
 // --endpoint-url. Clients are made on first use, so a command that fails on its arguments
 // never touches credentials or the network. Their reads ride out transient errors
 // (throttling, 5xx, a dropped connection) for a bounded time: see cli/retry.ts.
-import { AppMeshClient } from '@aws-sdk/client-app-mesh';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { newRouterClients, type RouterClients } from '../functions/commons/routers/index.ts';
 import { samConfigHere } from './project.ts';
 import { retryReads } from './retry.ts';
 
@@ -19,7 +19,8 @@ export interface Aws {
   readonly region: string | undefined;
   readonly endpointUrl: string | undefined;
   sfn(): SFNClient;
-  appMesh(): AppMeshClient;
+  /** The traffic routers' clients (App Mesh...), each made on first use. */
+  routers(): RouterClients;
   cloudFormation(): CloudFormationClient;
   lambda(): LambdaClient;
 }
@@ -68,7 +69,7 @@ export function awsClients(options: AwsOptions, arnRegion?: string): Aws {
     region,
     endpointUrl: options.endpointUrl,
     sfn: once(() => reading(new SFNClient(config))),
-    appMesh: once(() => reading(new AppMeshClient(config))),
+    routers: once(() => newRouterClients(config, reading)),
     cloudFormation: once(() => reading(new CloudFormationClient(config))),
     // Its one call is Invoke (the rollback in abort): a write, never repeated here.
     lambda: once(() => new LambdaClient(config)),

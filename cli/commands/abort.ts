@@ -7,16 +7,18 @@
 // released only once it must have ended. Never leaves a half-shifted route without saying so.
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { StopExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
-import type { Deployment, RouteRef } from '../../functions/commons/deployment.ts';
+import type { Deployment } from '../../functions/commons/deployment.ts';
 import { inFlightDeadline, routeTouched } from '../../functions/commons/history.ts';
-import { keptChangesText } from '../../functions/commons/restore.ts';
-import { isUndone, undone, type KeptChange } from '../../functions/commons/weights.ts';
+import { keptChangesText } from '../../functions/commons/route-text.ts';
+import { RouteWriter } from '../../functions/commons/route-writer.ts';
+import { routerTypeOf } from '../../functions/commons/routers/index.ts';
+import type { KeptChange } from '../../functions/commons/weights.ts';
 import type { Aws } from '../aws.ts';
 import { CommandFailed, exitCodes } from '../errors.ts';
 import { activeStates, outcomeOf, preparedDeployment } from '../execution.ts';
 import { deploymentEvents, fullHistory, sleep, type Target } from '../follow.ts';
 import { targetsText } from '../render.ts';
-import { type Context, readRoute, resolveExecution, routeText, user } from './context.ts';
+import { type Context, resolveExecution, routeText, user } from './context.ts';
 
 export interface AbortOptions {
   restore?: boolean;
@@ -49,12 +51,12 @@ async function invokeRollback(aws: Aws, functionArn: string, event: object): Pro
   return body && typeof body === 'object' ? body : {};
 }
 
-/** The route the execution's input names, if it has one. */
-function routeOfInput(history: HistoryEvent[], input: string | undefined): RouteRef | undefined {
+/** The route the execution's input names, if it has one a router recognises. */
+function routeOfInput(history: HistoryEvent[], input: string | undefined): unknown {
   for (const raw of [history.find((e) => e.type === 'ExecutionStarted')?.executionStartedEventDetails?.input, input]) {
     try {
       const route = raw ? JSON.parse(raw)?.route : undefined;
-      if (route && ['meshName', 'virtualRouterName', 'routeName'].every((k) => typeof route[k] === 'string')) return route;
+      if (routerTypeOf(route)) return route;
     } catch {
       // not JSON: try the next copy
     }
@@ -63,10 +65,9 @@ function routeOfInput(history: HistoryEvent[], input: string | undefined): Route
 }
 
 /** Whether the route holds what undoing the deployment gives: stable and canary at their snapshot weights, no canary it added. */
-async function undoneNow(aws: Aws, d: Deployment): Promise<{ restored: boolean; targets: Target[]; keptChanges: KeptChange[] }> {
-  const now = await readRoute(aws, d.route);
-  const snapshot = d.snapshot.weightedTargets;
-  return { restored: isUndone(now.targets, snapshot, d.stableNode, d.canaryNode), targets: now.targets, keptChanges: undone(now.targets, snapshot, d.stableNode, d.canaryNode).keptChanges };
+async function undoneNow(aws: Aws, d: Deployment): Promise<{ restored: boolean; targets: Target[]; keptChanges: KeptChange[]; wireKeptChanges: unknown[] }> {
+  const now = await new RouteWriter({ routers: aws.routers() }).undoneNow(d);
+  return { restored: now.undone, targets: now.weightedTargets as Target[], keptChanges: now.keptChanges, wireKeptChanges: now.wireKeptChanges };
 }
 
 export async function abort(ctx: Context, ref: string, options: AbortOptions): Promise<number> {
@@ -160,7 +161,7 @@ export async function abort(ctx: Context, ref: string, options: AbortOptions): P
   }
   const kept = now!.keptChanges;
   if (ctx.json) {
-    ctx.result({ action: stoppedAt ? 'aborted' : 'restored', executionArn: arn, stopped: Boolean(stoppedAt), stoppedAt, restored: true, restores, route: deployment.route, weightedTargets: now!.targets, keptChanges: kept });
+    ctx.result({ action: stoppedAt ? 'aborted' : 'restored', executionArn: arn, stopped: Boolean(stoppedAt), stoppedAt, restored: true, restores, route: deployment.route, weightedTargets: now!.targets, keptChanges: now!.wireKeptChanges });
   } else {
     const what = stoppedAt ? `aborted ${name} (it was at ${stoppedAt})` : `${name} had ended ${description.status}`;
     const how = kept.length

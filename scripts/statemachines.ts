@@ -230,14 +230,14 @@ export function definition(machine: Machine) {
     },
     Unhealthy: {
       Type: 'Pass',
-      Parameters: { Error: machineErrors.CanaryUnhealthy, 'Cause.$': '$.gate.progress.reason' },
+      Parameters: { Error: 'CanaryUnhealthy' satisfies ErrorName, 'Cause.$': '$.gate.progress.reason' },
       ResultPath: '$.error',
       Next: 'Rollback',
     },
     BaselineUnhealthy: {
       Type: 'Pass',
       Comment: 'The baseline verdict, before any change, failed: the deployment does not start.',
-      Parameters: { Error: machineErrors.BaselineUnhealthy, 'Cause.$': '$.gate.progress.reason' },
+      Parameters: { Error: 'BaselineUnhealthy' satisfies ErrorName, 'Cause.$': '$.gate.progress.reason' },
       ResultPath: '$.error',
       Next: 'ReleaseRoute',
     },

@@ -6,6 +6,7 @@ import {
   DescribeExecutionCommand, type DescribeExecutionCommandOutput, type HistoryEvent, type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { fullHistory } from '../functions/commons/history.ts';
+import { approvalStates, machineErrors, states } from '../functions/commons/states.ts';
 import { retryReads, sleep, type RetryNotice } from './retry.ts';
 
 export { sleep };
@@ -72,7 +73,7 @@ export function deploymentEvents(history: HistoryEvent[]): DeploymentEvent[] {
         continue;
       case 'TaskFailed':
         // A failed request-approval invocation is retried by the machine; only a person's answer counts.
-        if (isApprovalTask(e.taskFailedEventDetails?.resource) && e.taskFailedEventDetails?.error === 'Rejected') {
+        if (isApprovalTask(e.taskFailedEventDetails?.resource) && e.taskFailedEventDetails?.error === machineErrors.Rejected) {
           out.push({ kind: 'approval', at, answer: 'rejected', reason: e.taskFailedEventDetails?.cause || undefined });
         }
         continue;
@@ -105,12 +106,12 @@ export function deploymentEvents(history: HistoryEvent[]): DeploymentEvent[] {
 
 function stateEvent(name: string | undefined, state: any, at: Date): DeploymentEvent | undefined {
   switch (name) {
-    case 'Prepare': {
+    case states.Prepare: {
       const snapshot = state?.deployment?.snapshot?.weightedTargets;
       return Array.isArray(snapshot) ? { kind: 'prepared', at, snapshot } : undefined;
     }
-    case 'CheckHealth':
-    case 'MonitorCheck': {
+    case states.CheckHealth:
+    case approvalStates.MonitorCheck: {
       const p = state?.gate?.progress;
       if (!p || typeof state.gate.verdict !== 'string') return undefined;
       const last = p.history?.at(-1);
@@ -119,13 +120,13 @@ function stateEvent(name: string | undefined, state: any, at: Date): DeploymentE
         reasons: last?.reasons ?? [], waitSeconds: p.waitSeconds, passes: p.passes, consecutiveFailures: p.consecutiveFailures, nextWeight: p.nextWeight,
       };
     }
-    case 'Shift':
+    case states.Shift:
       return state?.lastShift ? { kind: 'shift', at, weight: state.lastShift.weight, weightedTargets: state.lastShift.weightedTargets } : undefined;
-    case 'Promote':
+    case states.Promote:
       return state?.promotion ? { kind: 'promoted', at, weightedTargets: state.promotion.weightedTargets } : undefined;
-    case 'Rollback':
+    case states.Rollback:
       return state?.rollback ? { kind: 'rolled-back', at, summary: state.rollback.summary, weightedTargets: state.rollback.weightedTargets } : undefined;
-    case 'HaltOnDrift':
+    case states.HaltOnDrift:
       return state?.rollback ? { kind: 'halted', at, summary: state.rollback.summary, weightedTargets: state.rollback.weightedTargets } : undefined;
   }
   return undefined;

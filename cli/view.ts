@@ -2,6 +2,7 @@
 // what comes next and when, the verdicts, the outcome) built from the execution's history, and
 // its two renderings: a frame redrawn in place on a terminal, and one plain line per event.
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { approvalStates as approval, machineErrors, states } from '../functions/commons/states.ts';
 import { planOf, type Strategy } from '../functions/commons/strategy.ts';
 import { activeStates, outcomeOf, readableCause, type Outcome } from './execution.ts';
 import { deploymentEvents, type DeploymentEvent, type Target } from './follow.ts';
@@ -101,14 +102,14 @@ function stepText(strategy: Strategy | undefined, events: DeploymentEvent[]): st
 
 function activityText(names: string[], nextWeight: number | undefined): string {
   const has = (n: string) => names.includes(n);
-  if (has('Rollback')) return 'rolling back to the snapshot';
-  if (has('HaltOnDrift') || has('OnDrift')) return 'the weights were changed by hand: halting';
-  if (has('Promote')) return 'promoting the canary';
-  if (has('RequestApproval') || has('AwaitApproval')) return has('MonitorCheck') ? 'waiting for approval (checking health)' : 'waiting for approval';
-  if (has('Shift')) return `shifting to ${nextWeight ?? '?'}%`;
-  if (has('CheckHealth')) return 'checking health';
-  if (has('Wait')) return 'waiting for the next verdict';
-  if (has('Prepare')) return 'validating the input and taking the snapshot';
+  if (has(states.Rollback)) return 'rolling back to the snapshot';
+  if (has(states.HaltOnDrift) || has(states.OnDrift)) return 'the weights were changed by hand: halting';
+  if (has(states.Promote)) return 'promoting the canary';
+  if (has(approval.RequestApproval) || has(approval.AwaitApproval)) return has(approval.MonitorCheck) ? 'waiting for approval (checking health)' : 'waiting for approval';
+  if (has(states.Shift)) return `shifting to ${nextWeight ?? '?'}%`;
+  if (has(states.CheckHealth)) return 'checking health';
+  if (has(states.Wait)) return 'waiting for the next verdict';
+  if (has(states.Prepare)) return 'validating the input and taking the snapshot';
   return names.at(-1) ?? 'starting';
 }
 
@@ -160,15 +161,15 @@ export function watchView(state: ExecutionState, now: Date): WatchView {
   const upcoming: Upcoming[] = [];
   const since = (name: string) => active.findLast((s) => s.name === name)?.since;
   const after = (t: Date, s: number) => new Date(t.getTime() + s * 1000);
-  const waitStart = since('Wait');
+  const waitStart = since(states.Wait);
   if (waitStart && lastVerdict?.waitSeconds !== undefined) {
     const then = nextStepText(strategy, events);
     upcoming.push({ label: 'next verdict', at: after(waitStart, lastVerdict.waitSeconds), ...(then ? { then } : {}) });
   }
-  const monitorStart = since('MonitorWait');
+  const monitorStart = since(approval.MonitorWait);
   if (monitorStart && strategy?.type === 'manual-approval') upcoming.push({ label: 'next health check', at: after(monitorStart, strategy.checkIntervalSeconds ?? 60) });
   const asked = events.findLast((e) => e.kind === 'awaiting-approval');
-  if (asked && since('RequestApproval') && strategy?.type === 'manual-approval') {
+  if (asked && since(approval.RequestApproval) && strategy?.type === 'manual-approval') {
     upcoming.push({ label: `approval deadline (then ${strategy.onApprovalTimeout ?? 'rollback'})`, at: after(asked.at, strategy.approvalTimeoutSeconds) });
   }
 
@@ -275,7 +276,7 @@ export function eventText(e: DeploymentEvent, style: Style): string {
     case 'halted':
       return `${style.yellow('halted on drift')}: ${e.summary}`;
     case 'ended':
-      return `execution ${e.status}${e.error ? ` with ${e.error}` : ''}${e.error && e.error !== 'CanaryRolledBack' && e.cause ? `: ${readableCause(e.cause)}` : ''}`;
+      return `execution ${e.status}${e.error ? ` with ${e.error}` : ''}${e.error && e.error !== machineErrors.CanaryRolledBack && e.cause ? `: ${readableCause(e.cause)}` : ''}`;
   }
 }
 

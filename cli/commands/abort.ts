@@ -12,6 +12,7 @@ import { inFlightDeadline, routeTouched } from '../../functions/commons/history.
 import { keptChangesText } from '../../functions/commons/route-text.ts';
 import { RouteWriter } from '../../functions/commons/route-writer.ts';
 import { routerTypeOf } from '../../functions/commons/routers/index.ts';
+import { states } from '../../functions/commons/states.ts';
 import type { KeptChange } from '../../functions/commons/weights.ts';
 import type { Aws } from '../aws.ts';
 import { CommandFailed, exitCodes } from '../errors.ts';
@@ -114,7 +115,7 @@ export async function abort(ctx: Context, ref: string, options: AbortOptions): P
     const route = deployment?.route ?? routeOfInput(history, description.input);
     let lockReleased = false;
     if (route) {
-      const deadline = deployment ? undefined : inFlightDeadline(history, prepareTimeoutMs, ['Prepare']);
+      const deadline = deployment ? undefined : inFlightDeadline(history, prepareTimeoutMs, [states.Prepare]);
       const left = deadline ? deadline.getTime() - Date.now() : 0;
       if (left > 0) {
         say(`waiting up to ${Math.ceil(left / 1000)} s for the prepare step that was running (it can still take the route's lock until its function times out)`);

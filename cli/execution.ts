@@ -157,7 +157,3 @@ export function outcomeOf(d: { status?: string; error?: string; cause?: string }
       return { kind: 'failed', exitCode: exitCodes.failed, summary: `ended ${d.status}${why ? `: ${why}` : ''}` };
   }
 }
-
-export const sameTargets = (a: Target[] | undefined, b: Target[] | undefined): boolean =>
-  !!a && !!b && a.length === b.length
-  && a.every((t, i) => t.virtualNode === b[i].virtualNode && t.weight === b[i].weight && (t.port ?? null) === (b[i].port ?? null));

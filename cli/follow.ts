@@ -6,6 +6,8 @@ import {
   DescribeExecutionCommand, type DescribeExecutionCommandOutput, type HistoryEvent, type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { fullHistory } from '../functions/commons/history.ts';
+import { backendOf, type Backend } from '../functions/commons/routers/index.ts';
+import type { Target } from '../functions/commons/weights.ts';
 import { approvalStates, machineErrors, states } from '../functions/commons/states.ts';
 import { retryReads, sleep, type RetryNotice } from './retry.ts';
 
@@ -13,11 +15,8 @@ export { sleep };
 
 export { fullHistory };
 
-export interface Target {
-  virtualNode: string;
-  weight: number;
-  port?: number;
-}
+/** A route's target as the CLI shows it: neutral, whatever the backend (routers/types.ts). */
+export type { Target };
 
 export type DeploymentEvent =
   | { kind: 'started'; at: Date; input: any }
@@ -56,12 +55,17 @@ const isApprovalTask = (resource: string | undefined) => resource?.includes('wai
 export function deploymentEvents(history: HistoryEvent[]): DeploymentEvent[] {
   const out: DeploymentEvent[] = [];
   const byId = new Map(history.map((e) => [e.id, e]));
+  // Step results carry targets in the route's backend format: its codec reads them.
+  let backend: Backend | undefined;
   for (const [i, e] of history.entries()) {
     const at = e.timestamp ?? new Date();
     switch (e.type) {
-      case 'ExecutionStarted':
-        out.push({ kind: 'started', at, input: parse(e.executionStartedEventDetails?.input) });
+      case 'ExecutionStarted': {
+        const input = parse(e.executionStartedEventDetails?.input);
+        backend = backendOf(input?.route);
+        out.push({ kind: 'started', at, input });
         continue;
+      }
       case 'TaskScheduled':
         if (isApprovalTask(e.taskScheduledEventDetails?.resource)) out.push({ kind: 'awaiting-approval', at });
         continue;
@@ -98,17 +102,21 @@ export function deploymentEvents(history: HistoryEvent[]): DeploymentEvent[] {
     // task that succeeded says something new.
     const before = (e.previousEventId ? byId.get(e.previousEventId) : undefined) ?? history[i - 1];
     if (e.type === 'TaskStateExited' && before?.type !== 'TaskSucceeded') continue;
-    const event = stateEvent(e.stateExitedEventDetails?.name, parse(e.stateExitedEventDetails?.output), at);
+    const state = parse(e.stateExitedEventDetails?.output);
+    backend ??= backendOf(state?.deployment?.route);
+    const event = stateEvent(e.stateExitedEventDetails?.name, state, at, backend);
     if (event) out.push(event);
   }
   return out;
 }
 
-function stateEvent(name: string | undefined, state: any, at: Date): DeploymentEvent | undefined {
+function stateEvent(name: string | undefined, state: any, at: Date, backend: Backend | undefined): DeploymentEvent | undefined {
+  /** Targets from a step's result, or undefined when they cannot be read (no known backend, not a list). */
+  const targets = (wire: unknown): Target[] | undefined => (backend && Array.isArray(wire) ? backend.codec.targetsIn(wire) : undefined);
   switch (name) {
     case states.Prepare: {
-      const snapshot = state?.deployment?.snapshot?.weightedTargets;
-      return Array.isArray(snapshot) ? { kind: 'prepared', at, snapshot } : undefined;
+      const snapshot = targets(state?.deployment?.snapshot?.weightedTargets);
+      return snapshot ? { kind: 'prepared', at, snapshot } : undefined;
     }
     case states.CheckHealth:
     case approvalStates.MonitorCheck: {
@@ -121,13 +129,13 @@ function stateEvent(name: string | undefined, state: any, at: Date): DeploymentE
       };
     }
     case states.Shift:
-      return state?.lastShift ? { kind: 'shift', at, weight: state.lastShift.weight, weightedTargets: state.lastShift.weightedTargets } : undefined;
+      return state?.lastShift ? { kind: 'shift', at, weight: state.lastShift.weight, weightedTargets: targets(state.lastShift.weightedTargets) ?? [] } : undefined;
     case states.Promote:
-      return state?.promotion ? { kind: 'promoted', at, weightedTargets: state.promotion.weightedTargets } : undefined;
+      return state?.promotion ? { kind: 'promoted', at, weightedTargets: targets(state.promotion.weightedTargets) ?? [] } : undefined;
     case states.Rollback:
-      return state?.rollback ? { kind: 'rolled-back', at, summary: state.rollback.summary, weightedTargets: state.rollback.weightedTargets } : undefined;
     case states.HaltOnDrift:
-      return state?.rollback ? { kind: 'halted', at, summary: state.rollback.summary, weightedTargets: state.rollback.weightedTargets } : undefined;
+      if (!state?.rollback) return undefined;
+      return { kind: name === states.Rollback ? 'rolled-back' : 'halted', at, summary: state.rollback.summary, weightedTargets: targets(state.rollback.weightedTargets) ?? [] };
   }
   return undefined;
 }

@@ -5,6 +5,7 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { approvalStates as approval, machineErrors, states } from '../functions/commons/states.ts';
 import { planOf, type Strategy } from '../functions/commons/strategy.ts';
 import { activeStates, outcomeOf, readableCause, type Outcome } from './execution.ts';
+import { backendOf, routeLabelOf } from '../functions/commons/routers/index.ts';
 import { deploymentEvents, type DeploymentEvent, type Target } from './follow.ts';
 import { duration, padStart, targetsText, weightTable, type Style } from './render.ts';
 
@@ -36,6 +37,8 @@ export interface WatchView {
   elapsedMs: number;
   /** The route's weighted targets as last written (or read, after an abort). */
   targets?: Target[];
+  /** What the route's backend calls a target ("virtual node"), for the table's header. */
+  targetWord?: string;
   /** The canary's share of the stable+canary pool, 0-100. */
   canaryWeight: number;
   step: string;
@@ -48,7 +51,6 @@ export interface WatchView {
   events: DeploymentEvent[];
 }
 
-const routeLabel = (r: any) => (r?.meshName ? `${r.meshName}/${r.virtualRouterName}/${r.routeName}` : undefined);
 
 /** 5 s, 10 min, 1 h, or 4m 05s: for configured intervals. */
 export function seconds(n: number): string {
@@ -129,9 +131,9 @@ function nextStepText(strategy: Strategy | undefined, events: DeploymentEvent[])
 
 /** The canary's share of the stable+canary pool in these targets, 0-100. */
 export function canaryShare(targets: Target[], input: { stableNode?: string; canaryNode?: string }): number {
-  const pool = targets.filter((t) => t.virtualNode === input.canaryNode || t.virtualNode === input.stableNode);
+  const pool = targets.filter((t) => t.id === input.canaryNode || t.id === input.stableNode);
   const total = pool.reduce((s, t) => s + t.weight, 0);
-  return total ? Math.round((100 * (pool.find((t) => t.virtualNode === input.canaryNode)?.weight ?? 0)) / total) : 0;
+  return total ? Math.round((100 * (pool.find((t) => t.id === input.canaryNode)?.weight ?? 0)) / total) : 0;
 }
 
 /** The model of the watch view at `now`. */
@@ -179,7 +181,8 @@ export function watchView(state: ExecutionState, now: Date): WatchView {
   return {
     name: d.name ?? d.executionArn?.split(':').at(-1) ?? '',
     status: d.status ?? 'UNKNOWN',
-    route: routeLabel(input.route),
+    route: routeLabelOf(input.route),
+    targetWord: backendOf(input.route)?.words.target,
     stableNode: input.stableNode,
     canaryNode: input.canaryNode,
     strategyText: strategyText(strategy),
@@ -216,7 +219,7 @@ export function renderFrame(v: WatchView, style: Style, now: Date, options: { ve
     '',
   ];
   if (v.targets?.length) {
-    lines.push(...weightTable(v.targets, style, { highlight: v.canaryNode }).map((l) => `  ${l}`));
+    lines.push(...weightTable(v.targets, style, { highlight: v.canaryNode, word: v.targetWord }).map((l) => `  ${l}`));
   } else {
     lines.push(style.dim('  (the route\'s weights appear once the snapshot is taken)'));
   }
@@ -254,7 +257,7 @@ export function renderFrame(v: WatchView, style: Style, now: Date, options: { ve
 export function eventText(e: DeploymentEvent, style: Style): string {
   switch (e.kind) {
     case 'started':
-      return `started: ${routeLabel(e.input?.route) ?? '?'} ${e.input?.stableNode} → ${e.input?.canaryNode} (${strategyText(e.input?.strategy)})`;
+      return `started: ${routeLabelOf(e.input?.route) ?? '?'} ${e.input?.stableNode} → ${e.input?.canaryNode} (${strategyText(e.input?.strategy)})`;
     case 'prepared':
       return `snapshot taken: ${targetsText(e.snapshot)}`;
     case 'verdict': {

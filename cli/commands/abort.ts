@@ -11,7 +11,8 @@ import type { Deployment } from '../../functions/commons/deployment.ts';
 import { inFlightDeadline, routeTouched } from '../../functions/commons/history.ts';
 import { keptChangesText } from '../../functions/commons/route-text.ts';
 import { RouteWriter } from '../../functions/commons/route-writer.ts';
-import { routerTypeOf } from '../../functions/commons/routers/index.ts';
+import { backendOf, routerTypeOf } from '../../functions/commons/routers/index.ts';
+import { states } from '../../functions/commons/states.ts';
 import type { KeptChange } from '../../functions/commons/weights.ts';
 import type { Aws } from '../aws.ts';
 import { CommandFailed, exitCodes } from '../errors.ts';
@@ -65,9 +66,9 @@ function routeOfInput(history: HistoryEvent[], input: string | undefined): unkno
 }
 
 /** Whether the route holds what undoing the deployment gives: stable and canary at their snapshot weights, no canary it added. */
-async function undoneNow(aws: Aws, d: Deployment): Promise<{ restored: boolean; targets: Target[]; keptChanges: KeptChange[]; wireKeptChanges: unknown[] }> {
+async function undoneNow(aws: Aws, d: Deployment): Promise<{ restored: boolean; targets: Target[]; wireTargets: unknown[]; keptChanges: KeptChange[]; wireKeptChanges: unknown[] }> {
   const now = await new RouteWriter({ routers: aws.routers() }).undoneNow(d);
-  return { restored: now.undone, targets: now.weightedTargets as Target[], keptChanges: now.keptChanges, wireKeptChanges: now.wireKeptChanges };
+  return { restored: now.undone, targets: now.targets, wireTargets: now.weightedTargets, keptChanges: now.keptChanges, wireKeptChanges: now.wireKeptChanges };
 }
 
 export async function abort(ctx: Context, ref: string, options: AbortOptions): Promise<number> {
@@ -114,7 +115,7 @@ export async function abort(ctx: Context, ref: string, options: AbortOptions): P
     const route = deployment?.route ?? routeOfInput(history, description.input);
     let lockReleased = false;
     if (route) {
-      const deadline = deployment ? undefined : inFlightDeadline(history, prepareTimeoutMs, ['Prepare']);
+      const deadline = deployment ? undefined : inFlightDeadline(history, prepareTimeoutMs, [states.Prepare]);
       const left = deadline ? deadline.getTime() - Date.now() : 0;
       if (left > 0) {
         say(`waiting up to ${Math.ceil(left / 1000)} s for the prepare step that was running (it can still take the route's lock until its function times out)`);
@@ -131,7 +132,7 @@ export async function abort(ctx: Context, ref: string, options: AbortOptions): P
   }
 
   const functionArn = await rollbackArn();
-  const snapshot = deployment.snapshot.weightedTargets;
+  const snapshot = backendOf(deployment.route)!.codec.targetsIn(deployment.snapshot.weightedTargets);
   const deadline = inFlightDeadline(history, writerTimeoutMs);
   let restores = 0;
   let waitedMs = 0;
@@ -161,7 +162,7 @@ export async function abort(ctx: Context, ref: string, options: AbortOptions): P
   }
   const kept = now!.keptChanges;
   if (ctx.json) {
-    ctx.result({ action: stoppedAt ? 'aborted' : 'restored', executionArn: arn, stopped: Boolean(stoppedAt), stoppedAt, restored: true, restores, route: deployment.route, weightedTargets: now!.targets, keptChanges: now!.wireKeptChanges });
+    ctx.result({ action: stoppedAt ? 'aborted' : 'restored', executionArn: arn, stopped: Boolean(stoppedAt), stoppedAt, restored: true, restores, route: deployment.route, weightedTargets: now!.wireTargets, keptChanges: now!.wireKeptChanges });
   } else {
     const what = stoppedAt ? `aborted ${name} (it was at ${stoppedAt})` : `${name} had ended ${description.status}`;
     const how = kept.length

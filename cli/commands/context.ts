@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 import { DescribeExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import type { Deployment } from '../../functions/commons/deployment.ts';
 import { RouteWriter } from '../../functions/commons/route-writer.ts';
-import { routeLabelOf, routerFor } from '../../functions/commons/routers/index.ts';
+import { backendOf, routeLabelOf, routerFor, type Backend } from '../../functions/commons/routers/index.ts';
 import { awsClients, type Aws, type AwsOptions } from '../aws.ts';
 import { CommandFailed, UsageError } from '../errors.ts';
 import { EXECUTION_NAME, executionArnOf, parseExecutionArn } from '../execution.ts';
@@ -111,6 +111,8 @@ export interface RouteNow {
   kind: string;
   version?: unknown;
   targets: Target[];
+  /** The route's label, its words, and how its backend writes targets (for --output json). */
+  backend: Backend;
 }
 
 export const routeText = (r: unknown): string => routeLabelOf(r) ?? JSON.stringify(r);
@@ -125,11 +127,11 @@ export async function readRoute(aws: Aws, route: unknown): Promise<RouteNow> {
     if ((e as Error).name === 'RouteNotFound') throw new CommandFailed(`route ${router.label} not found: ${(e as Error).message}`);
     throw e;
   }
-  return { kind: state.kind, version: router.codec.revisionOut(state.revision), targets: router.codec.targetsOut(state.targets) as Target[] };
+  return { kind: state.kind, version: router.codec.revisionOut(state.revision), targets: state.targets, backend: backendOf(route)! };
 }
 
 /** Whether the route holds what undoing the deployment gives (other targets stay as people set them meanwhile). */
 export async function atSnapshot(aws: Aws, deployment: Deployment): Promise<{ restored: boolean; targets: Target[] }> {
   const now = await new RouteWriter({ routers: aws.routers() }).undoneNow(deployment);
-  return { restored: now.undone, targets: now.weightedTargets as Target[] };
+  return { restored: now.undone, targets: now.targets };
 }

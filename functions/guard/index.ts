@@ -22,6 +22,7 @@ import { fullHistory, inFlightDeadline, preparedDeployment, routeTouched, succee
 import { lambdaHandler, logger } from '../commons/handler.ts';
 import type { LockTable } from '../commons/lock.ts';
 import { targetsText } from '../commons/route-text.ts';
+import { functionErrors, states } from '../commons/states.ts';
 import { RouteWriter } from '../commons/route-writer.ts';
 import { routeLabelOf, routerTypeOf, type RouterClients } from '../commons/routers/index.ts';
 
@@ -100,7 +101,7 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
       logger.info('the execution ended before its snapshot and its input names no route: nothing to do');
       return { executionArn, status, action: 'nothing-changed' };
     }
-    const deadline = inFlightDeadline(events, deps.prepareTimeoutMs, ['Prepare']);
+    const deadline = inFlightDeadline(events, deps.prepareTimeoutMs, [states.Prepare]);
     if (deadline && deadline.getTime() > Date.now()) {
       logger.info('the prepare step was running when the execution stopped; waiting for it to end before releasing the lock', { until: deadline.toISOString() });
       await sleep(deadline.getTime() - Date.now());
@@ -116,12 +117,12 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
   // The lock's owner is the execution: older deployments may not name it.
   const owned = { ...deployment, executionId: deployment.executionId ?? executionArn };
 
-  if (succeededExits(events, 'Rollback').length) {
+  if (succeededExits(events, states.Rollback).length) {
     await writer.release(owned);
     logger.info('the execution already rolled back; lock released if it was still held');
     return { executionArn, status, action: 'already-rolled-back' };
   }
-  if (succeededExits(events, 'HaltOnDrift').length || (status === 'FAILED' && detail!.error === 'RouteDriftDetected')) {
+  if (succeededExits(events, states.HaltOnDrift).length || (status === 'FAILED' && detail!.error === functionErrors.RouteDriftDetected)) {
     await writer.release(owned);
     logger.info('the execution halted on drift: the route stays as it was set by hand');
     return { executionArn, status, action: 'left-after-drift' };

@@ -3,8 +3,8 @@
 // clients. A new backend adds its folder and one entry here.
 import { InvalidInput } from '../errors.ts';
 import type { Target } from '../weights.ts';
-import { appMeshLabel, appMeshRouter, isAppMeshRoute, newAppMeshClient, type AppMeshClients, type AppMeshRouteRef } from './appmesh/index.ts';
-import type { RouterType, TrafficRouter } from './types.ts';
+import { appMeshCodec, appMeshLabel, appMeshRouter, appMeshWords, isAppMeshRoute, newAppMeshClient, type AppMeshClients, type AppMeshRouteRef } from './appmesh/index.ts';
+import type { Codec, RouterType, TrafficRouter, Words } from './types.ts';
 
 export type { Codec, Limits, RouteState, RouterType, Snapshot, TrafficRouter, Words } from './types.ts';
 
@@ -46,9 +46,28 @@ export function routerFor(d: RouteNaming | TaggedRoute, clients: RouterClients):
   }
 }
 
+/** What can be known of a route's backend without a client: its label, words and wire format. */
+export interface Backend {
+  type: RouterType;
+  /** The route as people name it: "mesh/router/route". */
+  label: string;
+  words: Words;
+  codec: Codec<Target>;
+}
+
+/** The backend of a route reference (for labels, messages and reading step results), or undefined. */
+export function backendOf(route: unknown): Backend | undefined {
+  switch (routerTypeOf(route)) {
+    case 'appmesh':
+      return { type: 'appmesh', label: appMeshLabel(route as AppMeshRouteRef), words: appMeshWords, codec: appMeshCodec as unknown as Codec<Target> };
+    default:
+      return undefined;
+  }
+}
+
 /** The route's label ("mesh/router/route") without a client: for messages and logs. */
 export function routeLabelOf(route: unknown): string | undefined {
-  return routerTypeOf(route) === 'appmesh' ? appMeshLabel(route as AppMeshRouteRef) : undefined;
+  return backendOf(route)?.label;
 }
 
 /** Client settings as the AWS CLI takes them: for the CLI and scripts. */

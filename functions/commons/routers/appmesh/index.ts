@@ -17,7 +17,7 @@ export { appMeshLabel, isAppMeshRoute, type AppMeshRouteRef, type AppMeshSnapsho
 
 /** App Mesh's limits: each weight 0-100, at most 10 weighted targets per route. */
 export const appMeshLimits: Limits = { maxWeight: 100, maxTargets: 10 };
-const words: Words = { backend: 'App Mesh', target: 'virtual node' };
+export const appMeshWords: Words = { backend: 'App Mesh', target: 'virtual node' };
 
 /** What the router needs: an App Mesh client, made on first use. */
 export interface AppMeshClients {
@@ -52,7 +52,7 @@ export function appMeshRouter(clients: AppMeshClients, route: AppMeshRouteRef, s
   const ids = { meshName: route.meshName, virtualRouterName: route.virtualRouterName, routeName: route.routeName, ...owner };
 
   const router: TrafficRouter<MeshTarget> = {
-    type: 'appmesh', label, stable, canary, limits: appMeshLimits, words, codec: appMeshCodec,
+    type: 'appmesh', label, stable, canary, limits: appMeshLimits, words: appMeshWords, codec: appMeshCodec,
 
     async identity(account) {
       // Leaving meshOwner out means the caller's own account: the same route either way.

@@ -2,13 +2,11 @@
 // --endpoint-url. Clients are made on first use, so a command that fails on its arguments
 // never touches credentials or the network. Their reads ride out transient errors
 // (throttling, 5xx, a dropped connection) for a bounded time: see cli/retry.ts.
-import { join } from 'node:path';
-import { AppMeshClient } from '@aws-sdk/client-app-mesh';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { readSamConfig } from '../local/samconfig.ts';
-import { projectRoot } from '../local/template.ts';
+import { newRouterClients, type RouterClients } from '../functions/commons/routers/index.ts';
+import { samConfigHere } from './project.ts';
 import { retryReads } from './retry.ts';
 
 export interface AwsOptions {
@@ -21,23 +19,19 @@ export interface Aws {
   readonly region: string | undefined;
   readonly endpointUrl: string | undefined;
   sfn(): SFNClient;
-  appMesh(): AppMeshClient;
+  /** The traffic routers' clients (App Mesh...), each made on first use. */
+  routers(): RouterClients;
   cloudFormation(): CloudFormationClient;
   lambda(): LambdaClient;
 }
 
-/** samconfig.toml of the current directory (where a user ran `sam deploy`), else this project's. */
-export function samConfig(cwd = process.cwd()) {
-  const here = readSamConfig(join(cwd, 'samconfig.toml'));
-  return here.stackName || here.region ? here : readSamConfig(join(projectRoot, 'samconfig.toml'));
-}
-
 /**
  * The region: --region, else the one in an ARN the user gave (it can only be found there),
- * else AWS_REGION / AWS_DEFAULT_REGION, else samconfig.toml's; undefined lets the SDK read the profile's.
+ * else AWS_REGION / AWS_DEFAULT_REGION, else the region of samconfig.toml in the current directory;
+ * undefined lets the SDK read the profile's.
  */
 export function resolveRegion(options: AwsOptions, arnRegion?: string, env: Record<string, string | undefined> = process.env): string | undefined {
-  return options.region ?? arnRegion ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? samConfig().region;
+  return options.region ?? arnRegion ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? samConfigHere().region;
 }
 
 /** The local AWS (moto) accepts any credentials; these are the ones its README exports. */
@@ -50,7 +44,7 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' }
  */
 export function localWithoutCredentials(options: AwsOptions, env: Record<string, string | undefined> = process.env): boolean {
   if (!options.endpointUrl || options.profile || env.AWS_PROFILE || env.AWS_ACCESS_KEY_ID) return false;
-  const host = URL.parse(options.endpointUrl)?.hostname;
+  const host = URL.canParse(options.endpointUrl) ? new URL(options.endpointUrl).hostname : undefined; // URL.parse: Node >= 20.18
   return host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
 }
 
@@ -75,7 +69,7 @@ export function awsClients(options: AwsOptions, arnRegion?: string): Aws {
     region,
     endpointUrl: options.endpointUrl,
     sfn: once(() => reading(new SFNClient(config))),
-    appMesh: once(() => reading(new AppMeshClient(config))),
+    routers: once(() => newRouterClients(config, reading)),
     cloudFormation: once(() => reading(new CloudFormationClient(config))),
     // Its one call is Invoke (the rollback in abort): a write, never repeated here.
     lambda: once(() => new LambdaClient(config)),

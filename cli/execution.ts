@@ -3,6 +3,7 @@
 // the states it is in now, and how it ended. Pure over the history.
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import type { Deployment } from '../functions/commons/deployment.ts';
+import { functionErrors as fe, machineErrors } from '../functions/commons/states.ts';
 import { exitCodes } from './errors.ts';
 import type { Target } from './follow.ts';
 
@@ -26,8 +27,8 @@ export function parseExecutionArn(arn: string): ExecutionArnParts | undefined {
 
 /** The execution ARN of `name` started on `stateMachineArn`. */
 /** Errors with which a machine ends before its first change (Prepare's refusals, the baseline's). */
-const refusedBeforeAnyChange = new Set(['InvalidInput', 'DeploymentInProgress', 'RouteNotFound', 'VirtualNodeNotFound',
-  'TargetNotInRoute', 'UnsupportedRoute', 'BaselineUnhealthy', 'HealthCheckMisconfigured']);
+const refusedBeforeAnyChange = new Set<string>([fe.InvalidInput, fe.DeploymentInProgress, fe.RouteNotFound, fe.VirtualNodeNotFound,
+  fe.TargetNotInRoute, fe.UnsupportedRoute, machineErrors.BaselineUnhealthy, fe.HealthCheckMisconfigured]);
 const refusalCause = /Nothing was changed: route .* was not touched|Refused before any change/;
 
 export const executionArnOf = (stateMachineArn: string, name: string) => `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
@@ -132,16 +133,16 @@ export function outcomeOf(d: { status?: string; error?: string; cause?: string }
     case 'SUCCEEDED':
       return { kind: 'promoted', exitCode: exitCodes.ok, summary: 'promoted' };
     case 'FAILED':
-      if (d.error === 'CanaryRolledBack') {
+      if (d.error === machineErrors.CanaryRolledBack) {
         // The machine's cause already reads "rolled back because ...".
-        const summary = d.cause?.startsWith('rolled back') ? d.cause : `rolled back: ${d.cause ?? 'CanaryRolledBack'}`;
+        const summary = d.cause?.startsWith('rolled back') ? d.cause : `rolled back: ${d.cause ?? machineErrors.CanaryRolledBack}`;
         return { kind: 'rolled back', exitCode: exitCodes.rolledBack, summary };
       }
-      if (d.error === 'RouteDriftDetected') {
+      if (d.error === fe.RouteDriftDetected) {
         // The machine's cause says what changed and that the route was left as it is.
         return { kind: 'halted', exitCode: exitCodes.failed, summary: `halted on drift: ${readableCause(d.cause) ?? 'someone changed the route\'s weights by hand (onDrift: halt)'}` };
       }
-      if (d.error === 'RollbackFailed') return { kind: 'rollback failed', exitCode: exitCodes.failed, summary: `ROLLBACK FAILED, someone must act: ${d.cause ?? ''}` };
+      if (d.error === machineErrors.RollbackFailed) return { kind: 'rollback failed', exitCode: exitCodes.failed, summary: `ROLLBACK FAILED, someone must act: ${d.cause ?? ''}` };
       // Errors after the first change end in CanaryRolledBack: any other error came before it
       // (a refused input, BaselineUnhealthy, a health check that could not run at the baseline).
       if (refusedBeforeAnyChange.has(d.error ?? '') || refusalCause.test(d.cause ?? '')) return { kind: 'failed', exitCode: exitCodes.failed, summary: `failed before changing the route: ${why || 'no error given'}` };
@@ -156,7 +157,3 @@ export function outcomeOf(d: { status?: string; error?: string; cause?: string }
       return { kind: 'failed', exitCode: exitCodes.failed, summary: `ended ${d.status}${why ? `: ${why}` : ''}` };
   }
 }
-
-export const sameTargets = (a: Target[] | undefined, b: Target[] | undefined): boolean =>
-  !!a && !!b && a.length === b.length
-  && a.every((t, i) => t.virtualNode === b[i].virtualNode && t.weight === b[i].weight && (t.port ?? null) === (b[i].port ?? null));

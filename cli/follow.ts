@@ -6,17 +6,17 @@ import {
   DescribeExecutionCommand, type DescribeExecutionCommandOutput, type HistoryEvent, type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { fullHistory } from '../functions/commons/history.ts';
+import { backendOf, type Backend } from '../functions/commons/routers/index.ts';
+import type { Target } from '../functions/commons/weights.ts';
+import { approvalStates, machineErrors, states } from '../functions/commons/states.ts';
 import { retryReads, sleep, type RetryNotice } from './retry.ts';
 
 export { sleep };
 
 export { fullHistory };
 
-export interface Target {
-  virtualNode: string;
-  weight: number;
-  port?: number;
-}
+/** A route's target as the CLI shows it: neutral, whatever the backend (routers/types.ts). */
+export type { Target };
 
 export type DeploymentEvent =
   | { kind: 'started'; at: Date; input: any }
@@ -55,12 +55,17 @@ const isApprovalTask = (resource: string | undefined) => resource?.includes('wai
 export function deploymentEvents(history: HistoryEvent[]): DeploymentEvent[] {
   const out: DeploymentEvent[] = [];
   const byId = new Map(history.map((e) => [e.id, e]));
+  // Step results carry targets in the route's backend format: its codec reads them.
+  let backend: Backend | undefined;
   for (const [i, e] of history.entries()) {
     const at = e.timestamp ?? new Date();
     switch (e.type) {
-      case 'ExecutionStarted':
-        out.push({ kind: 'started', at, input: parse(e.executionStartedEventDetails?.input) });
+      case 'ExecutionStarted': {
+        const input = parse(e.executionStartedEventDetails?.input);
+        backend = backendOf(input?.route);
+        out.push({ kind: 'started', at, input });
         continue;
+      }
       case 'TaskScheduled':
         if (isApprovalTask(e.taskScheduledEventDetails?.resource)) out.push({ kind: 'awaiting-approval', at });
         continue;
@@ -72,7 +77,7 @@ export function deploymentEvents(history: HistoryEvent[]): DeploymentEvent[] {
         continue;
       case 'TaskFailed':
         // A failed request-approval invocation is retried by the machine; only a person's answer counts.
-        if (isApprovalTask(e.taskFailedEventDetails?.resource) && e.taskFailedEventDetails?.error === 'Rejected') {
+        if (isApprovalTask(e.taskFailedEventDetails?.resource) && e.taskFailedEventDetails?.error === machineErrors.Rejected) {
           out.push({ kind: 'approval', at, answer: 'rejected', reason: e.taskFailedEventDetails?.cause || undefined });
         }
         continue;
@@ -97,20 +102,24 @@ export function deploymentEvents(history: HistoryEvent[]): DeploymentEvent[] {
     // task that succeeded says something new.
     const before = (e.previousEventId ? byId.get(e.previousEventId) : undefined) ?? history[i - 1];
     if (e.type === 'TaskStateExited' && before?.type !== 'TaskSucceeded') continue;
-    const event = stateEvent(e.stateExitedEventDetails?.name, parse(e.stateExitedEventDetails?.output), at);
+    const state = parse(e.stateExitedEventDetails?.output);
+    backend ??= backendOf(state?.deployment?.route);
+    const event = stateEvent(e.stateExitedEventDetails?.name, state, at, backend);
     if (event) out.push(event);
   }
   return out;
 }
 
-function stateEvent(name: string | undefined, state: any, at: Date): DeploymentEvent | undefined {
+function stateEvent(name: string | undefined, state: any, at: Date, backend: Backend | undefined): DeploymentEvent | undefined {
+  /** Targets from a step's result, or undefined when they cannot be read (no known backend, not a list). */
+  const targets = (wire: unknown): Target[] | undefined => (backend && Array.isArray(wire) ? backend.codec.targetsIn(wire) : undefined);
   switch (name) {
-    case 'Prepare': {
-      const snapshot = state?.deployment?.snapshot?.weightedTargets;
-      return Array.isArray(snapshot) ? { kind: 'prepared', at, snapshot } : undefined;
+    case states.Prepare: {
+      const snapshot = targets(state?.deployment?.snapshot?.weightedTargets);
+      return snapshot ? { kind: 'prepared', at, snapshot } : undefined;
     }
-    case 'CheckHealth':
-    case 'MonitorCheck': {
+    case states.CheckHealth:
+    case approvalStates.MonitorCheck: {
       const p = state?.gate?.progress;
       if (!p || typeof state.gate.verdict !== 'string') return undefined;
       const last = p.history?.at(-1);
@@ -119,14 +128,14 @@ function stateEvent(name: string | undefined, state: any, at: Date): DeploymentE
         reasons: last?.reasons ?? [], waitSeconds: p.waitSeconds, passes: p.passes, consecutiveFailures: p.consecutiveFailures, nextWeight: p.nextWeight,
       };
     }
-    case 'Shift':
-      return state?.lastShift ? { kind: 'shift', at, weight: state.lastShift.weight, weightedTargets: state.lastShift.weightedTargets } : undefined;
-    case 'Promote':
-      return state?.promotion ? { kind: 'promoted', at, weightedTargets: state.promotion.weightedTargets } : undefined;
-    case 'Rollback':
-      return state?.rollback ? { kind: 'rolled-back', at, summary: state.rollback.summary, weightedTargets: state.rollback.weightedTargets } : undefined;
-    case 'HaltOnDrift':
-      return state?.rollback ? { kind: 'halted', at, summary: state.rollback.summary, weightedTargets: state.rollback.weightedTargets } : undefined;
+    case states.Shift:
+      return state?.lastShift ? { kind: 'shift', at, weight: state.lastShift.weight, weightedTargets: targets(state.lastShift.weightedTargets) ?? [] } : undefined;
+    case states.Promote:
+      return state?.promotion ? { kind: 'promoted', at, weightedTargets: targets(state.promotion.weightedTargets) ?? [] } : undefined;
+    case states.Rollback:
+    case states.HaltOnDrift:
+      if (!state?.rollback) return undefined;
+      return { kind: name === states.Rollback ? 'rolled-back' : 'halted', at, summary: state.rollback.summary, weightedTargets: targets(state.rollback.weightedTargets) ?? [] };
   }
   return undefined;
 }

@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
-import { projectRoot } from '../local/template.ts';
 import { abort } from './commands/abort.ts';
 import { answerApproval } from './commands/approval.ts';
 import { type CommonOptions, type Context, type Io, makeContext } from './commands/context.ts';
@@ -12,6 +11,7 @@ import { routes } from './commands/routes.ts';
 import { start } from './commands/start.ts';
 import { watch } from './commands/watch.ts';
 import { CommandFailed, exitCodes, UsageError } from './errors.ts';
+import { packageRoot } from './project.ts';
 import { styleFor } from './render.ts';
 
 interface OptionSpec {
@@ -38,10 +38,10 @@ interface Command {
 }
 
 const common: Record<string, OptionSpec> = {
-  region: { type: 'string', value: 'REGION', help: 'AWS region (default: the region in an ARN you give, else AWS_REGION, else samconfig.toml\'s)' },
+  region: { type: 'string', value: 'REGION', help: 'AWS region (default: the region in an ARN you give, else AWS_REGION or AWS_DEFAULT_REGION, else region in ./samconfig.toml, else your profile\'s)' },
   profile: { type: 'string', value: 'NAME', help: 'AWS profile from your AWS config and credentials files' },
-  'endpoint-url': { type: 'string', value: 'URL', help: 'send every AWS call to this URL (the local AWS of `npm run sandbox`)' },
-  'stack-name': { type: 'string', value: 'NAME', help: 'the mesh-canary stack whose outputs name the state machines (default: samconfig.toml\'s stack_name, else mesh-canary)' },
+  'endpoint-url': { type: 'string', value: 'URL', help: 'send every AWS call to this URL (e.g. the local AWS of `npm run sandbox` in a checkout of mesh-canary)' },
+  'stack-name': { type: 'string', value: 'NAME', help: 'the mesh-canary stack whose outputs name the state machines (default: stack_name in ./samconfig.toml, else mesh-canary)' },
   output: { type: 'string', value: 'text|json', help: 'json: one JSON object on stdout, for scripts (default text)' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
@@ -211,6 +211,9 @@ export function mainHelp(): string {
     'Options of every command:',
     ...optionLines(common),
     '',
+    './samconfig.toml: the file `sam deploy` reads, in the current directory only (not its parents); mesh-canary',
+    'takes stack_name and region from its [default.deploy.parameters], else [default.global.parameters].',
+    '',
     'Exit codes:',
     ...exitCodeHelp.map((l) => `  ${l}`),
     '',
@@ -297,7 +300,7 @@ function describeError(error: unknown, endpoint: string | undefined): string {
 }
 
 export function version(): string {
-  return JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version;
+  return JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')).version;
 }
 
 /** Runs one command line; returns the exit code. */

@@ -1,5 +1,7 @@
 // Terminal rendering shared by the commands: colours (only on a terminal, never with NO_COLOR),
 // weight bars, aligned tables, durations, and a live region that redraws in place.
+import { targetsText } from '../functions/commons/route-text.ts';
+import type { Target } from '../functions/commons/weights.ts';
 
 export interface Out {
   write(text: string): unknown;
@@ -69,23 +71,20 @@ export function bar(fraction: number, width: number): string {
   return '█'.repeat(filled) + '░'.repeat(width - filled);
 }
 
-export interface WeightRow {
-  virtualNode: string;
-  weight: number;
-}
-
 /**
  * The route's weighted targets as rows of name, weight, share and bar, like the seed's
- * `watch aws appmesh describe-route` table, with the share each target gets.
+ * `watch aws appmesh describe-route` table, with the share each target gets. `word` heads the
+ * name column: what the backend calls a target ("virtual node").
  */
-export function weightTable(targets: WeightRow[], style: Style, options: { barWidth?: number; highlight?: string } = {}): string[] {
+export function weightTable(targets: readonly Target[], style: Style, options: { barWidth?: number; highlight?: string; word?: string } = {}): string[] {
+  const word = options.word ?? 'target';
   const total = targets.reduce((s, t) => s + t.weight, 0);
-  const nameWidth = Math.max('virtual node'.length, ...targets.map((t) => t.virtualNode.length));
-  const rows = [style.dim(`${padEnd('virtual node', nameWidth)}  weight  share`)];
+  const nameWidth = Math.max(word.length, ...targets.map((t) => t.id.length));
+  const rows = [style.dim(`${padEnd(word, nameWidth)}  weight  share`)];
   for (const t of targets) {
     const share = total > 0 ? t.weight / total : 0;
-    const paint = t.virtualNode === options.highlight ? style.yellow : style.blue;
-    rows.push(`${padEnd(t.virtualNode, nameWidth)}  ${padStart(String(t.weight), 6)}  ${padStart(`${Math.round(share * 100)}%`, 5)}  ${paint(bar(share, options.barWidth ?? 30))}`);
+    const paint = t.id === options.highlight ? style.yellow : style.blue;
+    rows.push(`${padEnd(t.id, nameWidth)}  ${padStart(String(t.weight), 6)}  ${padStart(`${Math.round(share * 100)}%`, 5)}  ${paint(bar(share, options.barWidth ?? 30))}`);
   }
   return rows;
 }
@@ -111,7 +110,7 @@ export function duration(ms: number): string {
   return `${Math.floor(h / 24)}d ${String(h % 24).padStart(2, '0')}h`;
 }
 
-export const targetsText = (ts: WeightRow[]) => ts.map((t) => `${t.virtualNode} ${t.weight}`).join(', ');
+export { targetsText };
 
 /**
  * A block of lines at the bottom of a terminal that is redrawn in place, with permanent lines

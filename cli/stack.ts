@@ -1,10 +1,11 @@
 // Finds what the CLI needs from the deployed stack: each state machine's ARN and the rollback
-// function's, from the outputs of the SAM stack (samconfig.toml's stack_name unless
-// --stack-name says otherwise). On the local AWS, local/stack.ts publishes the same outputs.
+// function's, from the outputs of the SAM stack (--stack-name, else stack_name in the current
+// directory's samconfig.toml, else mesh-canary). On the local AWS, local/stack.ts publishes the same outputs.
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import type { StrategyType } from '../functions/commons/strategy.ts';
-import { samConfig, type Aws } from './aws.ts';
+import type { Aws } from './aws.ts';
 import { CommandFailed } from './errors.ts';
+import { samConfigHere } from './project.ts';
 
 export const machineOutputs: Record<StrategyType, string> = {
   linear: 'LinearStateMachineArn',
@@ -13,7 +14,7 @@ export const machineOutputs: Record<StrategyType, string> = {
 };
 export const ROLLBACK_OUTPUT = 'RollbackFunctionArn';
 
-export const defaultStackName = () => samConfig().stackName ?? 'mesh-canary';
+export const defaultStackName = () => samConfigHere().stackName ?? 'mesh-canary';
 
 export class Stack {
   readonly name: string;
@@ -51,7 +52,7 @@ export class Stack {
       const e = error as Error;
       if (e.name === 'ValidationError' && /does not exist/.test(e.message)) {
         throw new CommandFailed(`no stack named ${this.name} in ${this.aws.region ?? 'the default region'}${this.aws.endpointUrl ? ` at ${this.aws.endpointUrl}` : ''}: `
-          + 'deploy it with `sam deploy`, point --stack-name / --region at it, or pass --state-machine-arn (`npm run sandbox` runs one locally)');
+          + 'deploy it with `sam deploy`, point --stack-name / --region at it, or pass --state-machine-arn (in a checkout of mesh-canary, `npm run sandbox` runs one locally)');
       }
       throw error;
     }

@@ -2,8 +2,10 @@
 // what comes next and when, the verdicts, the outcome) built from the execution's history, and
 // its two renderings: a frame redrawn in place on a terminal, and one plain line per event.
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { approvalStates as approval, machineErrors, states } from '../functions/commons/states.ts';
 import { planOf, type Strategy } from '../functions/commons/strategy.ts';
 import { activeStates, outcomeOf, readableCause, type Outcome } from './execution.ts';
+import { backendOf, routeLabelOf } from '../functions/commons/routers/index.ts';
 import { deploymentEvents, type DeploymentEvent, type Target } from './follow.ts';
 import { duration, padStart, targetsText, weightTable, type Style } from './render.ts';
 
@@ -35,6 +37,8 @@ export interface WatchView {
   elapsedMs: number;
   /** The route's weighted targets as last written (or read, after an abort). */
   targets?: Target[];
+  /** What the route's backend calls a target ("virtual node"), for the table's header. */
+  targetWord?: string;
   /** The canary's share of the stable+canary pool, 0-100. */
   canaryWeight: number;
   step: string;
@@ -47,7 +51,6 @@ export interface WatchView {
   events: DeploymentEvent[];
 }
 
-const routeLabel = (r: any) => (r?.meshName ? `${r.meshName}/${r.virtualRouterName}/${r.routeName}` : undefined);
 
 /** 5 s, 10 min, 1 h, or 4m 05s: for configured intervals. */
 export function seconds(n: number): string {
@@ -101,14 +104,14 @@ function stepText(strategy: Strategy | undefined, events: DeploymentEvent[]): st
 
 function activityText(names: string[], nextWeight: number | undefined): string {
   const has = (n: string) => names.includes(n);
-  if (has('Rollback')) return 'rolling back to the snapshot';
-  if (has('HaltOnDrift') || has('OnDrift')) return 'the weights were changed by hand: halting';
-  if (has('Promote')) return 'promoting the canary';
-  if (has('RequestApproval') || has('AwaitApproval')) return has('MonitorCheck') ? 'waiting for approval (checking health)' : 'waiting for approval';
-  if (has('Shift')) return `shifting to ${nextWeight ?? '?'}%`;
-  if (has('CheckHealth')) return 'checking health';
-  if (has('Wait')) return 'waiting for the next verdict';
-  if (has('Prepare')) return 'validating the input and taking the snapshot';
+  if (has(states.Rollback)) return 'rolling back to the snapshot';
+  if (has(states.HaltOnDrift) || has(states.OnDrift)) return 'the weights were changed by hand: halting';
+  if (has(states.Promote)) return 'promoting the canary';
+  if (has(approval.RequestApproval) || has(approval.AwaitApproval)) return has(approval.MonitorCheck) ? 'waiting for approval (checking health)' : 'waiting for approval';
+  if (has(states.Shift)) return `shifting to ${nextWeight ?? '?'}%`;
+  if (has(states.CheckHealth)) return 'checking health';
+  if (has(states.Wait)) return 'waiting for the next verdict';
+  if (has(states.Prepare)) return 'validating the input and taking the snapshot';
   return names.at(-1) ?? 'starting';
 }
 
@@ -128,9 +131,9 @@ function nextStepText(strategy: Strategy | undefined, events: DeploymentEvent[])
 
 /** The canary's share of the stable+canary pool in these targets, 0-100. */
 export function canaryShare(targets: Target[], input: { stableNode?: string; canaryNode?: string }): number {
-  const pool = targets.filter((t) => t.virtualNode === input.canaryNode || t.virtualNode === input.stableNode);
+  const pool = targets.filter((t) => t.id === input.canaryNode || t.id === input.stableNode);
   const total = pool.reduce((s, t) => s + t.weight, 0);
-  return total ? Math.round((100 * (pool.find((t) => t.virtualNode === input.canaryNode)?.weight ?? 0)) / total) : 0;
+  return total ? Math.round((100 * (pool.find((t) => t.id === input.canaryNode)?.weight ?? 0)) / total) : 0;
 }
 
 /** The model of the watch view at `now`. */
@@ -160,15 +163,15 @@ export function watchView(state: ExecutionState, now: Date): WatchView {
   const upcoming: Upcoming[] = [];
   const since = (name: string) => active.findLast((s) => s.name === name)?.since;
   const after = (t: Date, s: number) => new Date(t.getTime() + s * 1000);
-  const waitStart = since('Wait');
+  const waitStart = since(states.Wait);
   if (waitStart && lastVerdict?.waitSeconds !== undefined) {
     const then = nextStepText(strategy, events);
     upcoming.push({ label: 'next verdict', at: after(waitStart, lastVerdict.waitSeconds), ...(then ? { then } : {}) });
   }
-  const monitorStart = since('MonitorWait');
+  const monitorStart = since(approval.MonitorWait);
   if (monitorStart && strategy?.type === 'manual-approval') upcoming.push({ label: 'next health check', at: after(monitorStart, strategy.checkIntervalSeconds ?? 60) });
   const asked = events.findLast((e) => e.kind === 'awaiting-approval');
-  if (asked && since('RequestApproval') && strategy?.type === 'manual-approval') {
+  if (asked && since(approval.RequestApproval) && strategy?.type === 'manual-approval') {
     upcoming.push({ label: `approval deadline (then ${strategy.onApprovalTimeout ?? 'rollback'})`, at: after(asked.at, strategy.approvalTimeoutSeconds) });
   }
 
@@ -178,7 +181,8 @@ export function watchView(state: ExecutionState, now: Date): WatchView {
   return {
     name: d.name ?? d.executionArn?.split(':').at(-1) ?? '',
     status: d.status ?? 'UNKNOWN',
-    route: routeLabel(input.route),
+    route: routeLabelOf(input.route),
+    targetWord: backendOf(input.route)?.words.target,
     stableNode: input.stableNode,
     canaryNode: input.canaryNode,
     strategyText: strategyText(strategy),
@@ -215,7 +219,7 @@ export function renderFrame(v: WatchView, style: Style, now: Date, options: { ve
     '',
   ];
   if (v.targets?.length) {
-    lines.push(...weightTable(v.targets, style, { highlight: v.canaryNode }).map((l) => `  ${l}`));
+    lines.push(...weightTable(v.targets, style, { highlight: v.canaryNode, word: v.targetWord }).map((l) => `  ${l}`));
   } else {
     lines.push(style.dim('  (the route\'s weights appear once the snapshot is taken)'));
   }
@@ -253,7 +257,7 @@ export function renderFrame(v: WatchView, style: Style, now: Date, options: { ve
 export function eventText(e: DeploymentEvent, style: Style): string {
   switch (e.kind) {
     case 'started':
-      return `started: ${routeLabel(e.input?.route) ?? '?'} ${e.input?.stableNode} → ${e.input?.canaryNode} (${strategyText(e.input?.strategy)})`;
+      return `started: ${routeLabelOf(e.input?.route) ?? '?'} ${e.input?.stableNode} → ${e.input?.canaryNode} (${strategyText(e.input?.strategy)})`;
     case 'prepared':
       return `snapshot taken: ${targetsText(e.snapshot)}`;
     case 'verdict': {
@@ -275,7 +279,7 @@ export function eventText(e: DeploymentEvent, style: Style): string {
     case 'halted':
       return `${style.yellow('halted on drift')}: ${e.summary}`;
     case 'ended':
-      return `execution ${e.status}${e.error ? ` with ${e.error}` : ''}${e.error && e.error !== 'CanaryRolledBack' && e.cause ? `: ${readableCause(e.cause)}` : ''}`;
+      return `execution ${e.status}${e.error ? ` with ${e.error}` : ''}${e.error && e.error !== machineErrors.CanaryRolledBack && e.cause ? `: ${readableCause(e.cause)}` : ''}`;
   }
 }
 

@@ -27,6 +27,8 @@ EXPECTED_MOTO = "5.2.1"
 # The format moto's App Mesh models use for every createdAt / lastUpdatedAt.
 APPMESH_TIME_FORMAT = "%d/%m/%Y, %H:%M:%S"
 MESH_ARN_WITHOUT_PREFIX = re.compile(r"^(arn:aws[a-z-]*:appmesh:[^:]*:[0-9]*:)([^/]+)$")
+ARN_ACCOUNT = re.compile(r"^arn:[^:]+:appmesh:[^:]*:([0-9]{12}):")
+ACCOUNT_ID = re.compile(r"[0-9]{12}")
 
 
 def warn(message: str) -> None:
@@ -65,6 +67,13 @@ def patch_appmesh() -> None:
             # Mesh ARNs came out as "...:123456789012:NAME"; AWS's are "...:mesh/NAME".
             if isinstance(kwargs.get("arn"), str):
                 kwargs["arn"] = MESH_ARN_WITHOUT_PREFIX.sub(r"\1mesh/\2", kwargs["arn"])
+                # meshOwner and resourceOwner are AWS account IDs; moto put the caller's user id
+                # there, so a request naming the mesh's own account as meshOwner was refused
+                # (MeshOwnerDoesNotMatch). The account is the one in the resource's ARN.
+                account = ARN_ACCOUNT.match(kwargs["arn"])
+                for key in ("mesh_owner", "resource_owner"):
+                    if account and key in kwargs and not ACCOUNT_ID.fullmatch(str(kwargs[key] or "")):
+                        kwargs[key] = account.group(1)
             _original_init(self, *args, **kwargs)
 
         cls.__init__ = init

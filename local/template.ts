@@ -3,10 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse, type CollectionTag, type ScalarTag } from 'yaml';
+import { packageRoot } from '../cli/project.ts';
 import { builtNodeOptions, validateBuildProperties } from './sam-esbuild.ts';
 
-// __dirname when a Jest test loads this file as CommonJS; import.meta when Node runs it.
-export const projectRoot = resolve(typeof __dirname === 'string' ? __dirname : import.meta.dirname, '..');
+export const projectRoot = packageRoot;
 export const templatePath = join(projectRoot, 'template.yaml');
 
 const intrinsic = ['Ref', 'Condition'];

@@ -31,6 +31,7 @@ import { listFunctions, projectRoot } from '../local/template.ts';
 import { startLocalAws } from '../local/aws.ts';
 import { createDemoMesh, v1RouteSpec } from '../local/demo-mesh.ts';
 import { deployStack } from '../local/stack.ts';
+import { states } from '../functions/commons/states.ts';
 
 let options: BenchOptions;
 try {
@@ -213,11 +214,11 @@ async function main(scratch: string): Promise<void> {
     const wall = performance.now() - t0;
     const happy = await history(happyArn);
     const entered = happy.filter((e) => e.type!.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails!.name!);
-    const firstShift = entered.indexOf('Shift');
-    const lastShift = entered.lastIndexOf('Shift');
+    const firstShift = entered.indexOf(states.Shift);
+    const lastShift = entered.lastIndexOf(states.Shift);
     const loopStates = lastShift - firstShift; // steps-1 full loops: Shift, Wait, CheckHealth, Gate
     const scheduled = happy.filter((e) => e.type === 'TaskScheduled').length;
-    const loopTasks = entered.slice(firstShift, lastShift).filter((s) => s === 'Shift' || s === 'CheckHealth').length;
+    const loopTasks = entered.slice(firstShift, lastShift).filter((s) => s === states.Shift || s === states.CheckHealth).length;
 
     // Failing verdict → route restored: the alarm fires while the canary is at 50%.
     await createDemoMesh(appMesh, 'benchmesh-rb');
@@ -239,11 +240,11 @@ async function main(scratch: string): Promise<void> {
     const failing = await history(failingArn);
     const exitedAt = (name: string) => {
       const event = failing.find((e) => e.type === 'TaskStateExited' && e.stateExitedEventDetails?.name === name
-        && (name !== 'CheckHealth' || JSON.parse(e.stateExitedEventDetails.output!).gate.verdict === 'fail'));
+        && (name !== states.CheckHealth || JSON.parse(e.stateExitedEventDetails.output!).gate.verdict === 'fail'));
       if (!event) throw new Error(`bench: the failing execution never left ${name}`);
       return event.timestamp!.getTime();
     };
-    const verdictToRestored = exitedAt('Rollback') - exitedAt('CheckHealth');
+    const verdictToRestored = exitedAt(states.Rollback) - exitedAt(states.CheckHealth);
 
     table([
       ['figure', 'measured', 'target'],

@@ -169,7 +169,7 @@ async function replay(aws: LocalAws): Promise<void> {
     const history = await fullHistory(sfn, executionArn!);
     const report = join(reportsDir, `demo-${i + 1}-${story.canary}.svg`);
     writeFileSync(report, renderReport({ description: end, history }));
-    results.push({ story, outcome: outcomeOf(end).kind, error: end.error, seconds: (Date.now() - t0) / 1000, final: targetsText(now as { virtualNode: string; weight: number }[]), report });
+    results.push({ story, outcome: outcomeOf(end).kind, error: end.error, seconds: (Date.now() - t0) / 1000, final: targetsText(now.map((t) => ({ id: t.virtualNode!, weight: t.weight! }))), report });
   }
 
   region.log(`\n${style.bold('Summary')}`);

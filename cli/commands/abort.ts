@@ -7,16 +7,19 @@
 // released only once it must have ended. Never leaves a half-shifted route without saying so.
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { StopExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
-import type { Deployment, RouteRef } from '../../functions/commons/deployment.ts';
+import type { Deployment } from '../../functions/commons/deployment.ts';
 import { inFlightDeadline, routeTouched } from '../../functions/commons/history.ts';
-import { keptChangesText } from '../../functions/commons/restore.ts';
-import { isUndone, undone, type KeptChange } from '../../functions/commons/weights.ts';
+import { keptChangesText } from '../../functions/commons/route-text.ts';
+import { RouteWriter } from '../../functions/commons/route-writer.ts';
+import { backendOf, routerTypeOf } from '../../functions/commons/routers/index.ts';
+import { states } from '../../functions/commons/states.ts';
+import type { KeptChange } from '../../functions/commons/weights.ts';
 import type { Aws } from '../aws.ts';
 import { CommandFailed, exitCodes } from '../errors.ts';
 import { activeStates, outcomeOf, preparedDeployment } from '../execution.ts';
 import { deploymentEvents, fullHistory, sleep, type Target } from '../follow.ts';
 import { targetsText } from '../render.ts';
-import { type Context, readRoute, resolveExecution, routeText, user } from './context.ts';
+import { type Context, resolveExecution, routeText, user } from './context.ts';
 
 export interface AbortOptions {
   restore?: boolean;
@@ -49,12 +52,12 @@ async function invokeRollback(aws: Aws, functionArn: string, event: object): Pro
   return body && typeof body === 'object' ? body : {};
 }
 
-/** The route the execution's input names, if it has one. */
-function routeOfInput(history: HistoryEvent[], input: string | undefined): RouteRef | undefined {
+/** The route the execution's input names, if it has one a router recognises. */
+function routeOfInput(history: HistoryEvent[], input: string | undefined): unknown {
   for (const raw of [history.find((e) => e.type === 'ExecutionStarted')?.executionStartedEventDetails?.input, input]) {
     try {
       const route = raw ? JSON.parse(raw)?.route : undefined;
-      if (route && ['meshName', 'virtualRouterName', 'routeName'].every((k) => typeof route[k] === 'string')) return route;
+      if (routerTypeOf(route)) return route;
     } catch {
       // not JSON: try the next copy
     }
@@ -63,10 +66,9 @@ function routeOfInput(history: HistoryEvent[], input: string | undefined): Route
 }
 
 /** Whether the route holds what undoing the deployment gives: stable and canary at their snapshot weights, no canary it added. */
-async function undoneNow(aws: Aws, d: Deployment): Promise<{ restored: boolean; targets: Target[]; keptChanges: KeptChange[] }> {
-  const now = await readRoute(aws, d.route);
-  const snapshot = d.snapshot.weightedTargets;
-  return { restored: isUndone(now.targets, snapshot, d.stableNode, d.canaryNode), targets: now.targets, keptChanges: undone(now.targets, snapshot, d.stableNode, d.canaryNode).keptChanges };
+async function undoneNow(aws: Aws, d: Deployment): Promise<{ restored: boolean; targets: Target[]; wireTargets: unknown[]; keptChanges: KeptChange[]; wireKeptChanges: unknown[] }> {
+  const now = await new RouteWriter({ routers: aws.routers() }).undoneNow(d);
+  return { restored: now.undone, targets: now.targets, wireTargets: now.weightedTargets, keptChanges: now.keptChanges, wireKeptChanges: now.wireKeptChanges };
 }
 
 export async function abort(ctx: Context, ref: string, options: AbortOptions): Promise<number> {
@@ -113,7 +115,7 @@ export async function abort(ctx: Context, ref: string, options: AbortOptions): P
     const route = deployment?.route ?? routeOfInput(history, description.input);
     let lockReleased = false;
     if (route) {
-      const deadline = deployment ? undefined : inFlightDeadline(history, prepareTimeoutMs, ['Prepare']);
+      const deadline = deployment ? undefined : inFlightDeadline(history, prepareTimeoutMs, [states.Prepare]);
       const left = deadline ? deadline.getTime() - Date.now() : 0;
       if (left > 0) {
         say(`waiting up to ${Math.ceil(left / 1000)} s for the prepare step that was running (it can still take the route's lock until its function times out)`);
@@ -130,7 +132,7 @@ export async function abort(ctx: Context, ref: string, options: AbortOptions): P
   }
 
   const functionArn = await rollbackArn();
-  const snapshot = deployment.snapshot.weightedTargets;
+  const snapshot = backendOf(deployment.route)!.codec.targetsIn(deployment.snapshot.weightedTargets);
   const deadline = inFlightDeadline(history, writerTimeoutMs);
   let restores = 0;
   let waitedMs = 0;
@@ -160,7 +162,7 @@ export async function abort(ctx: Context, ref: string, options: AbortOptions): P
   }
   const kept = now!.keptChanges;
   if (ctx.json) {
-    ctx.result({ action: stoppedAt ? 'aborted' : 'restored', executionArn: arn, stopped: Boolean(stoppedAt), stoppedAt, restored: true, restores, route: deployment.route, weightedTargets: now!.targets, keptChanges: kept });
+    ctx.result({ action: stoppedAt ? 'aborted' : 'restored', executionArn: arn, stopped: Boolean(stoppedAt), stoppedAt, restored: true, restores, route: deployment.route, weightedTargets: now!.wireTargets, keptChanges: now!.wireKeptChanges });
   } else {
     const what = stoppedAt ? `aborted ${name} (it was at ${stoppedAt})` : `${name} had ended ${description.status}`;
     const how = kept.length

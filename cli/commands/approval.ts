@@ -1,6 +1,7 @@
 // mesh-canary approve / reject: finds the approval the execution waits for in its history and
 // answers it. The task token never leaves this process (it is a credential).
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { machineErrors } from '../../functions/commons/states.ts';
 import { CommandFailed, exitCodes } from '../errors.ts';
 import { activeStates, outcomeOf, pendingApproval, preparedDeployment } from '../execution.ts';
 import { fullHistory } from '../follow.ts';
@@ -24,7 +25,7 @@ export async function answerApproval(ctx: Context, ref: string, answer: { approv
     if (answer.approve) {
       await aws.sfn().send(new SendTaskSuccessCommand({ taskToken: pending.token, output: JSON.stringify({ approved: true, by }) }));
     } else {
-      await aws.sfn().send(new SendTaskFailureCommand({ taskToken: pending.token, error: 'Rejected', cause: answer.reason ?? `rejected by ${by}` }));
+      await aws.sfn().send(new SendTaskFailureCommand({ taskToken: pending.token, error: machineErrors.Rejected, cause: answer.reason ?? `rejected by ${by}` }));
     }
   } catch (e) {
     const err = e as Error;

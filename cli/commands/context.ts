@@ -1,12 +1,12 @@
 // What every command gets (output streams, style, AWS clients, the stack) and the lookups
 // several commands share: which execution the user means, and what a route holds now.
 import { userInfo } from 'node:os';
-import { DescribeRouteCommand } from '@aws-sdk/client-app-mesh';
 import { DescribeExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
-import type { Deployment, RouteRef } from '../../functions/commons/deployment.ts';
+import type { Deployment } from '../../functions/commons/deployment.ts';
+import { RouteWriter } from '../../functions/commons/route-writer.ts';
+import { backendOf, routeLabelOf, routerFor, type Backend } from '../../functions/commons/routers/index.ts';
 import { awsClients, type Aws, type AwsOptions } from '../aws.ts';
 import { CommandFailed, UsageError } from '../errors.ts';
-import { isUndone } from '../../functions/commons/weights.ts';
 import { EXECUTION_NAME, executionArnOf, parseExecutionArn } from '../execution.ts';
 import type { Target } from '../follow.ts';
 import type { Out, Style } from '../render.ts';
@@ -109,36 +109,29 @@ export async function resolveExecution(ctx: Context, ref: string, stateMachineAr
 
 export interface RouteNow {
   kind: string;
-  version?: number;
+  version?: unknown;
   targets: Target[];
+  /** The route's label, its words, and how its backend writes targets (for --output json). */
+  backend: Backend;
 }
 
-const routeKinds = ['httpRoute', 'http2Route', 'grpcRoute', 'tcpRoute'] as const;
-export const routeText = (r: RouteRef) => `${r.meshName}/${r.virtualRouterName}/${r.routeName}`;
+export const routeText = (r: unknown): string => routeLabelOf(r) ?? JSON.stringify(r);
 
-/** The route's weighted targets as App Mesh has them now. */
-export async function readRoute(aws: Aws, route: RouteRef): Promise<RouteNow> {
-  let out;
+/** The route's weighted targets as its backend has them now (read through its router). */
+export async function readRoute(aws: Aws, route: unknown): Promise<RouteNow> {
+  const router = routerFor({ route, stableNode: '', canaryNode: '' }, aws.routers());
+  let state;
   try {
-    out = await aws.appMesh().send(new DescribeRouteCommand({
-      meshName: route.meshName, virtualRouterName: route.virtualRouterName, routeName: route.routeName, meshOwner: route.meshOwner,
-    }));
+    state = await router.read();
   } catch (e) {
-    const name = (e as Error).name;
-    if (name === 'NotFoundException' || name.endsWith('NotFound')) throw new CommandFailed(`route ${routeText(route)} not found: ${(e as Error).message}`);
+    if ((e as Error).name === 'RouteNotFound') throw new CommandFailed(`route ${router.label} not found: ${(e as Error).message}`);
     throw e;
   }
-  const spec = (out.route?.spec ?? {}) as Record<string, any>;
-  const kind = routeKinds.find((k) => spec[k]) ?? 'unknown';
-  const targets = ((spec[kind]?.action?.weightedTargets ?? []) as Target[]).map((t) => ({
-    virtualNode: t.virtualNode, weight: t.weight, ...(t.port !== undefined && t.port !== null ? { port: t.port } : {}),
-  }));
-  return { kind, version: out.route?.metadata?.version, targets };
+  return { kind: state.kind, version: router.codec.revisionOut(state.revision), targets: state.targets, backend: backendOf(route)! };
 }
 
-/** Whether the route holds exactly the snapshot's targets (order, weights, ports). */
+/** Whether the route holds what undoing the deployment gives (other targets stay as people set them meanwhile). */
 export async function atSnapshot(aws: Aws, deployment: Deployment): Promise<{ restored: boolean; targets: Target[] }> {
-  const now = await readRoute(aws, deployment.route);
-  // Undone, not "equal to the snapshot": rollback leaves other targets as people set them meanwhile.
-  return { restored: isUndone(now.targets, deployment.snapshot.weightedTargets, deployment.stableNode, deployment.canaryNode), targets: now.targets };
+  const now = await new RouteWriter({ routers: aws.routers() }).undoneNow(deployment);
+  return { restored: now.undone, targets: now.targets };
 }

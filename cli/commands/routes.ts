@@ -2,8 +2,8 @@
 // describe-route ... --output table` showed them, with each target's share and a bar.
 // --watch refreshes every second on a terminal, or prints each change otherwise.
 import type { RouteRef } from '../../functions/commons/deployment.ts';
+import { sameTargets } from '../../functions/commons/weights.ts';
 import { exitCodes, UsageError } from '../errors.ts';
-import { sameTargets } from '../execution.ts';
 import { sleep } from '../follow.ts';
 import { readDeploymentInput } from '../input.ts';
 import { LiveRegion, weightTable } from '../render.ts';
@@ -28,9 +28,11 @@ export function routeFromOptions(o: RoutesOptions): RouteRef {
   return { meshName: o.mesh!, virtualRouterName: o.router!, routeName: o.route!, ...(o.meshOwner ? { meshOwner: o.meshOwner } : {}) };
 }
 
+/** The targets as the backend writes them (App Mesh: {virtualNode, weight, port?}), each with its share of the traffic. */
 const share = (now: RouteNow) => {
   const total = now.targets.reduce((s, t) => s + t.weight, 0);
-  return now.targets.map((t) => ({ ...t, share: total ? Math.round((1000 * t.weight) / total) / 10 : 0 }));
+  const wire = now.backend.codec.targetsOut(now.targets) as Record<string, unknown>[];
+  return now.targets.map((t, i) => ({ ...wire[i], share: total ? Math.round((1000 * t.weight) / total) / 10 : 0 }));
 };
 
 export async function routes(ctx: Context, options: RoutesOptions): Promise<number> {
@@ -38,7 +40,7 @@ export async function routes(ctx: Context, options: RoutesOptions): Promise<numb
   const aws = ctx.aws();
   const render = (now: RouteNow) => [
     `${ctx.style.bold(routeText(route))}  ${ctx.style.dim(`${now.kind}, version ${now.version ?? '?'}${options.watch ? ` · ${new Date().toLocaleTimeString()}` : ''}`)}`,
-    ...weightTable(now.targets, ctx.style).map((l) => `  ${l}`),
+    ...weightTable(now.targets, ctx.style, { word: now.backend.words.target }).map((l) => `  ${l}`),
   ];
   const asJson = (now: RouteNow) => ({ route, routeKind: now.kind, version: now.version, weightedTargets: share(now) });
 

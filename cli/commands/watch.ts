@@ -7,7 +7,8 @@ import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import type { Aws } from '../aws.ts';
 import { CommandFailed, exitCodes } from '../errors.ts';
 import { outcomeOf, preparedDeployment } from '../execution.ts';
-import { follow, fullHistory, type Poll } from '../follow.ts';
+import { backendOf } from '../../functions/commons/routers/index.ts';
+import { deploymentEvents, follow, fullHistory, type Poll, type Target } from '../follow.ts';
 import { LiveRegion } from '../render.ts';
 import { AwsNotAnswering, NOTICE_AFTER_TRIES, NoticeLines, noticeText, type RetryNotice } from '../retry.ts';
 import { eventText, renderFrame, timeTag, watchView, type ExecutionState } from '../view.ts';
@@ -112,7 +113,7 @@ export async function watchExecution(ctx: Context, aws: Aws, executionArn: strin
     ctx.result({
       executionArn, name: view.name, status: description.status, outcome: outcome.kind, exitCode: outcome.exitCode,
       error: description.error, cause: description.cause, route: view.route, stableNode: view.stableNode, canaryNode: view.canaryNode,
-      strategy: view.strategyText, durationSeconds: view.elapsedMs / 1000, weightedTargets: view.targets,
+      strategy: view.strategyText, durationSeconds: view.elapsedMs / 1000, weightedTargets: wireTargets(state, view.targets),
       verdicts: view.verdicts.map((v) => ({ at: v.at, weight: v.weight, verdict: v.verdict, decision: v.decision, reasons: v.reasons })),
       ...(routeAfter ? { restored: routeAfter.restored } : {}),
     });
@@ -120,4 +121,11 @@ export async function watchExecution(ctx: Context, aws: Aws, executionArn: strin
     ctx.say(`outcome: ${outcome.summary} (${description.status}, exit ${outcome.exitCode})`);
   }
   return outcome.exitCode;
+}
+
+/** Targets as the route's backend writes them (App Mesh: {virtualNode, weight, port?}), as step results carry them. */
+function wireTargets(state: ExecutionState, targets: Target[] | undefined): unknown[] | undefined {
+  const started = deploymentEvents(state.history).find((e) => e.kind === 'started');
+  const backend = backendOf(started?.kind === 'started' ? started.input?.route : undefined);
+  return targets && backend ? backend.codec.targetsOut(targets) : targets;
 }

@@ -1,17 +1,14 @@
 // The deployment object: what a user asks for (DeploymentInput) plus what the prepare step
 // records before any change (the snapshot). It travels from state to state unchanged.
 import { Checker } from './check.ts';
-import { routeKinds, type RouteKind } from './route-spec.ts';
+import { appMeshLimits } from './routers/appmesh/index.ts';
+import type { AppMeshRouteRef, AppMeshSnapshot } from './routers/appmesh/reference.ts';
+import { routeKinds } from './routers/appmesh/route-spec.ts';
 import { DEFAULT_CHECK_INTERVAL, strategyTypes, type Strategy, type StrategyType } from './strategy.ts';
-import { MAX_TARGETS, MAX_WEIGHT, type WeightedTarget } from './weights.ts';
 
-export interface RouteRef {
-  meshName: string;
-  virtualRouterName: string;
-  routeName: string;
-  /** Account that owns a mesh shared through AWS RAM. */
-  meshOwner?: string;
-}
+const { maxTargets: MAX_TARGETS, maxWeight: MAX_WEIGHT } = appMeshLimits;
+
+export type RouteRef = AppMeshRouteRef;
 
 export const comparisons = ['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold'] as const;
 export type Comparison = (typeof comparisons)[number];
@@ -57,22 +54,13 @@ export interface DeploymentInput {
   onDrift?: 'halt' | 'rollback';
 }
 
-export interface RouteSnapshot {
-  router: 'appmesh';
-  routeKind: RouteKind;
-  /** The route's weighted targets exactly as they were before the deployment. */
-  weightedTargets: WeightedTarget[];
-  /** The route's metadata.version when the snapshot was taken. */
-  version: number;
-  takenAt: string;
-}
+export type RouteSnapshot = AppMeshSnapshot;
 
 export interface Deployment extends DeploymentInput {
   executionId?: string;
   snapshot: RouteSnapshot;
 }
 
-export const routeLabel = (r: RouteRef): string => `${r.meshName}/${r.virtualRouterName}/${r.routeName}`;
 
 const inputFields = ['route', 'stableNode', 'canaryNode', 'strategy', 'healthChecks', 'failureThreshold', 'inconclusive', 'onDrift', 'keepStableTarget'] as const;
 

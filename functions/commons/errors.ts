@@ -1,5 +1,6 @@
 // Named errors. Each `name` is a literal (it survives minification) and is what a Step
-// Functions Retry/Catch matches: keep these names in step with statemachines/*.asl.json.
+// Functions Retry/Catch matches: functions/commons/states.ts lists the ones the machines use,
+// and test/unit/statemachines.test.ts checks them against these classes and the definitions.
 
 export class MeshCanaryError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -6,6 +6,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { MeshCanaryError } from './errors.ts';
+import { routeLabelOf } from './routers/index.ts';
 
 export const logger = new Logger();
 
@@ -21,10 +22,8 @@ function correlationKeys(event: unknown): Record<string, string> {
   const route = e.deployment?.route ?? e.input?.route;
   const keys: Record<string, string> = {};
   if (typeof execution === 'string') keys.execution = execution;
-  if (route && typeof route === 'object') {
-    const parts = [route.meshName, route.virtualRouterName, route.routeName];
-    if (parts.every((p) => typeof p === 'string')) keys.route = parts.join('/');
-  }
+  const label = routeLabelOf(route);
+  if (label) keys.route = label;
   return keys;
 }
 

@@ -7,8 +7,9 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import type { Comparison, HealthChecks, MetricCheck } from './deployment.ts';
 import { HealthCheckMisconfigured, TransientAwsError, wrapAwsError } from './errors.ts';
+import type { Verdict } from './strategy.ts';
 
-export type Verdict = 'pass' | 'fail' | 'inconclusive';
+export type { Verdict };
 
 export interface CheckResult {
   /** `alarm:<name>` or `metric:<name>`. */

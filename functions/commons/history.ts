@@ -6,6 +6,7 @@
 // after the state's entry (backoff), so the wait runs from the latest attempt's start.
 import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Deployment } from './deployment.ts';
+import { states } from './states.ts';
 
 /** Every event of an execution's history, page by page, oldest first. */
 export async function fullHistory(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
@@ -20,7 +21,7 @@ export async function fullHistory(sfn: SFNClient, executionArn: string): Promise
 }
 
 /** The states that write to the route. */
-export const writerStates = ['Shift', 'Promote', 'Rollback', 'HaltOnDrift'];
+export const writerStates: string[] = [states.Shift, states.Promote, states.Rollback, states.HaltOnDrift];
 
 /** State exits that followed a successful task (a caught failure exits the state too). */
 export function succeededExits(events: HistoryEvent[], name: string): HistoryEvent[] {
@@ -30,7 +31,7 @@ export function succeededExits(events: HistoryEvent[], name: string): HistoryEve
 
 /** The deployment object the Prepare state returned (input, defaults, snapshot), if it got that far. */
 export function preparedDeployment(events: HistoryEvent[]): Deployment | undefined {
-  const exit = succeededExits(events, 'Prepare').at(-1);
+  const exit = succeededExits(events, states.Prepare).at(-1);
   try {
     const d = JSON.parse(exit?.stateExitedEventDetails?.output ?? '{}').deployment;
     return d?.snapshot?.weightedTargets ? d as Deployment : undefined;
@@ -40,7 +41,7 @@ export function preparedDeployment(events: HistoryEvent[]): Deployment | undefin
 }
 
 /** The states that can change the route (a Rollback only undoes what these did). */
-export const routeChangingStates = ['Shift', 'Promote'];
+export const routeChangingStates: string[] = [states.Shift, states.Promote];
 
 /** True when the execution entered a state that can change the route: before that, nothing changed. */
 export function routeTouched(events: HistoryEvent[]): boolean {

@@ -5,8 +5,6 @@
 import {
   DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import type { RouteRef } from './deployment.ts';
-import { routeLabel } from './deployment.ts';
 import { DeploymentInProgress, DeploymentLockLost, wrapAwsError } from './errors.ts';
 
 export interface LockTable {
@@ -14,18 +12,23 @@ export interface LockTable {
   tableName: string;
 }
 
-export const lockKey = (r: RouteRef): string => `${r.meshOwner ? `${r.meshOwner}:` : ''}${routeLabel(r)}`;
+/** A route as the lock sees it: its canonical identity (the item's key) and its label for messages. */
+export interface LockedRoute {
+  /** The route's canonical identity (TrafficRouter.identity): one route, one key, however it was written. */
+  key: string;
+  label: string;
+}
 
 const isConditionFailure = (err: unknown) => (err as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 /** Takes the route's lock for this execution (again, harmlessly, if it already holds it). */
-export async function acquireLock(t: LockTable, route: RouteRef, executionId: string, ttlSeconds: number, now = new Date()): Promise<void> {
+export async function acquireLock(t: LockTable, route: LockedRoute, executionId: string, ttlSeconds: number, now = new Date()): Promise<void> {
   const nowSeconds = Math.floor(now.getTime() / 1000);
   try {
     await t.client.send(new PutItemCommand({
       TableName: t.tableName,
       Item: {
-        route: { S: lockKey(route) },
+        route: { S: route.key },
         executionId: { S: executionId },
         acquiredAt: { S: now.toISOString() },
         expiresAt: { N: String(nowSeconds + ttlSeconds) },
@@ -35,18 +38,18 @@ export async function acquireLock(t: LockTable, route: RouteRef, executionId: st
       ExpressionAttributeValues: { ':me': { S: executionId }, ':now': { N: String(nowSeconds) } },
     }));
   } catch (err) {
-    if (!isConditionFailure(err)) throw wrapAwsError(err, `PutItem lock ${lockKey(route)}`);
+    if (!isConditionFailure(err)) throw wrapAwsError(err, `PutItem lock ${route.key}`);
     const holder = await lockHolder(t, route);
-    throw new DeploymentInProgress(`${routeLabel(route)} is being deployed by ${holder?.executionId ?? 'another execution'}${holder?.acquiredAt ? ` (since ${holder.acquiredAt})` : ''}; one deployment per route. Nothing was changed`);
+    throw new DeploymentInProgress(`${route.label} is being deployed by ${holder?.executionId ?? 'another execution'}${holder?.acquiredAt ? ` (since ${holder.acquiredAt})` : ''}; one deployment per route. Nothing was changed`);
   }
 }
 
-export async function lockHolder(t: LockTable, route: RouteRef): Promise<{ executionId: string; acquiredAt?: string; expiresAt: number } | undefined> {
+export async function lockHolder(t: LockTable, route: LockedRoute): Promise<{ executionId: string; acquiredAt?: string; expiresAt: number } | undefined> {
   let out;
   try {
-    out = await t.client.send(new GetItemCommand({ TableName: t.tableName, Key: { route: { S: lockKey(route) } }, ConsistentRead: true }));
+    out = await t.client.send(new GetItemCommand({ TableName: t.tableName, Key: { route: { S: route.key } }, ConsistentRead: true }));
   } catch (err) {
-    throw wrapAwsError(err, `GetItem lock ${lockKey(route)}`);
+    throw wrapAwsError(err, `GetItem lock ${route.key}`);
   }
   if (!out.Item?.executionId?.S) return undefined;
   const expiresAt = Number(out.Item.expiresAt?.N ?? 0);
@@ -55,19 +58,19 @@ export async function lockHolder(t: LockTable, route: RouteRef): Promise<{ execu
 }
 
 /** Throws DeploymentLockLost unless this execution holds the route's lock. */
-export async function assertLockHeld(t: LockTable, route: RouteRef, executionId: string): Promise<void> {
+export async function assertLockHeld(t: LockTable, route: LockedRoute, executionId: string): Promise<void> {
   const holder = await lockHolder(t, route);
   if (holder?.executionId !== executionId) {
-    throw new DeploymentLockLost(`${routeLabel(route)}: execution ${executionId} no longer holds the route's deployment lock (${holder ? `held by ${holder.executionId}` : 'released: aborted or expired'}); not writing`);
+    throw new DeploymentLockLost(`${route.label}: execution ${executionId} no longer holds the route's deployment lock (${holder ? `held by ${holder.executionId}` : 'released: aborted or expired'}); not writing`);
   }
 }
 
 /** Releases the lock if this execution holds it; releasing a lock it does not hold is a no-op. */
-export async function releaseLock(t: LockTable, route: RouteRef, executionId: string): Promise<boolean> {
+export async function releaseLock(t: LockTable, route: LockedRoute, executionId: string): Promise<boolean> {
   try {
     await t.client.send(new DeleteItemCommand({
       TableName: t.tableName,
-      Key: { route: { S: lockKey(route) } },
+      Key: { route: { S: route.key } },
       ConditionExpression: '#executionId = :me',
       ExpressionAttributeNames: { '#executionId': 'executionId' },
       ExpressionAttributeValues: { ':me': { S: executionId } },
@@ -75,7 +78,7 @@ export async function releaseLock(t: LockTable, route: RouteRef, executionId: st
     return true;
   } catch (err) {
     if (isConditionFailure(err)) return false;
-    throw wrapAwsError(err, `DeleteItem lock ${lockKey(route)}`);
+    throw wrapAwsError(err, `DeleteItem lock ${route.key}`);
   }
 }
 

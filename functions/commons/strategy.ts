@@ -1,7 +1,9 @@
 // Strategies as plans: the stages a deployment goes through, and the gate that decides, after
 // each health verdict, what happens next. Pure: the state machines carry the progress, the
 // check-health step computes the next one, and nothing here talks to AWS.
-import type { Verdict } from './health.ts';
+
+/** A health verdict on the canary (health.ts gives it; the gate decides on it). */
+export type Verdict = 'pass' | 'fail' | 'inconclusive';
 
 export const strategyTypes = ['linear', 'step-then-all', 'manual-approval'] as const;
 export type StrategyType = (typeof strategyTypes)[number];

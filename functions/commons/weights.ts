@@ -1,24 +1,24 @@
-// Pure weight arithmetic on a route's weighted targets. No AWS SDK here.
+// Pure weight arithmetic on a route's weighted targets, the same for every traffic backend:
+// a target is an id (a virtual node, a target group) and an absolute weight. A backend may
+// carry more fields on a target (App Mesh's port); the arithmetic keeps them as they are.
+// No AWS SDK here, and no backend's limits: each router states its own (routers/types.ts).
 
-export interface WeightedTarget {
-  virtualNode: string;
+export interface Target {
+  /** The target's id in its backend: an App Mesh virtual node name, a VPC Lattice target group. */
+  id: string;
+  /** Its absolute weight, in the backend's range. */
   weight: number;
-  port?: number;
 }
 
-/** App Mesh limits: each weight 0-100, at most 10 weighted targets per route. */
-export const MAX_WEIGHT = 100;
-export const MAX_TARGETS = 10;
-
-function find(targets: WeightedTarget[], node: string): WeightedTarget | undefined {
-  return targets.find((t) => t.virtualNode === node);
+function find<T extends Target>(targets: readonly T[], id: string): T | undefined {
+  return targets.find((t) => t.id === id);
 }
 
 /**
  * The weight stable and canary hold together: the "pool" a deployment shares between them.
  * Taken from the snapshot, so every step divides the same pool.
  */
-export function poolOf(targets: WeightedTarget[], stable: string, canary: string): number {
+export function poolOf(targets: readonly Target[], stable: string, canary: string): number {
   return (find(targets, stable)?.weight ?? 0) + (find(targets, canary)?.weight ?? 0);
 }
 
@@ -28,100 +28,102 @@ export function splitPool(pool: number, share: number): { stable: number; canary
   return { stable: pool - canary, canary };
 }
 
+/** How a backend makes a target it adds (App Mesh gives the canary the stable's port). */
+export type NewTarget<T extends Target> = (id: string, weight: number, stable: T | undefined) => T;
+
+const plainTarget = <T extends Target>(id: string, weight: number) => ({ id, weight }) as T;
+
 /**
  * Targets with the canary at `share` percent of the pool. Other targets keep their weights and
- * their order; a canary that is not in the route yet is appended (with the stable's port).
+ * their order; a canary that is not in the route yet is appended (made by `newTarget`).
  */
-export function withCanaryShare(
-  current: WeightedTarget[],
-  p: { stable: string; canary: string; pool: number; share: number },
-): WeightedTarget[] {
+export function withCanaryShare<T extends Target>(
+  current: readonly T[],
+  p: { stable: string; canary: string; pool: number; share: number; newTarget?: NewTarget<T> },
+): T[] {
   const { stable, canary } = splitPool(p.pool, p.share);
-  const stableTarget = find(current, p.stable);
   const next = current.map((t) => {
-    if (t.virtualNode === p.stable) return { ...t, weight: stable };
-    if (t.virtualNode === p.canary) return { ...t, weight: canary };
+    if (t.id === p.stable) return { ...t, weight: stable };
+    if (t.id === p.canary) return { ...t, weight: canary };
     return t;
   });
-  if (!find(current, p.canary) && canary > 0) {
-    next.push(stableTarget?.port === undefined
-      ? { virtualNode: p.canary, weight: canary }
-      : { virtualNode: p.canary, weight: canary, port: stableTarget.port });
-  }
+  if (!find(current, p.canary) && canary > 0) next.push((p.newTarget ?? plainTarget)(p.canary, canary, find(current, p.stable)));
   return next;
 }
 
 /** Targets after promotion: the canary holds the whole pool; the stable is removed unless kept (at 0). */
-export function promoted(
-  current: WeightedTarget[],
-  p: { stable: string; canary: string; pool: number; keepStableTarget: boolean },
-): WeightedTarget[] {
+export function promoted<T extends Target>(
+  current: readonly T[],
+  p: { stable: string; canary: string; pool: number; keepStableTarget: boolean; newTarget?: NewTarget<T> },
+): T[] {
   const next = withCanaryShare(current, { ...p, share: 100 });
-  return p.keepStableTarget ? next : next.filter((t) => t.virtualNode !== p.stable);
+  return p.keepStableTarget ? next : next.filter((t) => t.id !== p.stable);
 }
 
-/** Same targets, same order, same weights and ports. */
-export function sameTargets(a: WeightedTarget[], b: WeightedTarget[]): boolean {
-  return a.length === b.length && a.every((t, i) =>
-    t.virtualNode === b[i].virtualNode && t.weight === b[i].weight && t.port === b[i].port);
+/** Same id, weight and every other field a backend carries (absent and null count as the same). */
+export function sameTarget(a: Target, b: Target): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => ((a as unknown as Record<string, unknown>)[k] ?? null) === ((b as unknown as Record<string, unknown>)[k] ?? null));
 }
 
+/** Same targets, same order, same weights and fields. */
+export function sameTargets(a: readonly Target[], b: readonly Target[]): boolean {
+  return a.length === b.length && a.every((t, i) => sameTarget(t, b[i]));
+}
 
-const weightOf = (targets: WeightedTarget[], node: string): number | undefined => find(targets, node)?.weight;
+const weightOf = (targets: readonly Target[], id: string): number | undefined => find(targets, id)?.weight;
 
 /**
  * True when the route's stable or canary weight is neither what this deployment last wrote
  * (`expected`) nor what it is about to write (`next`: a retry whose first attempt landed).
  * Other targets are not this deployment's business and never count as drift.
  */
-export function drifted(current: WeightedTarget[], expected: WeightedTarget[], next: WeightedTarget[], stable: string, canary: string): boolean {
-  const same = (a: WeightedTarget[], b: WeightedTarget[]) =>
+export function drifted(current: readonly Target[], expected: readonly Target[], next: readonly Target[], stable: string, canary: string): boolean {
+  const same = (a: readonly Target[], b: readonly Target[]) =>
     weightOf(a, stable) === weightOf(b, stable) && weightOf(a, canary) === weightOf(b, canary);
   return !same(current, expected) && !same(current, next);
 }
 
 /** A target other than stable and canary that is not on the route as the snapshot had it. */
-export interface KeptChange {
-  virtualNode: string;
+export interface KeptChange<T extends Target = Target> {
+  id: string;
   /** As the snapshot had it, or null: someone added it during the deployment. */
-  snapshot: WeightedTarget | null;
+  snapshot: T | null;
   /** As the route has it now, or null: someone removed it during the deployment. */
-  now: WeightedTarget | null;
+  now: T | null;
 }
-
-const sameTarget = (a: WeightedTarget, b: WeightedTarget) => a.weight === b.weight && a.port === b.port;
 
 /**
  * The targets that undo this deployment and nothing else. Stable and canary go back to their
- * snapshot weights and ports: a canary the deployment added is removed, a stable a promotion
+ * snapshot weights and fields: a canary the deployment added is removed, a stable a promotion
  * removed comes back. Every other target stays as it is now (someone may have re-weighted,
  * added or removed one during the deployment; that is theirs, not ours to revert), and
  * `keptChanges` lists those that differ from the snapshot. Targets of the snapshot keep the
  * snapshot's order, targets added since follow in their order now: when nobody else touched
  * the route, the result is exactly the snapshot.
  */
-export function undone(current: WeightedTarget[], snapshot: WeightedTarget[], stable: string, canary: string): { targets: WeightedTarget[]; keptChanges: KeptChange[] } {
-  const ours = (node: string) => node === stable || node === canary;
-  const targets: WeightedTarget[] = [];
-  const keptChanges: KeptChange[] = [];
+export function undone<T extends Target>(current: readonly T[], snapshot: readonly T[], stable: string, canary: string): { targets: T[]; keptChanges: KeptChange<T>[] } {
+  const ours = (id: string) => id === stable || id === canary;
+  const targets: T[] = [];
+  const keptChanges: KeptChange<T>[] = [];
   for (const s of snapshot) {
-    if (ours(s.virtualNode)) {
+    if (ours(s.id)) {
       targets.push({ ...s });
       continue;
     }
-    const now = find(current, s.virtualNode);
+    const now = find(current, s.id);
     if (now) targets.push({ ...now });
-    if (!now || !sameTarget(now, s)) keptChanges.push({ virtualNode: s.virtualNode, snapshot: { ...s }, now: now ? { ...now } : null });
+    if (!now || !sameTarget(now, s)) keptChanges.push({ id: s.id, snapshot: { ...s }, now: now ? { ...now } : null });
   }
   for (const t of current) {
-    if (ours(t.virtualNode) || find(snapshot, t.virtualNode)) continue;
+    if (ours(t.id) || find(snapshot, t.id)) continue;
     targets.push({ ...t });
-    keptChanges.push({ virtualNode: t.virtualNode, snapshot: null, now: { ...t } });
+    keptChanges.push({ id: t.id, snapshot: null, now: { ...t } });
   }
   return { targets, keptChanges };
 }
 
 /** True when the route holds what undoing this deployment gives (see `undone`): nothing of it is left. */
-export function isUndone(current: WeightedTarget[], snapshot: WeightedTarget[], stable: string, canary: string): boolean {
+export function isUndone(current: readonly Target[], snapshot: readonly Target[], stable: string, canary: string): boolean {
   return sameTargets(current, undone(current, snapshot, stable, canary).targets);
 }

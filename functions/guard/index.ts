@@ -10,21 +10,21 @@
 // once Prepare must have ended. Idempotent: a second event for the same execution finds nothing left to do.
 // Event:  the "Step Functions Execution Status Change" event (events/guard-aborted.json)
 // Result: { executionArn, status, action, weightedTargets?, changed?, keptChanges?, lockReleased? }
-import type { AppMeshClient } from '@aws-sdk/client-app-mesh';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { Checker } from '../commons/check.ts';
-import { appMesh } from '../commons/clients/appmesh.ts';
 import { dynamoDb } from '../commons/clients/dynamodb.ts';
+import { routerClients } from '../commons/clients/routers.ts';
 import { sfn } from '../commons/clients/sfn.ts';
-import { checkDeployment, type Deployment } from '../commons/deployment.ts';
+import { checkDeployment } from '../commons/deployment.ts';
 import { requireEnv } from '../commons/env.ts';
 import { RouteNotRestored, wrapAwsError } from '../commons/errors.ts';
 import { fullHistory, inFlightDeadline, preparedDeployment, routeTouched, succeededExits } from '../commons/history.ts';
 import { lambdaHandler, logger } from '../commons/handler.ts';
-import { releaseLock, type LockTable } from '../commons/lock.ts';
-import { isUndone, type KeptChange } from '../commons/weights.ts';
-import { appMeshRouter } from '../commons/routers/appmesh.ts';
-import { restoreRoute } from '../commons/restore.ts';
+import type { LockTable } from '../commons/lock.ts';
+import { targetsText } from '../commons/route-text.ts';
+import { functionErrors, states } from '../commons/states.ts';
+import { RouteWriter } from '../commons/route-writer.ts';
+import { routeLabelOf, routerTypeOf, type RouterClients } from '../commons/routers/index.ts';
 
 export type GuardAction = 'ignored' | 'nothing-changed' | 'already-rolled-back' | 'left-after-drift' | 'restored';
 
@@ -33,9 +33,10 @@ export interface GuardResult {
   status: string;
   action: GuardAction;
   changed?: boolean;
-  weightedTargets?: { virtualNode: string; weight: number; port?: number }[];
+  /** The route's targets after the restore, in its backend's wire format. */
+  weightedTargets?: unknown[];
   /** Targets besides stable and canary that someone changed during the deployment, left as they are. */
-  keptChanges?: KeptChange[];
+  keptChanges?: unknown[];
   /** With nothing-changed: whether the execution still held the route's lock (and the guard released it). */
   lockReleased?: boolean;
 }
@@ -44,7 +45,7 @@ const watched = ['ABORTED', 'TIMED_OUT', 'FAILED'];
 
 export interface GuardDeps {
   sfn: SFNClient;
-  appMesh: AppMeshClient;
+  routers: RouterClients;
   lock: LockTable;
   /** How long a writer step's Lambda can run (its function's Timeout, plus a margin). */
   writerTimeoutMs: number;
@@ -83,6 +84,7 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
     throw wrapAwsError(err, `GetExecutionHistory ${executionArn}`);
   }
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const writer = new RouteWriter({ routers: deps.routers, lock: deps.lock });
   const deployment = preparedDeployment(events);
   if (!deployment && routeTouched(events)) {
     // A writer ran, yet no snapshot can be read: never guess what the route held before.
@@ -99,57 +101,58 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
       logger.info('the execution ended before its snapshot and its input names no route: nothing to do');
       return { executionArn, status, action: 'nothing-changed' };
     }
-    const deadline = inFlightDeadline(events, deps.prepareTimeoutMs, ['Prepare']);
+    const deadline = inFlightDeadline(events, deps.prepareTimeoutMs, [states.Prepare]);
     if (deadline && deadline.getTime() > Date.now()) {
       logger.info('the prepare step was running when the execution stopped; waiting for it to end before releasing the lock', { until: deadline.toISOString() });
       await sleep(deadline.getTime() - Date.now());
     }
-    const lockReleased = await releaseLock(deps.lock, route, executionArn);
+    const lockReleased = await writer.releaseBeforeSnapshot({ route }, executionArn);
     logger.info('the execution ended before its snapshot: nothing changed', { lockReleased });
     return { executionArn, status, action: 'nothing-changed', lockReleased };
   }
   const dc = new Checker();
   checkDeployment(dc, deployment, 'the Prepare state\'s deployment');
   dc.done();
-  logger.appendKeys({ route: `${deployment.route.meshName}/${deployment.route.virtualRouterName}/${deployment.route.routeName}` });
-  const owner = deployment.executionId ?? executionArn;
+  logger.appendKeys({ route: routeLabelOf(deployment.route) });
+  // The lock's owner is the execution: older deployments may not name it.
+  const owned = { ...deployment, executionId: deployment.executionId ?? executionArn };
 
-  if (succeededExits(events, 'Rollback').length) {
-    await releaseLock(deps.lock, deployment.route, owner);
+  if (succeededExits(events, states.Rollback).length) {
+    await writer.release(owned);
     logger.info('the execution already rolled back; lock released if it was still held');
     return { executionArn, status, action: 'already-rolled-back' };
   }
-  if (succeededExits(events, 'HaltOnDrift').length || (status === 'FAILED' && detail!.error === 'RouteDriftDetected')) {
-    await releaseLock(deps.lock, deployment.route, owner);
+  if (succeededExits(events, states.HaltOnDrift).length || (status === 'FAILED' && detail!.error === functionErrors.RouteDriftDetected)) {
+    await writer.release(owned);
     logger.info('the execution halted on drift: the route stays as it was set by hand');
     return { executionArn, status, action: 'left-after-drift' };
   }
   if (!routeTouched(events)) {
     // Refused before any change (a failing baseline, a misconfigured check), or stopped before
     // its first Shift: the route is as it was; only the lock is left to give back.
-    const lockReleased = await releaseLock(deps.lock, deployment.route, owner);
+    const lockReleased = await writer.release(owned);
     logger.info('the execution ended before changing the route: nothing to restore', { lockReleased });
     return { executionArn, status, action: 'nothing-changed', lockReleased };
   }
 
-  const first = await restoreRoute(deps.appMesh, deployment, deps.lock);
+  const first = (await writer.restore(owned)).result;
   // Releasing the lock stops a step still running from writing if it has not checked the lock
   // yet (it does right before UpdateRoute). One that already has can still land its write until
   // its function times out, counted from its latest attempt's start (a retry can start long
   // after the state's entry): wait for that, then look again and restore again if it got in.
-  await releaseLock(deps.lock, deployment.route, owner);
+  await writer.release(owned);
   const deadline = inFlightDeadline(events, deps.writerTimeoutMs);
   let last = first;
   if (deadline && deadline.getTime() > Date.now()) {
     logger.info('a writer step was running when the execution stopped; waiting for it to end', { until: deadline.toISOString() });
     await sleep(deadline.getTime() - Date.now());
-    last = await restoreRoute(deps.appMesh, deployment, deps.lock);
+    last = (await writer.restore(owned)).result;
   }
   const changed = first.changed || last.changed;
   // Read the route back: something still writing would show here.
-  const now = await appMeshRouter(deps.appMesh, deployment).current();
-  if (!isUndone(now.weightedTargets, deployment.snapshot.weightedTargets, deployment.stableNode, deployment.canaryNode)) {
-    throw new RouteNotRestored(`route is not back at its snapshot weights after restoring (it has ${now.weightedTargets.map((t) => `${t.virtualNode} ${t.weight}`).join(', ')}): something else writes to it; someone must act`);
+  const now = await writer.undoneNow(owned);
+  if (!now.undone) {
+    throw new RouteNotRestored(`route is not back at its snapshot weights after restoring (it has ${targetsText(now.targets)}): something else writes to it; someone must act`);
   }
   logger.info(changed ? 'deployment undone on the route' : 'the route already had the deployment undone', { status, weightedTargets: now.weightedTargets, keptChanges: last.keptChanges });
   return { executionArn, status, action: 'restored', changed, weightedTargets: now.weightedTargets, keptChanges: last.keptChanges };
@@ -162,19 +165,18 @@ function seconds(name: string, value: string): number {
   return n * 1000;
 }
 
-/** The route named by the execution's input, if it has one that parses. */
-function routeFromInput(input: unknown): Deployment['route'] | undefined {
+/** The route named by the execution's input, if it has one that a router recognises. */
+function routeFromInput(input: unknown): unknown {
   try {
     const route = (typeof input === 'string' ? JSON.parse(input) : undefined)?.route;
-    const ok = route && ['meshName', 'virtualRouterName', 'routeName'].every((k) => typeof route[k] === 'string');
-    return ok ? route : undefined;
+    return routerTypeOf(route) ? route : undefined;
   } catch {
     return undefined;
   }
 }
 
 const deps: GuardDeps = {
-  sfn, appMesh,
+  sfn, routers: routerClients,
   lock: { client: dynamoDb, tableName: requireEnv('LOCK_TABLE_NAME') },
   writerTimeoutMs: seconds('WRITER_TIMEOUT_SECONDS', requireEnv('WRITER_TIMEOUT_SECONDS')),
   // Prepare has the writers' Timeout (the template's Globals), so by default the same wait.

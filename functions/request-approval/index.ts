@@ -9,7 +9,8 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { Checker } from '../commons/check.ts';
 import { sns } from '../commons/clients/sns.ts';
-import { checkDeployment, routeLabel, type Deployment } from '../commons/deployment.ts';
+import { checkDeployment, type Deployment } from '../commons/deployment.ts';
+import { routeLabelOf } from '../commons/routers/index.ts';
 import { wrapAwsError } from '../commons/errors.ts';
 import { lambdaHandler, logger } from '../commons/handler.ts';
 
@@ -22,7 +23,7 @@ export interface ApprovalRequest {
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export function approvalMessage(deployment: Deployment, taskToken: string, weight?: number): { subject: string; body: string } {
-  const route = routeLabel(deployment.route);
+  const route = routeLabelOf(deployment.route);
   const s = deployment.strategy?.type === 'manual-approval' ? deployment.strategy : undefined;
   const execution = deployment.executionId ?? '(unknown execution)';
   const onTimeout = s?.onApprovalTimeout ?? 'rollback';

@@ -11,17 +11,14 @@
 //           if that execution holds it (an execution stopped during its prepare step has no deployment).
 // Result: { changed, weightedTargets, routeVersion, keptChanges, summary }
 //         (refused: { changed: false, summary }; releaseLock: { released, summary })
-import type { AppMeshClient } from '@aws-sdk/client-app-mesh';
-import { dynamoDb } from '../commons/clients/dynamodb.ts';
-import { requireEnv } from '../commons/env.ts';
-import { releaseLock, type LockTable } from '../commons/lock.ts';
-import { restoreRoute, restoreText, targetsText } from '../commons/restore.ts';
 import { Checker } from '../commons/check.ts';
-import { appMesh } from '../commons/clients/appmesh.ts';
-import { checkDeployment, checkRoute, routeLabel, type Deployment, type RouteRef } from '../commons/deployment.ts';
+import { dynamoDb } from '../commons/clients/dynamodb.ts';
+import { routerClients } from '../commons/clients/routers.ts';
+import { checkDeployment, checkRoute, type Deployment, type RouteRef } from '../commons/deployment.ts';
+import { requireEnv } from '../commons/env.ts';
 import { lambdaHandler, logger } from '../commons/handler.ts';
-import { appMeshRouter } from '../commons/routers/appmesh.ts';
-import type { RestoreResult } from '../commons/routers/router.ts';
+import { RouteWriter, type RestoreResult, type WriterDeps } from '../commons/route-writer.ts';
+import { routeLabelOf } from '../commons/routers/index.ts';
 
 export interface RollbackResult extends RestoreResult {
   summary: string;
@@ -59,7 +56,8 @@ export function describeReason(reason: unknown): string | undefined {
   return [name, message].filter(Boolean).join(': ') || undefined;
 }
 
-export async function rollback(event: unknown, client: AppMeshClient, lock?: LockTable): Promise<RollbackResult | RefusedResult | ReleaseResult> {
+export async function rollback(event: unknown, deps: WriterDeps): Promise<RollbackResult | RefusedResult | ReleaseResult> {
+  const writer = new RouteWriter(deps);
   const c = new Checker();
   const e = c.object(event, 'event', ['deployment', 'reason', 'leaveRoute', 'refused', 'releaseLock']);
   if (e && e.releaseLock !== undefined) {
@@ -73,9 +71,9 @@ export async function rollback(event: unknown, client: AppMeshClient, lock?: Loc
     }
     c.done();
     const { route, executionId } = r as { route: RouteRef; executionId: string };
-    const released = lock ? await releaseLock(lock, route, executionId) : false;
+    const released = await writer.releaseBeforeSnapshot({ route }, executionId);
     logger.info(released ? 'lock released' : 'the execution held no lock on the route', { executionId });
-    return { released, summary: `${released ? 'Released' : 'No lock to release:'} the deployment lock of ${executionId} on ${routeLabel(route)}${released ? '' : ' was not held (any more)'}; the route was not touched.` };
+    return { released, summary: `${released ? 'Released' : 'No lock to release:'} the deployment lock of ${executionId} on ${routeLabelOf(route)}${released ? '' : ' was not held (any more)'}; the route was not touched.` };
   }
   if (e) {
     checkDeployment(c, e.deployment);
@@ -86,26 +84,24 @@ export async function rollback(event: unknown, client: AppMeshClient, lock?: Loc
   c.done();
   const { deployment, reason, leaveRoute, refused } = e as { deployment: Deployment; reason?: unknown; leaveRoute?: boolean; refused?: boolean };
   const why = describeReason(reason);
-  const owner = deployment.executionId;
-  const route = routeLabel(deployment.route);
+  const route = routeLabelOf(deployment.route);
   if (refused) {
     // Nothing was changed: the route is not read (a read could fail, and would say nothing new).
-    if (lock && owner) await releaseLock(lock, deployment.route, owner);
+    await writer.release(deployment);
     logger.info('refused before any change; lock released', { reason });
     const message = reasonParts(reason).message;
     return { changed: false, summary: `${message ? `${message}. ` : ''}Nothing was changed: route ${route} was not touched, and its deployment lock is released.` };
   }
   if (leaveRoute) {
-    const now = await appMeshRouter(client, deployment).current();
-    if (lock && owner) await releaseLock(lock, deployment.route, owner);
+    const { text, ...now } = await writer.current(deployment);
+    await writer.release(deployment);
     logger.info('route left as it is; lock released', { ...now, reason });
-    return { changed: false, ...now, keptChanges: [], summary: `${why ? `stopped because ${why}. ` : ''}Route ${route} left as it is now (${targetsText(now.weightedTargets)}), not restored: onDrift is halt.` };
+    return { changed: false, ...now, keptChanges: [], summary: `${why ? `stopped because ${why}. ` : ''}Route ${route} left as it is now (${text}), not restored: onDrift is halt.` };
   }
-  const result = await restoreRoute(client, deployment, lock);
-  if (lock && owner) await releaseLock(lock, deployment.route, owner);
+  const { result, summary } = await writer.restore(deployment, { release: true });
   logger.info(result.changed ? 'deployment undone on the route' : 'the route already had this deployment undone; nothing written', { ...result, reason });
-  return { ...result, summary: `${why ? `rolled back because ${why}. ` : ''}${restoreText(deployment, result)}.` };
+  return { ...result, summary: `${why ? `rolled back because ${why}. ` : ''}${summary}.` };
 }
 
-const lockTable: LockTable = { client: dynamoDb, tableName: requireEnv('LOCK_TABLE_NAME') };
-export const handler = lambdaHandler('rollback', (event: unknown) => rollback(event, appMesh, lockTable));
+const deps: WriterDeps = { routers: routerClients, lock: { client: dynamoDb, tableName: requireEnv('LOCK_TABLE_NAME') } };
+export const handler = lambdaHandler('rollback', (event: unknown) => rollback(event, deps));

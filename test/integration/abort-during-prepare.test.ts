@@ -20,7 +20,7 @@ import { styleFor, type Out } from '../../cli/render.ts';
 import { startLocalAws, type LocalAws } from '../../local/aws.ts';
 import { createDemoMesh } from '../../local/demo-mesh.ts';
 import { deployStack, type LocalStack } from '../../local/stack.ts';
-import { root } from '../support/fixtures.ts';
+import { lockKeyOf, root } from '../support/fixtures.ts';
 import { unique, until } from '../support/executions.ts';
 
 /** How long Prepare's Lambda can run, as the guard and the CLI are told here (the template's is 35 s). */
@@ -63,7 +63,7 @@ async function onlyPreparesWriteSlow(): Promise<void> {
 
 async function lockHolder(route: { meshName: string; virtualRouterName: string; routeName: string }): Promise<string | undefined> {
   const out = await direct.dynamo.send(new GetItemCommand({
-    TableName: stack.outputs.LockTableName, Key: { route: { S: `${route.meshName}/${route.virtualRouterName}/${route.routeName}` } }, ConsistentRead: true,
+    TableName: stack.outputs.LockTableName, Key: { route: { S: lockKeyOf(route) } }, ConsistentRead: true,
   }));
   return out.Item?.executionId?.S;
 }

@@ -76,6 +76,16 @@ describe('App Mesh on the local AWS', () => {
     expect(after.route?.metadata?.version).toBe(updated.route?.metadata?.version);
     expect(after.route!.metadata!.lastUpdatedAt!.getTime()).toBeGreaterThanOrEqual(before.route!.metadata!.lastUpdatedAt!.getTime());
   });
+
+  test('meshOwner and resourceOwner are the account ID, as AWS says; naming the mesh\'s own account as meshOwner reaches the same route', async () => {
+    // moto put the caller's user id there, so meshOwner = the account was refused (MeshOwnerDoesNotMatch).
+    const ids = { meshName, virtualRouterName: 'router', routeName: 'route' };
+    const plain = await mesh.send(new DescribeRouteCommand(ids));
+    expect(plain.route?.metadata).toMatchObject({ meshOwner: '123456789012', resourceOwner: '123456789012' });
+    const owned = await mesh.send(new DescribeRouteCommand({ ...ids, meshOwner: '123456789012' }));
+    expect(owned.route?.metadata?.uid).toBe(plain.route?.metadata?.uid);
+    await expect(mesh.send(new DescribeRouteCommand({ ...ids, meshOwner: '210987654321' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: expect.any(Number) } });
+  });
 });
 
 describe('the Lambda front with the real bundles', () => {

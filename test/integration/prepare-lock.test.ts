@@ -5,11 +5,12 @@
 // that frees the lock is recorded too, and the IAM contract checks it against Prepare's role.
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { demoMesh, routeNow, stack } from '../support/executions.ts';
+import { lockKeyOf } from '../support/fixtures.ts';
 import { call, invoke } from '../support/invoke.ts';
 
 const dynamo = new DynamoDBClient({});
 const lockItem = async (route: { meshName: string; virtualRouterName: string; routeName: string }) =>
-  (await dynamo.send(new GetItemCommand({ TableName: stack().outputs.LockTableName, Key: { route: { S: `${route.meshName}/${route.virtualRouterName}/${route.routeName}` } }, ConsistentRead: true }))).Item;
+  (await dynamo.send(new GetItemCommand({ TableName: stack().outputs.LockTableName, Key: { route: { S: lockKeyOf(route) } }, ConsistentRead: true }))).Item;
 
 test('a canary virtual node that does not exist: VirtualNodeNotFound, the lock is freed, the route untouched; the next Prepare takes the lock, and a third is refused', async () => {
   const mesh = await demoMesh('pl');

@@ -8,12 +8,12 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   alarm, appMesh, canaryWeight, demoMesh, finished, history, routeNow, setAlarm, sfn, shifts, stack, start, statesEntered, until,
 } from '../support/executions.ts';
-import { root } from '../support/fixtures.ts';
+import { lockKeyOf, root } from '../support/fixtures.ts';
 import { call } from '../support/invoke.ts';
 
 const dynamo = new DynamoDBClient({});
 const lockItem = async (route: { meshName: string; virtualRouterName: string; routeName: string }) =>
-  (await dynamo.send(new GetItemCommand({ TableName: stack().outputs.LockTableName, Key: { route: { S: `${route.meshName}/${route.virtualRouterName}/${route.routeName}` } }, ConsistentRead: true }))).Item;
+  (await dynamo.send(new GetItemCommand({ TableName: stack().outputs.LockTableName, Key: { route: { S: lockKeyOf(route) } }, ConsistentRead: true }))).Item;
 const linear = (extra: object = {}) => ({ strategy: { type: 'linear', stepPercent: 25, intervalSeconds: 1 }, ...extra });
 
 async function setByHand(route: { meshName: string; virtualRouterName: string; routeName: string }, targets: { virtualNode: string; weight: number }[]) {

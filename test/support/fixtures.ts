@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import type { DescribeRouteCommandOutput, RouteSpec } from '@aws-sdk/client-app-mesh';
-import type { WeightedTarget } from '../../functions/commons/weights.ts';
+import type { AppMeshTarget as WeightedTarget } from '../../functions/commons/routers/appmesh/index.ts';
 import type { Deployment } from '../../functions/commons/deployment.ts';
+import { appMeshIdentity } from '../../functions/commons/routers/appmesh/reference.ts';
 
 export const root = join(__dirname, '..', '..');
 
@@ -101,3 +102,10 @@ export const context: Context = {
   fail: () => undefined,
   succeed: () => undefined,
 };
+
+/** The local AWS's (moto's) account: where the stack, its executions and the demo meshes live. */
+export const LOCAL_ACCOUNT = '123456789012';
+
+/** The key of a route's lock item on the local AWS: the route's canonical identity, the mesh owner always written out. */
+export const lockKeyOf = (route: { meshName: string; virtualRouterName: string; routeName: string; meshOwner?: string }): string =>
+  appMeshIdentity(route, route.meshOwner ?? LOCAL_ACCOUNT);

@@ -1,11 +1,24 @@
-// The App Mesh router against a mocked App Mesh API: every route kind, with and without a
-// write needed; everything but the weights comes back byte-identical.
+// The App Mesh router, through the route writer, against a mocked App Mesh API: every route
+// kind, with and without a write needed; everything but the weights comes back byte-identical.
 import { AppMeshClient, DescribeRouteCommand, DescribeVirtualNodeCommand, UpdateRouteCommand } from '@aws-sdk/client-app-mesh';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { appMeshRouter } from '../../functions/commons/routers/appmesh.ts';
-import type { WeightedTarget } from '../../functions/commons/weights.ts';
+import type { Deployment } from '../../functions/commons/deployment.ts';
+import type { AppMeshTarget as WeightedTarget } from '../../functions/commons/routers/appmesh/index.ts';
+import { RouteWriter, type RestoreResult, type ShiftResult } from '../../functions/commons/route-writer.ts';
 import { awsError, deploymentFor, describeRouteOutput, richSpec, routeKinds } from '../support/fixtures.ts';
+
+/** The writer's calls for one deployment, with the step results typed as App Mesh's. */
+function appMeshRouter(client: AppMeshClient, d: Deployment) {
+  const writer = new RouteWriter({ routers: { appMesh: () => client } });
+  type Shift = Omit<ShiftResult, 'weightedTargets'> & { weightedTargets: WeightedTarget[] };
+  return {
+    snapshot: async () => await writer.prepare(d) as Deployment['snapshot'],
+    setCanaryShare: async (snapshot: Deployment['snapshot'], share: number) => await writer.shift({ ...d, snapshot }, share) as Shift,
+    promote: async (snapshot: Deployment['snapshot'], o: { keepStableTarget: boolean }) => await writer.promote({ ...d, snapshot, keepStableTarget: o.keepStableTarget }) as Shift,
+    restore: async (snapshot: Deployment['snapshot']) => (await writer.restore({ ...d, snapshot })).result as RestoreResult & Shift,
+  };
+}
 
 const appMesh = mockClient(AppMeshClient);
 const client = new AppMeshClient({ region: 'us-east-1' });

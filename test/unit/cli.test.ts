@@ -2,7 +2,8 @@
 // prepared deployment, outcomes and exit codes, the watch view and its frame, and the report.
 // Histories are built with the event shapes the local AWS produces (see the builder).
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { activeStates, outcomeOf, parseExecutionArn, pendingApproval, preparedDeployment, readableCause, sameTargets } from '../../cli/execution.ts';
+import { activeStates, outcomeOf, parseExecutionArn, pendingApproval, preparedDeployment, readableCause } from '../../cli/execution.ts';
+import { sameTargets } from '../../functions/commons/weights.ts';
 import { deploymentEvents } from '../../cli/follow.ts';
 import { bar, duration, styleFor, truncate, visibleLength, weightTable, LiveRegion } from '../../cli/render.ts';
 import { esc, renderReport, reportHtml, stages, wrap } from '../../cli/report.ts';
@@ -15,6 +16,8 @@ const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAW-secret-task-token';
 
 type Target = { virtualNode: string; weight: number };
 const split = (w: number, stable = 'product-vn', canary = 'product-v15-vn'): Target[] => [{ virtualNode: stable, weight: 100 - w }, { virtualNode: canary, weight: w }];
+/** The same targets as the CLI holds them: neutral, read from the step results by the route's router. */
+const ids = (ts: Target[]) => ts.map((t) => ({ id: t.virtualNode, weight: t.weight }));
 
 /** Builds an execution history as Step Functions (and the local AWS) writes it. */
 class History {
@@ -184,7 +187,7 @@ describe('a drift halt', () => {
     const v = watchView(state, new Date());
     expect(v.outcome).toMatchObject({ kind: 'halted', exitCode: 3 });
     expect(v.outcome!.summary).toMatch(/^halted on drift: stopped because RouteDriftDetected: product-vn is 90, not 75/);
-    expect(v.targets).toEqual(split(10));
+    expect(v.targets).toEqual(ids(split(10)));
     expect(v.canaryWeight).toBe(10);
     expect(renderFrame(v, plain, new Date()).join('\n')).toContain('HALTED stopped because RouteDriftDetected');
   });
@@ -240,10 +243,11 @@ describe('what the CLI reads from a history', () => {
     expect(readableCause('plain words')).toBe('plain words');
   });
 
-  test('same targets means same order, weights and ports', () => {
-    expect(sameTargets([{ virtualNode: 'a', weight: 1 }], [{ virtualNode: 'a', weight: 1 }])).toBe(true);
-    expect(sameTargets([{ virtualNode: 'a', weight: 1, port: 80 }], [{ virtualNode: 'a', weight: 1 }])).toBe(false);
-    expect(sameTargets([{ virtualNode: 'a', weight: 1 }, { virtualNode: 'b', weight: 0 }], [{ virtualNode: 'b', weight: 0 }, { virtualNode: 'a', weight: 1 }])).toBe(false);
+  test('same targets (the routers\' rule, which routes --watch uses) means same order, weights and ports', () => {
+    const t = (id: string, weight: number, port?: number) => (port === undefined ? { id, weight } : { id, weight, port } as { id: string; weight: number });
+    expect(sameTargets([t('a', 1)], [t('a', 1)])).toBe(true);
+    expect(sameTargets([t('a', 1, 80)], [t('a', 1)])).toBe(false);
+    expect(sameTargets([t('a', 1), t('b', 0)], [t('b', 0), t('a', 1)])).toBe(false);
   });
 });
 
@@ -279,7 +283,7 @@ describe('the watch view', () => {
     expect(v.step).toBe('step 2/4 at 50%');
     expect(v.activity).toBe('waiting for the next verdict');
     expect(v.upcoming).toEqual([{ label: 'next verdict', at: new Date(h.now.getTime() + 60_000), then: '75% if it passes' }]);
-    expect(v.targets).toEqual(split(50));
+    expect(v.targets).toEqual(ids(split(50)));
     expect(v.strategyText).toBe('linear, +25% every 1 min');
 
     const frame = renderFrame(v, plain, now).join('\n');
@@ -315,7 +319,7 @@ describe('the watch view', () => {
     const state = linearRolledBack();
     const v = watchView(state, new Date());
     expect(v.outcome).toMatchObject({ kind: 'rolled back', exitCode: 1 });
-    expect(v.targets).toEqual([{ virtualNode: 'product-vn', weight: 100 }]);
+    expect(v.targets).toEqual([{ id: 'product-vn', weight: 100 }]);
     const frame = renderFrame(v, plain, new Date()).join('\n');
     expect(frame).toContain('ROLLED BACK because CanaryUnhealthy');
     expect(frame).toContain('FAIL → rollback  alarm canary-5xx is ALARM: 5xx rate 14%');
@@ -323,7 +327,7 @@ describe('the watch view', () => {
 
   test('an abort: the route the CLI read afterwards decides between rolled back and failed', () => {
     const h = linear().prepare().verdict('pass', 'advance', { nextWeight: 25, waitSeconds: 60 }).shift(25).enter('Wait', 'Wait').after(5);
-    const restored = watchView({ ...h.end('ABORTED'), routeAfter: { targets: [{ virtualNode: 'product-vn', weight: 100 }], restored: true } }, h.now);
+    const restored = watchView({ ...h.end('ABORTED'), routeAfter: { targets: [{ id: 'product-vn', weight: 100 }], restored: true } }, h.now);
     expect(restored.outcome).toMatchObject({ kind: 'aborted', exitCode: 1 });
     expect(restored.canaryWeight).toBe(0);
   });
@@ -349,7 +353,8 @@ describe('terminal rendering', () => {
 
   test('bars, tables, durations and truncation', () => {
     expect(bar(0.25, 8)).toBe('██░░░░░░');
-    expect(weightTable(split(10), plain, { barWidth: 10 })).toEqual([
+    expect(weightTable(ids(split(10)), plain, { barWidth: 10 }).slice(0, 1)).toEqual(['target          weight  share']);
+    expect(weightTable(ids(split(10)), plain, { barWidth: 10, word: 'virtual node' })).toEqual([
       'virtual node    weight  share',
       'product-vn          90    90%  █████████░',
       'product-v15-vn      10    10%  █░░░░░░░░░',
@@ -417,7 +422,7 @@ describe('the report', () => {
 
   test('an abort says whether the route was restored', () => {
     const h = linear().prepare().verdict('pass', 'advance', { nextWeight: 25, waitSeconds: 60 }).shift(25).enter('Wait', 'Wait').after(5);
-    const svg = renderReport({ ...h.end('ABORTED'), routeAfter: { targets: [{ virtualNode: 'product-vn', weight: 100 }], restored: true } });
+    const svg = renderReport({ ...h.end('ABORTED'), routeAfter: { targets: [{ id: 'product-vn', weight: 100 }], restored: true } });
     expect(svg).toContain('aborted, route restored');
   });
 

@@ -8,6 +8,7 @@ import { parseDeploymentInput, withDefaults } from '../../functions/commons/inpu
 import { pathOf, shown } from '../../functions/commons/validate.ts';
 import { docsRegistry } from '../../scripts/schema.ts';
 import { executionInput } from '../../functions/commons/input.ts';
+import { appMeshLimits } from '../../functions/commons/routers/appmesh/index.ts';
 import { event } from '../support/fixtures.ts';
 
 const problems = (fn: () => unknown): string[] => {
@@ -135,6 +136,15 @@ describe('the JSON Schema docs', () => {
   });
 });
 
+test('the weighted targets a step receives are held to the App Mesh router\'s limits', () => {
+  const { maxTargets, maxWeight } = appMeshLimits;
+  const targets = (n: number, weight = 0) => Array.from({ length: n }, (_, i) => ({ virtualNode: `n${i}`, weight }));
+  const expected = (list: unknown) => () => parsePromoteEvent({ deployment: d(), expected: list });
+  expect(expected(targets(maxTargets, maxWeight))()).toBeTruthy();
+  expect(problems(expected(targets(maxTargets + 1)))).toEqual([`event.expected must be an array of 1 to ${maxTargets} items (got an array)`]);
+  expect(problems(expected(targets(1, maxWeight + 1)))).toEqual([`event.expected[0].weight must be an integer from 0 to ${maxWeight} (got ${maxWeight + 1})`]);
+});
+
 test('the input contract is pure: its modules bundle without the AWS SDK (zod and our own files only)', () => {
   const { buildSync } = require('esbuild') as typeof import('esbuild');
   const { metafile } = buildSync({
@@ -143,8 +153,8 @@ test('the input contract is pure: its modules bundle without the AWS SDK (zod an
   const inputs = Object.keys(metafile!.inputs);
   expect(inputs.filter((p) => p.includes('node_modules') && !p.includes('node_modules/zod/'))).toEqual([]);
   expect(inputs.filter((p) => !p.includes('node_modules')).sort()).toEqual([
-    'functions/commons/errors.ts', 'functions/commons/events.ts', 'functions/commons/input.ts', 'functions/commons/route-spec.ts',
-    'functions/commons/routers/appmesh/schema.ts', 'functions/commons/validate.ts', 'functions/commons/weights.ts',
+    'functions/commons/errors.ts', 'functions/commons/events.ts', 'functions/commons/input.ts',
+    'functions/commons/routers/appmesh/reference.ts', 'functions/commons/routers/appmesh/schema.ts', 'functions/commons/validate.ts',
   ]);
 });
 

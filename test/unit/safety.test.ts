@@ -5,7 +5,7 @@ import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-s
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { acquireLock, assertLockHeld, releaseLock } from '../../functions/commons/lock.ts';
-import { appMeshRouter } from '../../functions/commons/routers/appmesh.ts';
+import { RouteWriter } from '../../functions/commons/route-writer.ts';
 import { drifted } from '../../functions/commons/weights.ts';
 import { guard } from '../../functions/guard/index.ts';
 import { inFlight, inFlightDeadline, routeTouched } from '../../functions/commons/history.ts';
@@ -15,9 +15,10 @@ const appMesh = mockClient(AppMeshClient);
 const dynamo = mockClient(DynamoDBClient);
 const sfn = mockClient(SFNClient);
 const lock = { client: new DynamoDBClient({}), tableName: 'locks' };
-const route = { meshName: 'demomesh', virtualRouterName: 'product-vr', routeName: 'product-r' };
+/** A route as the lock sees it: its canonical identity (the owner always written out) and its label. */
+const route = { key: '123456789012:demomesh/product-vr/product-r', label: 'demomesh/product-vr/product-r' };
 const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: { httpStatusCode: 400 } });
-const heldBy = (executionId: string) => ({ Item: { route: { S: 'demomesh/product-vr/product-r' }, executionId: { S: executionId }, acquiredAt: { S: '2026-11-27T10:00:00Z' }, expiresAt: { N: String(Math.floor(Date.now() / 1000) + 600) } } });
+const heldBy = (executionId: string) => ({ Item: { route: { S: '123456789012:demomesh/product-vr/product-r' }, executionId: { S: executionId }, acquiredAt: { S: '2026-11-27T10:00:00Z' }, expiresAt: { N: String(Math.floor(Date.now() / 1000) + 600) } } });
 
 beforeEach(() => { appMesh.reset(); dynamo.reset(); sfn.reset(); });
 
@@ -28,7 +29,7 @@ describe('the route lock', () => {
     expect(dynamo).toHaveReceivedCommandWith(PutItemCommand, {
       TableName: 'locks',
       ConditionExpression: 'attribute_not_exists(#route) OR #executionId = :me OR #expiresAt < :now',
-      Item: expect.objectContaining({ route: { S: 'demomesh/product-vr/product-r' }, executionId: { S: 'exec-1' }, expiresAt: { N: String(1795773600 + 600) } }),
+      Item: expect.objectContaining({ route: { S: '123456789012:demomesh/product-vr/product-r' }, executionId: { S: 'exec-1' }, expiresAt: { N: String(1795773600 + 600) } }),
     });
   });
 
@@ -69,24 +70,32 @@ describe('drift', () => {
     ['someone removed the canary', t(100), t(70, 30), t(40, 60), true],
     ['only a third target changed', t(70, 30, 5), t(70, 30, 10), t(40, 60, 10), false],
   ])('%s → drift %s', (_l, current, expected, next, isDrift) => {
-    expect(drifted(current, expected, next, s, c)).toBe(isDrift);
+    const ids = (ts: ReturnType<typeof t>) => ts.map((x) => ({ id: x.virtualNode, weight: x.weight }));
+    expect(drifted(ids(current), ids(expected), ids(next), s, c)).toBe(isDrift);
   });
 
   test('set-weight refuses to overwrite a changed route: RouteDriftDetected, no UpdateRoute', async () => {
     appMesh.on(DescribeRouteCommand).resolves(describeRouteOutput(richSpec('httpRoute', t(95, 5))));
     const d = deploymentFor('httpRoute', t(100));
-    await expect(appMeshRouter(new AppMeshClient({}), d).setCanaryShare(d.snapshot, 50, { expected: t(70, 30) }))
+    await expect(new RouteWriter({ routers: { appMesh: () => new AppMeshClient({}) } }).shift(d, 50, t(70, 30)))
       .rejects.toMatchObject({ name: 'RouteDriftDetected', message: expect.stringContaining('product-vn 95, product-v15-vn 5') });
     expect(appMesh).toHaveReceivedCommandTimes(UpdateRouteCommand, 0);
   });
 
-  test('the lock check runs right before the write, and stops it', async () => {
+  test('the lock check runs right before the write (after the read and the drift check), and stops it', async () => {
     appMesh.on(DescribeRouteCommand).resolves(describeRouteOutput(richSpec('httpRoute', t(70, 30))));
-    const d = deploymentFor('httpRoute', t(100));
-    const beforeWrite = jest.fn().mockRejectedValue(Object.assign(new Error('lost'), { name: 'DeploymentLockLost' }));
-    await expect(appMeshRouter(new AppMeshClient({}), d).setCanaryShare(d.snapshot, 50, { expected: t(70, 30), beforeWrite })).rejects.toMatchObject({ name: 'DeploymentLockLost' });
-    expect(beforeWrite).toHaveBeenCalledTimes(1);
+    dynamo.on(GetItemCommand).resolves(heldBy('exec-other'));
+    const d = deploymentFor('httpRoute', t(100), { executionId: 'exec-1' });
+    const writer = new RouteWriter({ routers: { appMesh: () => new AppMeshClient({}) }, lock });
+    await expect(writer.shift(d, 50, t(70, 30))).rejects.toMatchObject({ name: 'DeploymentLockLost', message: expect.stringContaining('held by exec-other') });
+    expect(dynamo).toHaveReceivedCommandTimes(GetItemCommand, 1);
+    // The key is the route's canonical identity: the owner DescribeRoute reported, although the input left it out.
+    expect(dynamo).toHaveReceivedCommandWith(GetItemCommand, { Key: { route: { S: '123456789012:demomesh/product-vr/product-r' } } });
     expect(appMesh).toHaveReceivedCommandTimes(UpdateRouteCommand, 0);
+    // Already at the weights: nothing to write, so no lock check either.
+    dynamo.resetHistory();
+    await expect(writer.shift(d, 30, t(70, 30))).resolves.toMatchObject({ changed: false });
+    expect(dynamo).toHaveReceivedCommandTimes(GetItemCommand, 0);
   });
 });
 
@@ -108,7 +117,7 @@ describe('the abort guard', () => {
   const sleeps: number[] = [];
   let duringSleep: () => void = () => undefined;
   const deps = () => ({
-    sfn: new SFNClient({}), appMesh: new AppMeshClient({}), lock, writerTimeoutMs: 35_000, prepareTimeoutMs: 35_000,
+    sfn: new SFNClient({}), routers: { appMesh: () => new AppMeshClient({}) }, lock, writerTimeoutMs: 35_000, prepareTimeoutMs: 35_000,
     sleep: async (ms: number) => { sleeps.push(ms); duringSleep(); },
   });
   const historyIs = (events: HistoryEvent[]) => sfn.on(GetExecutionHistoryCommand).resolves({ events });
@@ -195,7 +204,7 @@ describe('the abort guard', () => {
       expect(sleeps[0]).toBeLessThanOrEqual(30_000);
       expect(deletesDuringSleep).toBe(0); // not released before the wait: Prepare could take it after
       expect(dynamo).toHaveReceivedCommandWith(DeleteItemCommand, {
-        Key: { route: { S: 'demomesh/product-vr/product-r' } }, ConditionExpression: '#executionId = :me', ExpressionAttributeValues: { ':me': { S: executionArn } },
+        Key: { route: { S: '123456789012:demomesh/product-vr/product-r' } }, ConditionExpression: '#executionId = :me', ExpressionAttributeValues: { ':me': { S: executionArn } },
       });
       expect(appMesh.calls()).toHaveLength(0);
     });

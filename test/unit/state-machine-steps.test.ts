@@ -27,9 +27,9 @@ beforeEach(() => {
 const deployment = (strategy: object = event('execution-manual-approval.json').strategy) => ({ ...event('set-weight.json').deployment, strategy });
 
 test('prepare writes out every default, so the state machines can rely on each field', async () => {
-  const d = await prepare({ input: event('execution-manual-approval.json'), machine: 'manual-approval' }, new AppMeshClient({}));
+  const d = await prepare({ input: event('execution-manual-approval.json'), machine: 'manual-approval' }, { routers: { appMesh: () => new AppMeshClient({}) } });
   expect(d).toMatchObject({ failureThreshold: 1, inconclusive: 'fail', keepStableTarget: false, strategy: { onApprovalTimeout: 'rollback', checkIntervalSeconds: 60 } });
-  const s = await prepare({ input: { ...event('execution-linear.json'), strategy: { type: 'step-then-all', canaryPercent: 5, bakeSeconds: 60 } }, machine: 'step-then-all' }, new AppMeshClient({}));
+  const s = await prepare({ input: { ...event('execution-linear.json'), strategy: { type: 'step-then-all', canaryPercent: 5, bakeSeconds: 60 } }, machine: 'step-then-all' }, { routers: { appMesh: () => new AppMeshClient({}) } });
   expect(s.strategy).toEqual({ type: 'step-then-all', canaryPercent: 5, bakeSeconds: 60, checkIntervalSeconds: 60 });
 });
 
@@ -63,7 +63,7 @@ describe('rollback', () => {
 
   test('refused before any change: releases the lock, never reads or writes the route, and says why without the stack trace', async () => {
     dynamo.on(DeleteItemCommand).resolves({});
-    const out = await rollback({ deployment: d, reason: misconfigured, refused: true }, new AppMeshClient({}), lock);
+    const out = await rollback({ deployment: d, reason: misconfigured, refused: true }, { routers: { appMesh: () => new AppMeshClient({}) }, lock });
     expect(out).toEqual({ changed: false, summary: 'DescribeAlarms: no alarm named product-v15-5xx. Nothing was changed: route demomesh/product-vr/product-r was not touched, and its deployment lock is released.' });
     expect(appMesh.calls()).toHaveLength(0);
     expect(dynamo).toHaveReceivedCommandWith(DeleteItemCommand, { ExpressionAttributeValues: { ':me': { S: executionId } } });
@@ -72,9 +72,9 @@ describe('rollback', () => {
   test('releaseLock: releases the lock of an execution that has no deployment (stopped during Prepare), only if it holds it', async () => {
     const route = d.route;
     dynamo.on(DeleteItemCommand).resolvesOnce({}).rejectsOnce(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
-    expect(await rollback({ releaseLock: { route, executionId } }, new AppMeshClient({}), lock)).toMatchObject({ released: true });
-    expect(await rollback({ releaseLock: { route, executionId } }, new AppMeshClient({}), lock)).toMatchObject({ released: false });
-    expect(dynamo).toHaveReceivedCommandWith(DeleteItemCommand, { Key: { route: { S: 'demomesh/product-vr/product-r' } }, ConditionExpression: '#executionId = :me' });
+    expect(await rollback({ releaseLock: { route, executionId } }, { routers: { appMesh: () => new AppMeshClient({}) }, lock })).toMatchObject({ released: true });
+    expect(await rollback({ releaseLock: { route, executionId } }, { routers: { appMesh: () => new AppMeshClient({}) }, lock })).toMatchObject({ released: false });
+    expect(dynamo).toHaveReceivedCommandWith(DeleteItemCommand, { Key: { route: { S: '123456789012:demomesh/product-vr/product-r' } }, ConditionExpression: '#executionId = :me' });
     expect(appMesh.calls()).toHaveLength(0);
   });
 
@@ -85,7 +85,7 @@ describe('rollback', () => {
     [{ deployment: d, leaveRoute: true, refused: true }, 'cannot both be true'],
     [{ deployment: d, refused: 'yes' }, 'event.refused'],
   ])('%j is InvalidInput naming %s, and nothing is touched', async (e, field) => {
-    await expect(rollback(e, new AppMeshClient({}), lock)).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringContaining(field) });
+    await expect(rollback(e, { routers: { appMesh: () => new AppMeshClient({}) }, lock })).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringContaining(field) });
     expect(dynamo.calls()).toHaveLength(0);
     expect(appMesh.calls()).toHaveLength(0);
   });
@@ -94,7 +94,7 @@ describe('rollback', () => {
     const snapshot = { ...d.snapshot, weightedTargets: [{ virtualNode: 'product-vn', weight: 90 }, { virtualNode: 'legacy-vn', weight: 10 }] };
     appMesh.on(DescribeRouteCommand).resolves(describeRouteOutput(richSpec('httpRoute', [{ virtualNode: 'product-vn', weight: 45 }, { virtualNode: 'legacy-vn', weight: 30 }, { virtualNode: 'product-v15-vn', weight: 45 }])));
     appMesh.on(UpdateRouteCommand).callsFake((input) => describeRouteOutput(input.spec, 9));
-    const out = await rollback({ deployment: { ...d, executionId: undefined, snapshot }, reason: { Error: 'CanaryUnhealthy', Cause: 'alarm x is ALARM' } }, new AppMeshClient({}));
+    const out = await rollback({ deployment: { ...d, executionId: undefined, snapshot }, reason: { Error: 'CanaryUnhealthy', Cause: 'alarm x is ALARM' } }, { routers: { appMesh: () => new AppMeshClient({}) } });
     expect(out).toMatchObject({
       changed: true, weightedTargets: [{ virtualNode: 'product-vn', weight: 90 }, { virtualNode: 'legacy-vn', weight: 30 }],
       keptChanges: [{ virtualNode: 'legacy-vn', snapshot: { virtualNode: 'legacy-vn', weight: 10 }, now: { virtualNode: 'legacy-vn', weight: 30 } }],

@@ -39,6 +39,9 @@ beforeEach(() => {
  * Refused: every problem, in any order (zod lists an object's unknown fields after its other
  * problems, the old validators before them). The message lists them joined, so it says the same.
  */
+/** What the writing handlers take: the routers' clients (no lock: an event without one is checked the same). */
+const writer = () => ({ routers: { appMesh: () => new AppMeshClient({}) } });
+
 type Outcome = 'accepted' | { name: string; problems: string[] };
 const outcome = (err: unknown): Outcome => ((err as Error)?.name === 'InvalidInput'
   ? { name: 'InvalidInput', problems: [...(err as InvalidInput).problems].sort() } : 'accepted');
@@ -105,7 +108,7 @@ type Case = [label: string, event: unknown];
 const each = (label: string, values: unknown[], make: (v: unknown) => unknown): Case[] => values.map((v, i) => [`${label} #${i}`, make(v)]);
 
 const handlers: [string, (e: unknown) => Promise<unknown>, (e: unknown) => unknown, Case[]][] = [
-  ['prepare', (e) => prepare(e, new AppMeshClient({})), parsePrepareEvent, [
+  ['prepare', (e) => prepare(e, writer()), parsePrepareEvent, [
     ...each('event', [undefined, null, [], 'x', {}, { executionId: 'x' }], (v) => v),
     ['the input at the top level', validInputs.linear],
     ['an unknown event field', { input: validInputs.linear, extra: 1 }],
@@ -118,7 +121,7 @@ const handlers: [string, (e: unknown) => Promise<unknown>, (e: unknown) => unkno
     ['good, by hand', event('prepare.json')],
     ...Object.entries(validInputs).map(([machine, input]): Case => [`good ${machine}`, { input, machine, executionId: 'arn:x' }]),
   ]],
-  ['set-weight', (e) => setWeight(e, new AppMeshClient({})), parseSetWeightEvent, [
+  ['set-weight', (e) => setWeight(e, writer()), parseSetWeightEvent, [
     ...each('event', [undefined, null, [], 'x', {}, { weight: 10 }], (v) => v),
     ...each('weight', [101, -5, 12.5, '30', undefined, null, true, 1e300], (weight) => ({ deployment: d(), weight })),
     ...each('deployment', badDeployments, (deployment) => ({ deployment, weight: 10 })),
@@ -127,14 +130,14 @@ const handlers: [string, (e: unknown) => Promise<unknown>, (e: unknown) => unkno
     ['good', event('set-weight.json')],
     ...each('good deployment', goodDeployments, (deployment) => ({ deployment, weight: 0, expected: [target] })),
   ]],
-  ['promote', (e) => promote(e, new AppMeshClient({})), parsePromoteEvent, [
+  ['promote', (e) => promote(e, writer()), parsePromoteEvent, [
     ...each('event', [undefined, 'promote', [], {}, { deployment: d(), weight: 1 }], (v) => v),
     ...each('deployment', badDeployments, (deployment) => ({ deployment })),
     ...each('expected', badTargets.slice(1), (expected) => ({ deployment: d(), expected })),
     ['good', event('promote.json')],
     ...each('good deployment', goodDeployments, (deployment) => ({ deployment, expected: [target] })),
   ]],
-  ['rollback', (e) => rollback(e, new AppMeshClient({})), parseRollbackEvent, [
+  ['rollback', (e) => rollback(e, writer()), parseRollbackEvent, [
     ...each('event', [undefined, null, [], 'x', {}, { reason: 'x' }], (v) => v),
     ...each('deployment', badDeployments, (deployment) => ({ deployment, reason: 'x' })),
     ...each('leaveRoute', ['yes', null, 1], (leaveRoute) => ({ deployment: d(), leaveRoute })),
@@ -178,7 +181,7 @@ const handlers: [string, (e: unknown) => Promise<unknown>, (e: unknown) => unkno
     ['an unknown field', { deployment: d(), taskToken: 't', token: 't' }],
     ...each('good deployment', goodDeployments, (deployment) => ({ deployment, taskToken: 't', weight: 10 })),
   ]],
-  ['guard', (e) => guard(e, { sfn: new SFNClient({}), appMesh: new AppMeshClient({}), lock: { client: new DynamoDBClient({}), tableName: 't' }, writerTimeoutMs: 0, prepareTimeoutMs: 0, sleep: async () => undefined }), parseGuardEvent, [
+  ['guard', (e) => guard(e, { sfn: new SFNClient({}), routers: writer().routers, lock: { client: new DynamoDBClient({}), tableName: 't' }, writerTimeoutMs: 0, prepareTimeoutMs: 0, sleep: async () => undefined }), parseGuardEvent, [
     ...each('event', [undefined, null, [], 'x', {}], (v) => v),
     ['from another source', { ...aborted(), source: 'aws.ec2' }],
     ['another detail-type', { ...aborted(), 'detail-type': 'EC2 Instance State-change Notification' }],

@@ -1,4 +1,4 @@
-import { isUndone, poolOf, promoted, sameTargets, splitPool, undone, withCanaryShare, type WeightedTarget } from '../../functions/commons/weights.ts';
+import { isUndone, poolOf, promoted, sameTargets, splitPool, undone, withCanaryShare, type Target } from '../../functions/commons/weights.ts';
 
 const p = { stable: 's', canary: 'c' };
 
@@ -24,43 +24,48 @@ describe('splitPool', () => {
 
 describe('withCanaryShare', () => {
   test('keeps other targets and their order, updates stable and canary in place', () => {
-    const current = [{ virtualNode: 'x', weight: 5 }, { virtualNode: 'c', weight: 10 }, { virtualNode: 's', weight: 85 }];
+    const current = [{ id: 'x', weight: 5 }, { id: 'c', weight: 10 }, { id: 's', weight: 85 }];
     expect(withCanaryShare(current, { ...p, pool: 95, share: 40 }))
-      .toEqual([{ virtualNode: 'x', weight: 5 }, { virtualNode: 'c', weight: 38 }, { virtualNode: 's', weight: 57 }]);
+      .toEqual([{ id: 'x', weight: 5 }, { id: 'c', weight: 38 }, { id: 's', weight: 57 }]);
   });
 
-  test('appends a missing canary with the stable port', () => {
-    expect(withCanaryShare([{ virtualNode: 's', weight: 100, port: 8080 }], { ...p, pool: 100, share: 10 }))
-      .toEqual([{ virtualNode: 's', weight: 90, port: 8080 }, { virtualNode: 'c', weight: 10, port: 8080 }]);
+  test('appends a missing canary as the backend makes it (App Mesh: with the stable port), keeping fields it does not know', () => {
+    type Ported = Target & { port?: number };
+    const newTarget = (id: string, weight: number, stable: Ported | undefined): Ported => ({ id, weight, port: stable?.port });
+    expect(withCanaryShare<Ported>([{ id: 's', weight: 100, port: 8080 }], { ...p, pool: 100, share: 10, newTarget }))
+      .toEqual([{ id: 's', weight: 90, port: 8080 }, { id: 'c', weight: 10, port: 8080 }]);
+    expect(withCanaryShare<Ported>([{ id: 's', weight: 100, port: 8080 }], { ...p, pool: 100, share: 10 }))
+      .toEqual([{ id: 's', weight: 90, port: 8080 }, { id: 'c', weight: 10 }]);
   });
 
   test('does not add a canary at 0%', () => {
-    expect(withCanaryShare([{ virtualNode: 's', weight: 100 }], { ...p, pool: 100, share: 0 })).toEqual([{ virtualNode: 's', weight: 100 }]);
+    expect(withCanaryShare([{ id: 's', weight: 100 }], { ...p, pool: 100, share: 0 })).toEqual([{ id: 's', weight: 100 }]);
   });
 });
 
 describe('promoted', () => {
-  const current = [{ virtualNode: 's', weight: 50 }, { virtualNode: 'x', weight: 20 }, { virtualNode: 'c', weight: 30 }];
+  const current = [{ id: 's', weight: 50 }, { id: 'x', weight: 20 }, { id: 'c', weight: 30 }];
   test('removes the stable by default', () => {
-    expect(promoted(current, { ...p, pool: 80, keepStableTarget: false })).toEqual([{ virtualNode: 'x', weight: 20 }, { virtualNode: 'c', weight: 80 }]);
+    expect(promoted(current, { ...p, pool: 80, keepStableTarget: false })).toEqual([{ id: 'x', weight: 20 }, { id: 'c', weight: 80 }]);
   });
   test('keeps it at weight 0 on request', () => {
     expect(promoted(current, { ...p, pool: 80, keepStableTarget: true }))
-      .toEqual([{ virtualNode: 's', weight: 0 }, { virtualNode: 'x', weight: 20 }, { virtualNode: 'c', weight: 80 }]);
+      .toEqual([{ id: 's', weight: 0 }, { id: 'x', weight: 20 }, { id: 'c', weight: 80 }]);
   });
 });
 
 test('poolOf and sameTargets', () => {
-  const t = [{ virtualNode: 's', weight: 30 }, { virtualNode: 'x', weight: 10 }];
+  const t: (Target & { port?: number })[] = [{ id: 's', weight: 30 }, { id: 'x', weight: 10 }];
   expect(poolOf(t, 's', 'c')).toBe(30);
-  expect(sameTargets(t, [{ virtualNode: 's', weight: 30 }, { virtualNode: 'x', weight: 10 }])).toBe(true);
-  expect(sameTargets(t, [{ virtualNode: 'x', weight: 10 }, { virtualNode: 's', weight: 30 }])).toBe(false);
-  expect(sameTargets(t, [{ virtualNode: 's', weight: 30, port: 80 }, { virtualNode: 'x', weight: 10 }])).toBe(false);
+  expect(sameTargets(t, [{ id: 's', weight: 30 }, { id: 'x', weight: 10 }])).toBe(true);
+  expect(sameTargets(t, [{ id: 'x', weight: 10 }, { id: 's', weight: 30 }])).toBe(false);
+  expect(sameTargets(t, [{ id: 's', weight: 30, port: 80 } as Target, { id: 'x', weight: 10 }])).toBe(false);
+  expect(sameTargets([{ id: 's', weight: 30, port: null } as unknown as Target], [{ id: 's', weight: 30 }])).toBe(true);
 });
 
 describe('undone: what rollback, the guard and abort write (this deployment undone, nobody else\'s change)', () => {
-  const w = (virtualNode: string, weight: number, port?: number): WeightedTarget => (port === undefined ? { virtualNode, weight } : { virtualNode, weight, port });
-  type Row = [string, WeightedTarget[], WeightedTarget[], WeightedTarget[], string[]];
+  const w = (id: string, weight: number, port?: number): Target => (port === undefined ? { id, weight } : { id, weight, port } as Target);
+  type Row = [string, Target[], Target[], Target[], string[]];
   const rows: Row[] = [
     // label, snapshot, route now, expected targets, kept changes (virtual nodes)
     ['no third target: exactly the snapshot', [w('s', 100)], [w('s', 50), w('c', 50)], [w('s', 100)], []],
@@ -87,7 +92,7 @@ describe('undone: what rollback, the guard and abort write (this deployment undo
   test.each(rows)('%s', (_label, snapshot, now, expected, kept) => {
     const result = undone(now, snapshot, 's', 'c');
     expect(result.targets).toEqual(expected);
-    expect(result.keptChanges.map((k) => k.virtualNode)).toEqual(kept);
+    expect(result.keptChanges.map((k) => k.id)).toEqual(kept);
     // Undoing twice changes nothing more, and the route then counts as undone.
     expect(undone(result.targets, snapshot, 's', 'c').targets).toEqual(expected);
     expect(isUndone(result.targets, snapshot, 's', 'c')).toBe(true);
@@ -96,9 +101,9 @@ describe('undone: what rollback, the guard and abort write (this deployment undo
 
   test('kept changes say what the snapshot had and what the route has now', () => {
     expect(undone([w('s', 45), w('x', 30, 81), w('y', 5), w('c', 45)], [w('s', 90), w('x', 10, 80), w('z', 3)], 's', 'c').keptChanges).toEqual([
-      { virtualNode: 'x', snapshot: w('x', 10, 80), now: w('x', 30, 81) },
-      { virtualNode: 'z', snapshot: w('z', 3), now: null },
-      { virtualNode: 'y', snapshot: null, now: w('y', 5) },
+      { id: 'x', snapshot: w('x', 10, 80), now: w('x', 30, 81) },
+      { id: 'z', snapshot: w('z', 3), now: null },
+      { id: 'y', snapshot: null, now: w('y', 5) },
     ]);
   });
 

@@ -1,14 +1,13 @@
 // Pure edits of an App Mesh route spec. Only `action.weightedTargets` of the route's one kind
 // is ever replaced; match rules, retry policies, timeouts and priority are carried over as-is.
-import { UnsupportedRoute } from './errors.ts';
-import { MAX_TARGETS, MAX_WEIGHT, type WeightedTarget } from './weights.ts';
+import { UnsupportedRoute } from '../../errors.ts';
+import { routeKinds, type AppMeshTarget, type RouteKind } from './reference.ts';
 
-export const routeKinds = ['httpRoute', 'http2Route', 'grpcRoute', 'tcpRoute'] as const;
-export type RouteKind = (typeof routeKinds)[number];
+export { routeKinds, type RouteKind };
 
 /** The part of an App Mesh RouteSpec this module reads; everything else passes through untouched. */
 export type RouteSpecLike = {
-  [K in RouteKind]?: { action?: { weightedTargets?: WeightedTarget[] }; [other: string]: unknown };
+  [K in RouteKind]?: { action?: { weightedTargets?: AppMeshTarget[] }; [other: string]: unknown };
 } & { [other: string]: unknown };
 
 export function routeKindOf(spec: RouteSpecLike, routeLabel: string): RouteKind {
@@ -19,7 +18,8 @@ export function routeKindOf(spec: RouteSpecLike, routeLabel: string): RouteKind 
   return kinds[0];
 }
 
-export function weightedTargetsOf(spec: RouteSpecLike, kind: RouteKind, routeLabel: string): WeightedTarget[] {
+/** The route's weighted targets; refuses a route with none, or with a virtual node twice. */
+export function weightedTargetsOf(spec: RouteSpecLike, kind: RouteKind, routeLabel: string): AppMeshTarget[] {
   const targets = spec[kind]?.action?.weightedTargets;
   if (!Array.isArray(targets) || targets.length === 0) {
     throw new UnsupportedRoute(`${routeLabel}: ${kind}.action has no weightedTargets to shift`);
@@ -35,22 +35,14 @@ export function weightedTargetsOf(spec: RouteSpecLike, kind: RouteKind, routeLab
 }
 
 /** Targets as plain {virtualNode, weight, port?}, as App Mesh returns and accepts them. */
-export function plainTargets(targets: WeightedTarget[]): WeightedTarget[] {
+export function plainTargets(targets: readonly AppMeshTarget[]): AppMeshTarget[] {
   return targets.map((t) => (t.port === undefined || t.port === null
     ? { virtualNode: t.virtualNode, weight: t.weight }
     : { virtualNode: t.virtualNode, weight: t.weight, port: t.port }));
 }
 
-/** A copy of the spec with new weighted targets; refuses targets App Mesh would reject. */
-export function withWeightedTargets<S extends RouteSpecLike>(spec: S, kind: RouteKind, targets: WeightedTarget[], routeLabel: string): S {
-  if (targets.length === 0 || targets.length > MAX_TARGETS) {
-    throw new UnsupportedRoute(`${routeLabel}: a route needs 1 to ${MAX_TARGETS} weighted targets; this change would leave ${targets.length}`);
-  }
-  for (const t of targets) {
-    if (!Number.isInteger(t.weight) || t.weight < 0 || t.weight > MAX_WEIGHT) {
-      throw new UnsupportedRoute(`${routeLabel}: weight ${t.weight} for ${t.virtualNode} is outside App Mesh's 0-${MAX_WEIGHT}`);
-    }
-  }
+/** A copy of the spec with new weighted targets (limits are the route writer's to check). */
+export function withWeightedTargets<S extends RouteSpecLike>(spec: S, kind: RouteKind, targets: readonly AppMeshTarget[]): S {
   const copy = structuredClone(spec);
   const route = copy[kind]!;
   route.action = { ...route.action, weightedTargets: targets.map((t) => ({ ...t })) };

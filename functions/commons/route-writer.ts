@@ -1,0 +1,317 @@
+// The route writer: the one way any function (and the abort guard) changes a route. For every
+// backend alike it reads the route, computes absolute weights, refuses drift, checks the
+// deployment still holds the route's lock right before the write, writes only when something
+// changes, and never restores over a route another deployment now holds. Handlers parse their
+// event, make one call here and return the result. Results speak the backend's wire format
+// (App Mesh: weightedTargets of {virtualNode, weight, port?}, routeVersion), as step outputs
+// always have; everything in between is neutral.
+//
+// A deployment names one route today; several routes per deployment fan out here (`routesOf`),
+// not in each handler.
+import { DeploymentInProgress, RouteDriftDetected, TargetNotInRoute, UnsupportedRoute } from './errors.ts';
+import { acquireLock, assertLockHeld, lockHolder, releaseLock, type LockedRoute, type LockTable } from './lock.ts';
+import { restoreText, targetsText } from './route-text.ts';
+import { routerFor, type RouteNaming, type RouterClients } from './routers/index.ts';
+import type { RouteState, Snapshot, TrafficRouter } from './routers/types.ts';
+import {
+  drifted, isUndone, poolOf, promoted, sameTargets, undone, withCanaryShare, type KeptChange, type Target,
+} from './weights.ts';
+
+/** What the writer needs: the backends' clients, and the lock table when a state machine runs the deployment. */
+export interface WriterDeps {
+  routers: RouterClients;
+  lock?: LockTable;
+}
+
+/** A deployment as the writer reads it: its route, stable and canary, snapshot and owner. */
+export interface WritableDeployment extends RouteNaming {
+  snapshot: unknown;
+  executionId?: string;
+  keepStableTarget?: boolean;
+}
+
+/** A write's result, in the backend's wire format. */
+export interface ShiftResult {
+  /** False when the route already had these weights and nothing was written. */
+  changed: boolean;
+  /** The route's weighted targets after the call. */
+  weightedTargets: unknown[];
+  /** The route's revision after the call (App Mesh: metadata.version). */
+  routeVersion: unknown;
+}
+
+/** A restore's result: also the other targets that are not as the snapshot had them (kept as they are now). */
+export interface RestoreResult extends ShiftResult {
+  /** Targets besides stable and canary that someone changed during the deployment; left as they are. */
+  keptChanges: unknown[];
+}
+
+/** What a restore did, with a one-line summary of it. */
+export interface RestoreOutcome {
+  result: RestoreResult;
+  summary: string;
+}
+
+/** The route as it is now, and whether it holds what undoing the deployment gives. */
+export interface UndoneCheck {
+  undone: boolean;
+  targets: Target[];
+  keptChanges: KeptChange[];
+  /** The same, in the backend's wire format. */
+  weightedTargets: unknown[];
+  wireKeptChanges: unknown[];
+}
+
+interface Bound {
+  router: TrafficRouter;
+  snapshot: Snapshot;
+  owner?: string;
+}
+
+/** Checks a write must pass: no drift since this deployment's last write, and a last word before it. */
+interface WriteGuard {
+  expected?: Target[];
+  beforeWrite?: (state: RouteState) => Promise<void>;
+}
+
+export class RouteWriter {
+  private readonly deps: WriterDeps;
+
+  constructor(deps: WriterDeps) {
+    this.deps = deps;
+  }
+
+  /** The routes of a deployment, each with its router and snapshot. One today. */
+  private routesOf(d: WritableDeployment): Bound[] {
+    const router = routerFor(d, this.deps.routers);
+    return [{ router, snapshot: router.codec.snapshotIn(d.snapshot), owner: d.executionId }];
+  }
+
+  private one(d: WritableDeployment): Bound {
+    return this.routesOf(d)[0];
+  }
+
+  /** The route's lock: keyed by its canonical identity, settled by the execution's account or, failing that, by the route as read. */
+  private async locked(b: Bound, state?: RouteState): Promise<LockedRoute> {
+    const account = accountOf(b.owner);
+    return { key: state && !account ? state.identity : await b.router.identity(account), label: b.router.label };
+  }
+
+  /**
+   * Validates that the route can be shifted between stable and canary and records it as it is
+   * now. With a lock table and an executionId (a state machine run) the route's lock is taken
+   * first, so the snapshot is of a route nobody else is changing; it is given back if the
+   * snapshot fails. Returns the snapshot in the backend's wire format.
+   */
+  async prepare(d: RouteNaming, executionId?: string, lockSeconds = 86_400): Promise<unknown> {
+    const router = routerFor(d, this.deps.routers);
+    const lock = this.deps.lock && executionId ? { table: this.deps.lock, route: { key: await router.identity(accountOf(executionId)), label: router.label } } : undefined;
+    if (lock) await acquireLock(lock.table, lock.route, executionId!, lockSeconds);
+    try {
+      return router.codec.snapshotOut(await takeSnapshot(router));
+    } catch (err) {
+      if (lock) await releaseLock(lock.table, lock.route, executionId!);
+      throw err;
+    }
+  }
+
+  /** The canary gets `share` percent (0-100) of the traffic stable and canary held in the snapshot. */
+  async shift(d: WritableDeployment, share: number, expected?: unknown[]): Promise<ShiftResult> {
+    const b = this.one(d);
+    const { router, snapshot } = b;
+    const state = shiftable(router, await readSameKind(router, snapshot));
+    stableIn(router, state.targets);
+    const pool = poolOf(snapshot.targets, router.stable, router.canary);
+    const next = withCanaryShare(state.targets, { stable: router.stable, canary: router.canary, pool, share, newTarget: router.newTarget });
+    return this.write(b, state, next, { expected: expected && router.codec.targetsIn(expected), beforeWrite: this.lockCheck(b) });
+  }
+
+  /** The canary takes the whole stable+canary share; the stable target is removed unless kept. Then the lock is released. */
+  async promote(d: WritableDeployment, expected?: unknown[]): Promise<ShiftResult> {
+    const b = this.one(d);
+    const { router, snapshot } = b;
+    const state = shiftable(router, await readSameKind(router, snapshot));
+    const pool = poolOf(snapshot.targets, router.stable, router.canary);
+    const next = promoted(state.targets, { stable: router.stable, canary: router.canary, pool, keepStableTarget: d.keepStableTarget ?? false, newTarget: router.newTarget });
+    const result = await this.write(b, state, next, { expected: expected && router.codec.targetsIn(expected), beforeWrite: this.lockCheck(b) });
+    await this.release(d);
+    return result;
+  }
+
+  /**
+   * Undoes the deployment: stable and canary back to their snapshot weights (a canary it added
+   * removed); every other target stays as it is now. Exactly the snapshot when nobody else
+   * changed the route. Never over a route another execution now holds (DeploymentInProgress):
+   * that route is that deployment's, and overwriting it would be worse than stopping. With
+   * `release`, the lock is given back afterwards.
+   */
+  async restore(d: WritableDeployment, options: { release?: boolean } = {}): Promise<RestoreOutcome> {
+    const b = this.one(d);
+    const { router, snapshot } = b;
+    const state = await readSameKind(router, snapshot);
+    // Undo this deployment only: a third target someone re-weighted meanwhile keeps their weight.
+    const { targets, keptChanges } = undone(state.targets, snapshot.targets, router.stable, router.canary);
+    if (targets.length > router.limits.maxTargets) {
+      throw new UnsupportedRoute(`${router.label}: putting ${router.stable} back would give the route ${targets.length} weighted targets, above ${router.words.backend}'s limit of ${router.limits.maxTargets} (targets were added during the deployment); someone must choose which to drop`);
+    }
+    const lock = this.deps.lock;
+    const result = await this.write(b, state, targets, {
+      beforeWrite: lock && b.owner ? async (s) => {
+        const holder = await lockHolder(lock, await this.locked(b, s));
+        if (holder && holder.executionId !== b.owner) {
+          throw new DeploymentInProgress(`${router.label} is now deployed by ${holder.executionId}; not restoring ${b.owner}'s snapshot over it`);
+        }
+      } : undefined,
+    });
+    if (options.release) await this.release(d, state);
+    const neutral = { changed: result.changed, targets: router.codec.targetsIn(result.weightedTargets), keptChanges };
+    return {
+      result: { ...result, keptChanges: keptChanges.map((c) => keptChangeOut(router, c)) },
+      summary: restoreText(router, neutral),
+    };
+  }
+
+  /** The route's targets now, in the wire format, and as text. */
+  async current(d: WritableDeployment): Promise<{ weightedTargets: unknown[]; routeVersion: unknown; text: string }> {
+    const { router } = this.one(d);
+    const state = await router.read();
+    return { weightedTargets: router.codec.targetsOut(state.targets), routeVersion: router.codec.revisionOut(state.revision), text: targetsText(state.targets) };
+  }
+
+  /** Whether the route now holds what undoing the deployment gives: nothing of it is left. */
+  async undoneNow(d: WritableDeployment): Promise<UndoneCheck> {
+    const { router, snapshot } = this.one(d);
+    const state = await router.read();
+    const { keptChanges } = undone(state.targets, snapshot.targets, router.stable, router.canary);
+    return {
+      undone: isUndone(state.targets, snapshot.targets, router.stable, router.canary),
+      targets: state.targets,
+      keptChanges,
+      weightedTargets: router.codec.targetsOut(state.targets),
+      wireKeptChanges: keptChanges.map((c) => keptChangeOut(router, c)),
+    };
+  }
+
+  /** Releases the deployment's lock if its execution holds it (a no-op otherwise). Never writes the route. */
+  async release(d: WritableDeployment, state?: RouteState): Promise<boolean> {
+    const lock = this.deps.lock;
+    const b = this.one(d);
+    if (!lock || !b.owner) return false;
+    return releaseLock(lock, await this.locked(b, state), b.owner);
+  }
+
+  /**
+   * Releases the lock `executionId` holds on a route it has no snapshot of (an execution stopped
+   * during its prepare step). The route's identity may need one read; a route that cannot be
+   * found cannot have been locked (prepare reads it before taking the lock).
+   */
+  async releaseBeforeSnapshot(route: RouteNaming, executionId: string): Promise<boolean> {
+    const lock = this.deps.lock;
+    if (!lock) return false;
+    const router = routerFor(route, this.deps.routers);
+    let key: string;
+    try {
+      key = await router.identity(accountOf(executionId));
+    } catch (err) {
+      if ((err as Error).name === 'RouteNotFound') return false;
+      throw err;
+    }
+    return releaseLock(lock, { key, label: router.label }, executionId);
+  }
+
+  /** Right before a write: a stopped execution's step must not write once its lock is gone. */
+  private lockCheck(b: Bound): ((state: RouteState) => Promise<void>) | undefined {
+    const lock = this.deps.lock;
+    if (!lock || !b.owner) return undefined;
+    return async (state) => assertLockHeld(lock, await this.locked(b, state), b.owner!);
+  }
+
+  /** Writes `next` unless the route already has it; refuses drift and targets the backend would reject. */
+  private async write(b: Bound, state: RouteState, next: Target[], guard: WriteGuard): Promise<ShiftResult> {
+    const { router } = b;
+    const out = (changed: boolean, revision: string): ShiftResult => ({
+      changed, weightedTargets: router.codec.targetsOut(next), routeVersion: router.codec.revisionOut(revision),
+    });
+    if (sameTargets(state.targets, next)) return out(false, state.revision);
+    if (guard.expected && drifted(state.targets, guard.expected, next, router.stable, router.canary)) {
+      throw new RouteDriftDetected(`${router.label}: the route changed since this deployment last wrote it: it has ${targetsText(state.targets)}, this deployment left ${targetsText(guard.expected)}. Not overwriting someone else's change`);
+    }
+    withinLimits(router, next);
+    await guard.beforeWrite?.(state);
+    return out(true, await router.write(state, next));
+  }
+}
+
+/** The account an execution runs in (its ARN says), where the functions and their default resources are. */
+export function accountOf(executionId: string | undefined): string | undefined {
+  return /^arn:[^:]+:states:[^:]*:([0-9]{12}):execution:/.exec(executionId ?? '')?.[1];
+}
+
+function keptChangeOut(router: TrafficRouter, c: KeptChange): Record<string, unknown> {
+  const one = (t: Target | null) => (t ? router.codec.targetsOut([t])[0] : null);
+  return { [router.codec.idField]: c.id, snapshot: one(c.snapshot), now: one(c.now) };
+}
+
+async function readSameKind(router: TrafficRouter, snapshot: Snapshot): Promise<RouteState> {
+  const state = await router.read();
+  if (state.kind !== snapshot.kind) {
+    throw new UnsupportedRoute(`${router.label}: the route is a ${state.kind} now but was a ${snapshot.kind} when the deployment began; not touching it`);
+  }
+  return state;
+}
+
+/** A route the arithmetic can work on: some targets, each id once. */
+function shiftable(router: TrafficRouter, state: RouteState): RouteState {
+  if (state.targets.length === 0) throw new UnsupportedRoute(`${router.label}: the ${state.kind} has no weighted targets to shift`);
+  const seen = new Set<string>();
+  for (const t of state.targets) {
+    if (seen.has(t.id)) {
+      throw new UnsupportedRoute(`${router.label}: ${router.words.target} ${t.id} appears twice in the weighted targets; mesh-canary cannot tell which one to shift`);
+    }
+    seen.add(t.id);
+  }
+  return state;
+}
+
+function stableIn(router: TrafficRouter, targets: readonly Target[]): void {
+  if (!targets.some((t) => t.id === router.stable)) {
+    throw new TargetNotInRoute(`${router.label}: stable ${router.words.target} ${router.stable} is not a weighted target of the route (targets: ${targets.map((t) => t.id).join(', ')})`);
+  }
+}
+
+/** The backend's limits on a route's targets: 1 to maxTargets, each weight an integer 0 to maxWeight. */
+function withinLimits(router: TrafficRouter, targets: readonly Target[]): void {
+  const { maxTargets, maxWeight } = router.limits;
+  if (targets.length === 0 || targets.length > maxTargets) {
+    throw new UnsupportedRoute(`${router.label}: a route needs 1 to ${maxTargets} weighted targets; this change would leave ${targets.length}`);
+  }
+  for (const t of targets) {
+    if (!Number.isInteger(t.weight) || t.weight < 0 || t.weight > maxWeight) {
+      throw new UnsupportedRoute(`${router.label}: weight ${t.weight} for ${t.id} is outside ${router.words.backend}'s 0-${maxWeight}`);
+    }
+  }
+}
+
+/** Reads the route and checks a deployment can start on it: the snapshot, in neutral terms. */
+async function takeSnapshot(router: TrafficRouter): Promise<Snapshot> {
+  const { label, stable, canary, limits, words } = router;
+  const state = shiftable(router, await router.read());
+  const targets = state.targets;
+  stableIn(router, targets);
+  const canaryWeight = targets.find((t) => t.id === canary)?.weight ?? 0;
+  if (canaryWeight > 0) {
+    throw new UnsupportedRoute(`${label}: the canary ${canary} already carries weight ${canaryWeight}; a deployment starts from a canary at 0 (set it to 0, or roll back the deployment that left it there)`);
+  }
+  const pool = poolOf(targets, stable, canary);
+  if (pool === 0) {
+    throw new UnsupportedRoute(`${label}: ${stable} and ${canary} carry weight 0 together, so there is no traffic to shift`);
+  }
+  if (pool > limits.maxWeight) {
+    throw new UnsupportedRoute(`${label}: ${stable} and ${canary} carry weight ${pool} together; a promoted canary could not hold more than ${limits.maxWeight}. Lower their weights first`);
+  }
+  if (!targets.some((t) => t.id === canary) && targets.length >= limits.maxTargets) {
+    throw new UnsupportedRoute(`${label}: the route already has ${limits.maxTargets} weighted targets, ${words.backend}'s limit, so ${canary} cannot be added`);
+  }
+  await router.ensureCanStart(state);
+  return { targets, revision: state.revision, kind: state.kind, takenAt: new Date().toISOString() };
+}

@@ -1,0 +1,87 @@
+// The one place that picks a traffic router: from the way a deployment names its route (an App
+// Mesh route has meshName/virtualRouterName/routeName) to the backend's router, made from plain
+// clients. A new backend adds its folder and one entry here.
+import { InvalidInput } from '../errors.ts';
+import type { Target } from '../weights.ts';
+import { appMeshCodec, appMeshLabel, appMeshRouter, appMeshWords, isAppMeshRoute, newAppMeshClient, type AppMeshClients, type AppMeshRouteRef } from './appmesh/index.ts';
+import type { Codec, RouterType, TrafficRouter, Words } from './types.ts';
+
+export type { Codec, Limits, RouteState, RouterType, Snapshot, TrafficRouter, Words } from './types.ts';
+
+/** The clients every backend's router needs, each made on first use. */
+export type RouterClients = AppMeshClients;
+
+/** A route as a deployment names it, tagged with its backend. */
+export type TaggedRoute = { router: 'appmesh'; route: AppMeshRouteRef; stable: string; canary: string };
+
+/** What a deployment (or an input) says about its route. */
+export interface RouteNaming {
+  route: unknown;
+  stableNode?: unknown;
+  canaryNode?: unknown;
+}
+
+/** The backend of a route reference, or undefined when no backend recognises it. */
+export function routerTypeOf(route: unknown): RouterType | undefined {
+  if (isAppMeshRoute(route)) return 'appmesh';
+  return undefined;
+}
+
+/** The tagged route of a deployment. Throws InvalidInput when no backend recognises the reference. */
+export function routeOf(d: RouteNaming): TaggedRoute {
+  switch (routerTypeOf(d.route)) {
+    case 'appmesh':
+      return { router: 'appmesh', route: d.route as AppMeshRouteRef, stable: String(d.stableNode), canary: String(d.canaryNode) };
+    default:
+      throw new InvalidInput(['route must name an App Mesh route: {"meshName", "virtualRouterName", "routeName"}']);
+  }
+}
+
+/** The router for a route, from plain clients. */
+export function routerFor(d: RouteNaming | TaggedRoute, clients: RouterClients): TrafficRouter<Target> {
+  const r = 'router' in d && typeof d.router === 'string' ? d as TaggedRoute : routeOf(d as RouteNaming);
+  switch (r.router) {
+    case 'appmesh':
+      return appMeshRouter(clients, r.route, r.stable, r.canary) as unknown as TrafficRouter<Target>;
+  }
+}
+
+/** What can be known of a route's backend without a client: its label, words and wire format. */
+export interface Backend {
+  type: RouterType;
+  /** The route as people name it: "mesh/router/route". */
+  label: string;
+  words: Words;
+  codec: Codec<Target>;
+}
+
+/** The backend of a route reference (for labels, messages and reading step results), or undefined. */
+export function backendOf(route: unknown): Backend | undefined {
+  switch (routerTypeOf(route)) {
+    case 'appmesh':
+      return { type: 'appmesh', label: appMeshLabel(route as AppMeshRouteRef), words: appMeshWords, codec: appMeshCodec as unknown as Codec<Target> };
+    default:
+      return undefined;
+  }
+}
+
+/** The route's label ("mesh/router/route") without a client: for messages and logs. */
+export function routeLabelOf(route: unknown): string | undefined {
+  return backendOf(route)?.label;
+}
+
+/** Client settings as the AWS CLI takes them: for the CLI and scripts. */
+export interface ClientConfig {
+  region?: string;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+/** Every backend's clients, made on first use from one configuration; `wrap` decorates each (the CLI retries reads). */
+export function newRouterClients(config: ClientConfig, wrap: <C extends { send: (...args: any[]) => Promise<any> }>(client: C) => C = (c) => c): RouterClients {
+  const once = <T>(make: () => T) => {
+    let client: T | undefined;
+    return () => (client ??= make());
+  };
+  return { appMesh: once(() => wrap(newAppMeshClient(config))) };
+}

@@ -2,7 +2,7 @@
 // approval it waits for, the deployment (with the snapshot) that the prepare step recorded,
 // the states it is in now, and how it ended. Pure over the history.
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import type { Deployment } from '../functions/commons/deployment.ts';
+import type { Deployment } from '../functions/commons/input.ts';
 import { functionErrors as fe, machineErrors } from '../functions/commons/states.ts';
 import { exitCodes } from './errors.ts';
 import type { Target } from './follow.ts';

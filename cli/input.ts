@@ -1,7 +1,7 @@
 // Reads a deployment input file and validates it with the function the prepare step uses,
 // so a file the CLI accepts is one the state machine accepts, and a bad one starts nothing.
 import { readFileSync } from 'node:fs';
-import { parseDeploymentInput, type DeploymentInput } from '../functions/commons/deployment.ts';
+import { parseDeploymentInput, type DeploymentInput } from '../functions/commons/input.ts';
 import type { StrategyType } from '../functions/commons/strategy.ts';
 import { UsageError } from './errors.ts';
 

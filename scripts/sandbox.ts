@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppMeshClient } from '@aws-sdk/client-app-mesh';
 import { CloudWatchClient, PutMetricAlarmCommand, PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { parseDeploymentInput } from '../functions/commons/deployment.ts';
+import { parseDeploymentInput } from '../functions/commons/input.ts';
 import type { StrategyType } from '../functions/commons/strategy.ts';
 import { startLocalAws } from '../local/aws.ts';
 import { createDemoMesh, DEMO_MESH } from '../local/demo-mesh.ts';

@@ -7,7 +7,7 @@
 // released only once it must have ended. Never leaves a half-shifted route without saying so.
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { StopExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
-import type { Deployment } from '../../functions/commons/deployment.ts';
+import type { Deployment } from '../../functions/commons/input.ts';
 import { inFlightDeadline, routeTouched } from '../../functions/commons/history.ts';
 import { keptChangesText } from '../../functions/commons/route-text.ts';
 import { RouteWriter } from '../../functions/commons/route-writer.ts';

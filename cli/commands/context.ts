@@ -2,7 +2,7 @@
 // several commands share: which execution the user means, and what a route holds now.
 import { userInfo } from 'node:os';
 import { DescribeExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
-import type { Deployment } from '../../functions/commons/deployment.ts';
+import type { Deployment } from '../../functions/commons/input.ts';
 import { RouteWriter } from '../../functions/commons/route-writer.ts';
 import { backendOf, routeLabelOf, routerFor, type Backend } from '../../functions/commons/routers/index.ts';
 import { awsClients, type Aws, type AwsOptions } from '../aws.ts';

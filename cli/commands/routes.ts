@@ -1,7 +1,7 @@
 // mesh-canary routes: a route's weighted targets as the seed's `watch -n1 aws appmesh
 // describe-route ... --output table` showed them, with each target's share and a bar.
 // --watch refreshes every second on a terminal, or prints each change otherwise.
-import type { RouteRef } from '../../functions/commons/deployment.ts';
+import type { AppMeshRouteRef as RouteRef } from '../../functions/commons/routers/appmesh/reference.ts';
 import { sameTargets } from '../../functions/commons/weights.ts';
 import { exitCodes, UsageError } from '../errors.ts';
 import { sleep } from '../follow.ts';

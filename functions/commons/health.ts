@@ -5,7 +5,7 @@ import {
   DescribeAlarmsCommand, GetMetricDataCommand,
   type CloudWatchClient, type MetricDataQuery, type MetricDataResult,
 } from '@aws-sdk/client-cloudwatch';
-import type { Comparison, HealthChecks, MetricCheck } from './deployment.ts';
+import type { Comparison, HealthChecks, MetricCheck } from './input.ts';
 import { HealthCheckMisconfigured, TransientAwsError, wrapAwsError } from './errors.ts';
 import type { Verdict } from './strategy.ts';
 

@@ -5,7 +5,7 @@
 // the lock, must look again after that. A retried step's running attempt can have started long
 // after the state's entry (backoff), so the wait runs from the latest attempt's start.
 import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
-import type { Deployment } from './deployment.ts';
+import type { Deployment } from './input.ts';
 import { states } from './states.ts';
 
 /** Every event of an execution's history, page by page, oldest first. */

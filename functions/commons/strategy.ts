@@ -5,15 +5,10 @@
 /** A health verdict on the canary (health.ts gives it; the gate decides on it). */
 export type Verdict = 'pass' | 'fail' | 'inconclusive';
 
-export const strategyTypes = ['linear', 'step-then-all', 'manual-approval'] as const;
-export type StrategyType = (typeof strategyTypes)[number];
+// The strategy's shape and defaults are the input contract's (input.ts): re-exported for the gate's users.
+import { DEFAULT_CHECK_INTERVAL, strategyTypes, type Strategy, type StrategyType } from './input.ts';
 
-export type Strategy =
-  | { type: 'linear'; stepPercent: number; intervalSeconds: number }
-  | { type: 'step-then-all'; canaryPercent: number; bakeSeconds: number; checkIntervalSeconds?: number }
-  | { type: 'manual-approval'; canaryPercent: number; approvalTimeoutSeconds: number; onApprovalTimeout?: 'rollback' | 'promote'; checkIntervalSeconds?: number };
-
-export const DEFAULT_CHECK_INTERVAL = 60;
+export { DEFAULT_CHECK_INTERVAL, strategyTypes, type Strategy, type StrategyType };
 
 /** A weight the canary holds, how many passing verdicts it needs there, and the wait before each. */
 export interface Stage {

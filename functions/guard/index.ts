@@ -11,11 +11,10 @@
 // Event:  the "Step Functions Execution Status Change" event (events/guard-aborted.json)
 // Result: { executionArn, status, action, weightedTargets?, changed?, keptChanges?, lockReleased? }
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { Checker } from '../commons/check.ts';
+import { parseGuardEvent, parsePreparedDeployment } from '../commons/events.ts';
 import { dynamoDb } from '../commons/clients/dynamodb.ts';
 import { routerClients } from '../commons/clients/routers.ts';
 import { sfn } from '../commons/clients/sfn.ts';
-import { checkDeployment } from '../commons/deployment.ts';
 import { requireEnv } from '../commons/env.ts';
 import { RouteNotRestored, wrapAwsError } from '../commons/errors.ts';
 import { fullHistory, inFlightDeadline, preparedDeployment, routeTouched, succeededExits } from '../commons/history.ts';
@@ -56,22 +55,8 @@ export interface GuardDeps {
 }
 
 export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResult> {
-  const c = new Checker();
-  const e = c.object(event, 'event', ['version', 'id', 'detail-type', 'source', 'account', 'time', 'region', 'resources', 'detail']);
-  let detail: Record<string, unknown> | undefined;
-  if (e) {
-    if (e.source !== 'aws.states' || e['detail-type'] !== 'Step Functions Execution Status Change') {
-      c.problems.push('event must be a "Step Functions Execution Status Change" event from aws.states');
-    }
-    // The detail's other fields may grow: only the two this function needs are checked.
-    detail = e.detail && typeof e.detail === 'object' && !Array.isArray(e.detail) ? e.detail as Record<string, unknown> : undefined;
-    if (!detail) c.fail('event.detail', 'an object', e.detail);
-    else {
-      c.string(detail.executionArn, 'event.detail.executionArn', 2048);
-      c.string(detail.status, 'event.detail.status', 64);
-    }
-  }
-  c.done();
+  const e = parseGuardEvent(event);
+  const detail = e.detail;
   const executionArn = detail!.executionArn as string;
   const status = detail!.status as string;
   logger.appendKeys({ execution: executionArn });
@@ -110,9 +95,7 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
     logger.info('the execution ended before its snapshot: nothing changed', { lockReleased });
     return { executionArn, status, action: 'nothing-changed', lockReleased };
   }
-  const dc = new Checker();
-  checkDeployment(dc, deployment, 'the Prepare state\'s deployment');
-  dc.done();
+  parsePreparedDeployment(deployment);
   logger.appendKeys({ route: routeLabelOf(deployment.route) });
   // The lock's owner is the execution: older deployments may not name it.
   const owned = { ...deployment, executionId: deployment.executionId ?? executionArn };

@@ -3,10 +3,10 @@
 //         (a state machine passes its own type as "machine": the input's strategy must match)
 // Result: the deployment object every later step receives: the input with its defaults written
 //         out, the executionId, and the route's snapshot.
-import { Checker } from '../commons/check.ts';
+import { parsePrepareEvent } from '../commons/events.ts';
 import { dynamoDb } from '../commons/clients/dynamodb.ts';
 import { routerClients } from '../commons/clients/routers.ts';
-import { parseDeploymentInput, withDefaults, type Deployment } from '../commons/deployment.ts';
+import { withDefaults, type Deployment } from '../commons/input.ts';
 import { requireEnv } from '../commons/env.ts';
 import { lambdaHandler, logger } from '../commons/handler.ts';
 import { RouteWriter, type WriterDeps } from '../commons/route-writer.ts';
@@ -17,14 +17,9 @@ import { maxDurationSeconds, strategyTypes, type StrategyType } from '../commons
  * so the snapshot is of a route nobody else is changing; it is given back if the snapshot fails.
  */
 export async function prepare(event: unknown, deps: WriterDeps): Promise<Deployment> {
-  const c = new Checker();
-  const e = c.object(event, 'event', ['input', 'executionId', 'machine']);
-  if (e?.executionId !== undefined) c.string(e.executionId, 'event.executionId', 2048);
-  if (e?.machine !== undefined) c.oneOf(e.machine, 'event.machine', strategyTypes);
-  if (e && e.input === undefined) c.problems.push('event.input is missing: pass the deployment input as {"input": {...}}');
-  c.done();
-  const input = withDefaults(parseDeploymentInput(e!.input, e!.machine as StrategyType | undefined));
-  const executionId = typeof e!.executionId === 'string' ? e!.executionId : undefined;
+  const e = parsePrepareEvent(event);
+  const input = withDefaults(e.input);
+  const executionId = e.executionId;
   // The route's lock lives as long as the longest deployment could last.
   const lockSeconds = input.strategy ? maxDurationSeconds(input.strategy, input.failureThreshold ?? 1) : 86_400;
   const snapshot = await new RouteWriter(deps).prepare(input, executionId, lockSeconds) as Deployment['snapshot'];

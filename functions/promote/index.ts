@@ -3,10 +3,9 @@
 // Event:  { "deployment": <from prepare>, "expected"?: <targets this deployment last wrote> }
 //         (drift and the lock are checked as in set-weight; the lock is released afterwards)
 // Result: { changed, weightedTargets, routeVersion, removedStableTarget }
-import { Checker } from '../commons/check.ts';
+import { parsePromoteEvent } from '../commons/events.ts';
 import { dynamoDb } from '../commons/clients/dynamodb.ts';
 import { routerClients } from '../commons/clients/routers.ts';
-import { checkDeployment, checkTargets, type Deployment } from '../commons/deployment.ts';
 import { requireEnv } from '../commons/env.ts';
 import { lambdaHandler, logger } from '../commons/handler.ts';
 import { RouteWriter, type ShiftResult, type WriterDeps } from '../commons/route-writer.ts';
@@ -16,14 +15,7 @@ export interface PromoteResult extends ShiftResult {
 }
 
 export async function promote(event: unknown, deps: WriterDeps): Promise<PromoteResult> {
-  const c = new Checker();
-  const e = c.object(event, 'event', ['deployment', 'expected']);
-  if (e) {
-    checkDeployment(c, e.deployment);
-    if (e.expected !== undefined) checkTargets(c, e.expected, 'event.expected');
-  }
-  c.done();
-  const { deployment, expected } = e as { deployment: Deployment; expected?: unknown[] };
+  const { deployment, expected } = parsePromoteEvent(event);
   const result = await new RouteWriter(deps).promote(deployment, expected);
   logger.info(result.changed ? 'canary promoted' : 'canary already promoted; nothing written', { ...result });
   return { ...result, removedStableTarget: !(deployment.keepStableTarget ?? false) };

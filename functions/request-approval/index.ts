@@ -7,9 +7,9 @@
 // nowhere else: never into a log line.
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { Checker } from '../commons/check.ts';
+import { parseRequestApprovalEvent } from '../commons/events.ts';
 import { sns } from '../commons/clients/sns.ts';
-import { checkDeployment, type Deployment } from '../commons/deployment.ts';
+import type { Deployment } from '../commons/input.ts';
 import { routeLabelOf } from '../commons/routers/index.ts';
 import { wrapAwsError } from '../commons/errors.ts';
 import { lambdaHandler, logger } from '../commons/handler.ts';
@@ -51,14 +51,7 @@ export function approvalMessage(deployment: Deployment, taskToken: string, weigh
 }
 
 export async function requestApproval(event: unknown, client: SNSClient, topicArn = process.env.APPROVAL_TOPIC_ARN): Promise<ApprovalRequest> {
-  const c = new Checker();
-  const e = c.object(event, 'event', ['deployment', 'taskToken', 'weight']);
-  if (e) {
-    checkDeployment(c, e.deployment);
-    c.string(e.taskToken, 'event.taskToken', 8192);
-    if (e.weight !== undefined) c.integer(e.weight, 'event.weight', 0, 100);
-  }
-  c.done();
+  const e = parseRequestApprovalEvent(event);
   const { deployment, taskToken, weight } = e as { deployment: Deployment; taskToken: string; weight?: number };
   if (!topicArn) {
     logger.info('approval pending; no approval topic configured, so nobody was notified');

@@ -11,10 +11,9 @@
 //           if that execution holds it (an execution stopped during its prepare step has no deployment).
 // Result: { changed, weightedTargets, routeVersion, keptChanges, summary }
 //         (refused: { changed: false, summary }; releaseLock: { released, summary })
-import { Checker } from '../commons/check.ts';
+import { parseRollbackEvent } from '../commons/events.ts';
 import { dynamoDb } from '../commons/clients/dynamodb.ts';
 import { routerClients } from '../commons/clients/routers.ts';
-import { checkDeployment, checkRoute, type Deployment, type RouteRef } from '../commons/deployment.ts';
 import { requireEnv } from '../commons/env.ts';
 import { lambdaHandler, logger } from '../commons/handler.ts';
 import { RouteWriter, type RestoreResult, type WriterDeps } from '../commons/route-writer.ts';
@@ -58,31 +57,15 @@ export function describeReason(reason: unknown): string | undefined {
 
 export async function rollback(event: unknown, deps: WriterDeps): Promise<RollbackResult | RefusedResult | ReleaseResult> {
   const writer = new RouteWriter(deps);
-  const c = new Checker();
-  const e = c.object(event, 'event', ['deployment', 'reason', 'leaveRoute', 'refused', 'releaseLock']);
-  if (e && e.releaseLock !== undefined) {
-    const r = c.object(e.releaseLock, 'event.releaseLock', ['route', 'executionId']);
-    if (r) {
-      checkRoute(c, r.route, 'event.releaseLock.route');
-      c.string(r.executionId, 'event.releaseLock.executionId', 2048);
-    }
-    for (const k of ['deployment', 'reason', 'leaveRoute', 'refused']) {
-      if (e[k] !== undefined) c.problems.push(`event.${k} cannot go with event.releaseLock`);
-    }
-    c.done();
-    const { route, executionId } = r as { route: RouteRef; executionId: string };
+  const e = parseRollbackEvent(event);
+  if ('releaseLock' in e) {
+    const { route, executionId } = e.releaseLock;
     const released = await writer.releaseBeforeSnapshot({ route }, executionId);
     logger.info(released ? 'lock released' : 'the execution held no lock on the route', { executionId });
     return { released, summary: `${released ? 'Released' : 'No lock to release:'} the deployment lock of ${executionId} on ${routeLabelOf(route)}${released ? '' : ' was not held (any more)'}; the route was not touched.` };
   }
-  if (e) {
-    checkDeployment(c, e.deployment);
-    if (e.leaveRoute !== undefined) c.boolean(e.leaveRoute, 'event.leaveRoute');
-    if (e.refused !== undefined) c.boolean(e.refused, 'event.refused');
-    if (e.leaveRoute === true && e.refused === true) c.problems.push('event.leaveRoute and event.refused cannot both be true');
-  }
-  c.done();
-  const { deployment, reason, leaveRoute, refused } = e as { deployment: Deployment; reason?: unknown; leaveRoute?: boolean; refused?: boolean };
+
+  const { deployment, reason, leaveRoute, refused } = e;
   const why = describeReason(reason);
   const route = routeLabelOf(deployment.route);
   if (refused) {

@@ -3,10 +3,9 @@
 //         With "expected", a route whose stable/canary weights someone else changed is not
 //         overwritten (RouteDriftDetected); in an execution, the write needs the route's lock.
 // Result: { weight, changed, weightedTargets, routeVersion }
-import { Checker } from '../commons/check.ts';
+import { parseSetWeightEvent } from '../commons/events.ts';
 import { dynamoDb } from '../commons/clients/dynamodb.ts';
 import { routerClients } from '../commons/clients/routers.ts';
-import { checkDeployment, checkTargets, type Deployment } from '../commons/deployment.ts';
 import { requireEnv } from '../commons/env.ts';
 import { lambdaHandler, logger } from '../commons/handler.ts';
 import { RouteWriter, type ShiftResult, type WriterDeps } from '../commons/route-writer.ts';
@@ -16,15 +15,8 @@ export interface SetWeightResult extends ShiftResult {
 }
 
 export async function setWeight(event: unknown, deps: WriterDeps): Promise<SetWeightResult> {
-  const c = new Checker();
-  const e = c.object(event, 'event', ['deployment', 'weight', 'expected']);
-  if (e) {
-    checkDeployment(c, e.deployment);
-    c.integer(e.weight, 'event.weight', 0, 100);
-    if (e.expected !== undefined) checkTargets(c, e.expected, 'event.expected');
-  }
-  c.done();
-  const { deployment, weight, expected } = e as { deployment: Deployment; weight: number; expected?: unknown[] };
+  // The event's "weight" is the canary's share (0-100) of the pool stable and canary held.
+  const { deployment, weight, expected } = parseSetWeightEvent(event);
   const result = await new RouteWriter(deps).shift(deployment, weight, expected);
   logger.info(result.changed ? 'canary weight set' : 'canary weight already set; nothing written', { weight, ...result });
   return { weight, ...result };

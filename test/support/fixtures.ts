@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import type { DescribeRouteCommandOutput, RouteSpec } from '@aws-sdk/client-app-mesh';
 import type { AppMeshTarget as WeightedTarget } from '../../functions/commons/routers/appmesh/index.ts';
-import type { Deployment } from '../../functions/commons/deployment.ts';
+import type { Deployment } from '../../functions/commons/input.ts';
 import { appMeshIdentity } from '../../functions/commons/routers/appmesh/reference.ts';
 
 export const root = join(__dirname, '..', '..');

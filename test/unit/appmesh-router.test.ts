@@ -3,7 +3,7 @@
 import { AppMeshClient, DescribeRouteCommand, DescribeVirtualNodeCommand, UpdateRouteCommand } from '@aws-sdk/client-app-mesh';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import type { Deployment } from '../../functions/commons/deployment.ts';
+import type { Deployment } from '../../functions/commons/input.ts';
 import type { AppMeshTarget as WeightedTarget } from '../../functions/commons/routers/appmesh/index.ts';
 import { RouteWriter, type RestoreResult, type ShiftResult } from '../../functions/commons/route-writer.ts';
 import { awsError, deploymentFor, describeRouteOutput, richSpec, routeKinds } from '../support/fixtures.ts';

@@ -154,7 +154,7 @@ test('the input contract is pure: its modules bundle without the AWS SDK (zod an
   expect(inputs.filter((p) => p.includes('node_modules') && !p.includes('node_modules/zod/'))).toEqual([]);
   expect(inputs.filter((p) => !p.includes('node_modules')).sort()).toEqual([
     'functions/commons/errors.ts', 'functions/commons/events.ts', 'functions/commons/input.ts',
-    'functions/commons/routers/appmesh/reference.ts', 'functions/commons/routers/appmesh/schema.ts', 'functions/commons/validate.ts',
+    'functions/commons/routers/appmesh/schema.ts', 'functions/commons/validate.ts',
   ]);
 });
 

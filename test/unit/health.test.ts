@@ -1,7 +1,7 @@
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import type { MetricCheck } from '../../functions/commons/deployment.ts';
+import type { MetricCheck } from '../../functions/commons/input.ts';
 import { checkHealth, combine } from '../../functions/commons/health.ts';
 import { awsError } from '../support/fixtures.ts';
 

@@ -7,16 +7,17 @@ import {
   type AppMeshClientConfig, type RouteData, type RouteSpec,
 } from '@aws-sdk/client-app-mesh';
 import { RouteNotFound, VirtualNodeNotFound, wrapAwsError } from '../../errors.ts';
-import type { Codec, Limits, RouteState, Snapshot, TrafficRouter, Words } from '../types.ts';
+import type { Codec, RouteState, Snapshot, TrafficRouter, Words } from '../types.ts';
 import {
   appMeshIdentity, appMeshLabel, type AppMeshRouteRef, type AppMeshSnapshot, type AppMeshTarget, type MeshTarget,
 } from './reference.ts';
 import { plainTargets, routeKindOf, withWeightedTargets, type RouteKind, type RouteSpecLike } from './route-spec.ts';
+import { appMeshLimits } from './schema.ts';
+
+export { appMeshLimits };
 
 export { appMeshLabel, isAppMeshRoute, type AppMeshRouteRef, type AppMeshSnapshot, type AppMeshTarget } from './reference.ts';
 
-/** App Mesh's limits: each weight 0-100, at most 10 weighted targets per route. */
-export const appMeshLimits: Limits = { maxWeight: 100, maxTargets: 10 };
 export const appMeshWords: Words = { backend: 'App Mesh', target: 'virtual node' };
 
 /** What the router needs: an App Mesh client, made on first use. */

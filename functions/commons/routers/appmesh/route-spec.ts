@@ -1,7 +1,8 @@
 // Pure edits of an App Mesh route spec. Only `action.weightedTargets` of the route's one kind
 // is ever replaced; match rules, retry policies, timeouts and priority are carried over as-is.
 import { UnsupportedRoute } from '../../errors.ts';
-import { routeKinds, type AppMeshTarget, type RouteKind } from './reference.ts';
+import type { AppMeshTarget } from './reference.ts';
+import { routeKinds, type RouteKind } from './schema.ts';
 
 export { routeKinds, type RouteKind };
 

@@ -2,13 +2,16 @@
 // Mesh's name rules, the snapshot of a route it takes, and its weighted targets (the list
 // set-weight and promote receive as `expected`). Pure: zod only, no AWS SDK.
 import * as z from 'zod/mini';
+import type { Limits } from '../types.ts';
 import { array, integer, object, oneOf, text } from '../../validate.ts';
-import { routeKinds } from './reference.ts';
 
-// App Mesh's limits, as appMeshLimits in ./index.ts says them (a unit test holds the two equal):
-// that module imports the App Mesh SDK, which a pure schema must not.
-const MAX_WEIGHT = 100;
-const MAX_TARGETS = 10;
+/** App Mesh's limits: each weight 0-100, at most 10 weighted targets per route. */
+export const appMeshLimits: Limits = { maxWeight: 100, maxTargets: 10 };
+const { maxWeight: MAX_WEIGHT, maxTargets: MAX_TARGETS } = appMeshLimits;
+
+/** The kinds of App Mesh route; a route has exactly one. */
+export const routeKinds = ['httpRoute', 'http2Route', 'grpcRoute', 'tcpRoute'] as const;
+export type RouteKind = (typeof routeKinds)[number];
 
 /** An App Mesh name: 1-255 of letters, digits, '.', '_' and '-', starting with a letter or digit. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;

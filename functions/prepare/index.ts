@@ -10,7 +10,7 @@ import { withDefaults, type Deployment } from '../commons/input.ts';
 import { requireEnv } from '../commons/env.ts';
 import { lambdaHandler, logger } from '../commons/handler.ts';
 import { RouteWriter, type WriterDeps } from '../commons/route-writer.ts';
-import { maxDurationSeconds, strategyTypes, type StrategyType } from '../commons/strategy.ts';
+import { maxDurationSeconds } from '../commons/strategy.ts';
 
 /**
  * With a lock table and an executionId (a state machine run), the route's lock is taken first,

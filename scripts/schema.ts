@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as z from 'zod/mini';
 import { executionInput, jsonSchemaDocs } from '../functions/commons/input.ts';
+import { integers } from '../functions/commons/validate.ts';
 
 // __dirname when a Jest test loads this file as CommonJS; import.meta when Node runs it.
 export const schemaPath = join(resolve(typeof __dirname === 'string' ? __dirname : import.meta.dirname, '..'), 'schema', 'deployment-input.schema.json');
@@ -57,6 +58,9 @@ export function deploymentInputSchemaText(): string {
   const { $schema, title, description, ...rest } = z.toJSONSchema(executionInput, {
     target: 'draft-2020-12',
     metadata: docsRegistry(executionInput, jsonSchemaDocs),
+    override: (ctx) => {
+      if (integers.has(ctx.zodSchema)) ctx.jsonSchema.type = 'integer';
+    },
   });
   // What an editor shows first, first.
   return `${JSON.stringify({ $schema, $id: 'urn:mesh-canary:deployment-input:v1', title, description, ...rest }, null, 2)}\n`;

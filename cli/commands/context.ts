@@ -124,7 +124,11 @@ export async function readRoute(aws: Aws, route: unknown): Promise<RouteNow> {
   try {
     state = await router.read();
   } catch (e) {
-    if ((e as Error).name === 'RouteNotFound') throw new CommandFailed(`route ${router.label} not found: ${(e as Error).message}`);
+    // The router names AWS's error in its own terms; the CLI says it in the user's, from AWS's.
+    const cause = (e as { cause?: unknown }).cause;
+    if ((e as Error).name === 'RouteNotFound') throw new CommandFailed(`route ${router.label} not found: ${cause instanceof Error ? cause.message : (e as Error).message}`);
+    // A read the CLI's retries gave up on keeps its own error (its exit code and wording).
+    if (cause instanceof Error && 'exitCode' in cause) throw cause;
     throw e;
   }
   return { kind: state.kind, version: router.codec.revisionOut(state.revision), targets: state.targets, backend: backendOf(route)! };

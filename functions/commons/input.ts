@@ -74,7 +74,7 @@ export const metricCheck = object({
     { error: dimensions },
   ).check(z.refine((d) => Object.keys(d).length <= 30, { error: dimensions }))),
   statistic: z.union([z.enum(plainStatistics, { error: statistic }), z.string({ error: statistic }).check(z.regex(PERCENTILE))], { error: statistic }),
-  windowSeconds: integer(60, 86_400).check(z.multipleOf(60, { error: 'a multiple of 60' })),
+  windowSeconds: integer(60, 86_400, z.multipleOf(60, { error: 'a multiple of 60' })),
   comparison: oneOf(comparisons),
   threshold: finite(),
   minSampleCount: z.optional(integer(1, 1_000_000_000)),

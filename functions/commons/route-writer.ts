@@ -134,7 +134,7 @@ export class RouteWriter {
     const pool = poolOf(snapshot.targets, router.stable, router.canary);
     const next = promoted(state.targets, { stable: router.stable, canary: router.canary, pool, keepStableTarget: d.keepStableTarget ?? false, newTarget: router.newTarget });
     const result = await this.write(b, state, next, { expected: expected && router.codec.targetsIn(expected), beforeWrite: this.lockCheck(b) });
-    await this.release(d);
+    await this.release(d, state);
     return result;
   }
 
@@ -236,8 +236,9 @@ export class RouteWriter {
     if (guard.expected && drifted(state.targets, guard.expected, next, router.stable, router.canary)) {
       throw new RouteDriftDetected(`${router.label}: the route changed since this deployment last wrote it: it has ${targetsText(state.targets)}, this deployment left ${targetsText(guard.expected)}. Not overwriting someone else's change`);
     }
-    withinLimits(router, next);
+    // The lock first: a step that lost it must say so, whatever else is wrong with its write.
     await guard.beforeWrite?.(state);
+    withinLimits(router, next);
     return out(true, await router.write(state, next));
   }
 }
@@ -262,11 +263,11 @@ async function readSameKind(router: TrafficRouter, snapshot: Snapshot): Promise<
 
 /** A route the arithmetic can work on: some targets, each id once. */
 function shiftable(router: TrafficRouter, state: RouteState): RouteState {
-  if (state.targets.length === 0) throw new UnsupportedRoute(`${router.label}: the ${state.kind} has no weighted targets to shift`);
+  if (state.targets.length === 0) throw new UnsupportedRoute(`${router.label}: ${state.kind}.action has no weightedTargets to shift`);
   const seen = new Set<string>();
   for (const t of state.targets) {
     if (seen.has(t.id)) {
-      throw new UnsupportedRoute(`${router.label}: ${router.words.target} ${t.id} appears twice in the weighted targets; mesh-canary cannot tell which one to shift`);
+      throw new UnsupportedRoute(`${router.label}: ${router.words.target} ${t.id} appears twice in weightedTargets; mesh-canary cannot tell which one to shift`);
     }
     seen.add(t.id);
   }

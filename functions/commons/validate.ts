@@ -23,11 +23,19 @@ export function shown(value: unknown): string {
  */
 const MISSING = 'is missing:';
 
-/** An integer from min to max. */
-export const integer = (min: number, max: number) => {
+/**
+ * An integer from min to max. Not zod's z.int(): a fraction there stops every later check of
+ * the object, so the cross-field rules (canary ≠ stable...) would go unsaid in the same message.
+ */
+export const integer = (min: number, max: number, ...more: z.core.CheckFn<number>[] | z.core.$ZodCheck<number>[]) => {
   const error = `an integer from ${min} to ${max}`;
-  return z.int({ error }).check(z.gte(min), z.lte(max));
+  const schema = z.number({ error }).check(z.refine(Number.isInteger, { error }), z.gte(min, { error }), z.lte(max, { error }), ...(more as z.core.$ZodCheck<number>[]));
+  integers.add(schema);
+  return schema;
 };
+
+/** The schemas `integer` made: the JSON Schema generator writes them as "type": "integer". */
+export const integers = new WeakSet<object>();
 
 /** Any finite number. */
 export const finite = () => z.number({ error: 'a finite number' });

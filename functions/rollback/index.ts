@@ -70,6 +70,8 @@ export async function rollback(event: unknown, deps: WriterDeps): Promise<Rollba
   const route = routeLabelOf(deployment.route);
   if (refused) {
     // Nothing was changed: the route is not read (a read could fail, and would say nothing new).
+    // The lock's key needs no read either when a state machine runs it (the execution's ARN names
+    // the account); only a hand invocation with another executionId and no meshOwner reads it.
     await writer.release(deployment);
     logger.info('refused before any change; lock released', { reason });
     const message = reasonParts(reason).message;

@@ -166,3 +166,14 @@ test('a parser returns the event it was given, as it was: a metric dimension nam
   const e = { deployment: d(), weight: 5 };
   expect(parseSetWeightEvent(e)).toBe(e);
 });
+
+test.each([1.5, 0, 'x'])('a bad number (failureThreshold %p) does not hide the cross-field rules: every problem in one message', (bad) => {
+  const input = event('execution-linear.json');
+  expect(problems(() => parseDeploymentInput({ ...input, canaryNode: input.stableNode, failureThreshold: bad }, 'linear'))).toEqual([
+    `failureThreshold must be an integer from 1 to 100 (got ${shown(bad)})`,
+    `canaryNode must differ from stableNode (both are ${input.stableNode})`,
+  ]);
+  const metric = { name: 'm', namespace: 'n', metricName: 'x', statistic: 'Sum', windowSeconds: 90.5, comparison: 'GreaterThanThreshold', threshold: 1 };
+  expect(problems(() => parseDeploymentInput({ ...input, healthChecks: { metrics: [metric, { ...metric, windowSeconds: 60 }] } }, 'linear')))
+    .toEqual(expect.arrayContaining([expect.stringContaining('healthChecks.metrics[0].windowSeconds'), expect.stringContaining('each check needs its own name')]));
+});

@@ -92,6 +92,14 @@ describe('drift', () => {
     // The key is the route's canonical identity: the owner DescribeRoute reported, although the input left it out.
     expect(dynamo).toHaveReceivedCommandWith(GetItemCommand, { Key: { route: { S: '123456789012:demomesh/product-vr/product-r' } } });
     expect(appMesh).toHaveReceivedCommandTimes(UpdateRouteCommand, 0);
+    // A step that lost its lock says so first, even when its write would also break App Mesh's limits
+    // (ten other targets added meanwhile: the canary would be the eleventh).
+    appMesh.on(DescribeRouteCommand).resolves(describeRouteOutput(richSpec('httpRoute', [...t(100), ...Array.from({ length: 9 }, (_, i) => ({ virtualNode: `n${i}`, weight: 0 }))])));
+    await expect(writer.shift(d, 50)).rejects.toMatchObject({ name: 'DeploymentLockLost' });
+    dynamo.on(GetItemCommand).resolves(heldBy('exec-1'));
+    await expect(writer.shift(d, 50)).rejects.toMatchObject({ name: 'UnsupportedRoute', message: expect.stringContaining('1 to 10 weighted targets') });
+    expect(appMesh).toHaveReceivedCommandTimes(UpdateRouteCommand, 0);
+    appMesh.on(DescribeRouteCommand).resolves(describeRouteOutput(richSpec('httpRoute', t(70, 30))));
     // Already at the weights: nothing to write, so no lock check either.
     dynamo.resetHistory();
     await expect(writer.shift(d, 30, t(70, 30))).resolves.toMatchObject({ changed: false });

@@ -6,7 +6,7 @@ import {
   AppMeshClient, DescribeRouteCommand, DescribeVirtualNodeCommand, UpdateRouteCommand,
   type AppMeshClientConfig, type RouteData, type RouteSpec,
 } from '@aws-sdk/client-app-mesh';
-import { RouteNotFound, VirtualNodeNotFound, wrapAwsError } from '../../errors.ts';
+import { AwsRequestRejected, RouteNotFound, VirtualNodeNotFound, wrapAwsError } from '../../errors.ts';
 import type { Codec, RouteState, Snapshot, TrafficRouter, Words } from '../types.ts';
 import {
   appMeshIdentity, appMeshLabel, type AppMeshRouteRef, type AppMeshSnapshot, type AppMeshTarget, type MeshTarget,
@@ -72,7 +72,8 @@ export function appMeshRouter(clients: AppMeshClients, route: AppMeshRouteRef, s
       const spec = data.spec as RouteSpecLike;
       const kind = routeKindOf(spec, label);
       // Omitting meshOwner means the caller's own account: the route says whose it is.
-      const meshOwner = route.meshOwner ?? data.metadata?.meshOwner ?? data.metadata?.resourceOwner ?? 'self';
+      const meshOwner = route.meshOwner ?? data.metadata?.meshOwner;
+      if (!meshOwner) throw new AwsRequestRejected(`DescribeRoute ${label}: the response names no mesh owner, so the route's lock cannot be named; give route.meshOwner`);
       return {
         targets: plainTargets(spec[kind]?.action?.weightedTargets ?? []).map(toNeutral),
         revision: String(data.metadata?.version ?? 0), kind, identity: appMeshIdentity(route, meshOwner), raw: spec,

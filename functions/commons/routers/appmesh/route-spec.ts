@@ -19,22 +19,6 @@ export function routeKindOf(spec: RouteSpecLike, routeLabel: string): RouteKind 
   return kinds[0];
 }
 
-/** The route's weighted targets; refuses a route with none, or with a virtual node twice. */
-export function weightedTargetsOf(spec: RouteSpecLike, kind: RouteKind, routeLabel: string): AppMeshTarget[] {
-  const targets = spec[kind]?.action?.weightedTargets;
-  if (!Array.isArray(targets) || targets.length === 0) {
-    throw new UnsupportedRoute(`${routeLabel}: ${kind}.action has no weightedTargets to shift`);
-  }
-  const seen = new Set<string>();
-  for (const t of targets) {
-    if (seen.has(t.virtualNode)) {
-      throw new UnsupportedRoute(`${routeLabel}: virtual node ${t.virtualNode} appears twice in weightedTargets; mesh-canary cannot tell which one to shift`);
-    }
-    seen.add(t.virtualNode);
-  }
-  return plainTargets(targets);
-}
-
 /** Targets as plain {virtualNode, weight, port?}, as App Mesh returns and accepts them. */
 export function plainTargets(targets: readonly AppMeshTarget[]): AppMeshTarget[] {
   return targets.map((t) => (t.port === undefined || t.port === null

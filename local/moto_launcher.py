@@ -741,9 +741,20 @@ def patch_vpclattice() -> None:
                                      "failureCode": error.error_type, "failureMessage": error.message})
         return successful, unsuccessful
 
+    # moto's server answers on threads: one lock makes each check-then-write atomic, so two
+    # rules can never take one priority at once (AWS refuses the second).
+    lock = threading.RLock()
+
+    def atomic(fn):
+        def wrapper(*args, **kwargs):
+            with lock:
+                return fn(*args, **kwargs)
+        wrapper.__name__ = fn.__name__
+        return wrapper
+
     for fn in (get_service, get_target_group, create_listener, get_listener, list_listeners, update_listener,
                create_rule, get_rule, list_rules, update_rule, batch_update_rule):
-        setattr(backend_cls, fn.__name__, fn)
+        setattr(backend_cls, fn.__name__, atomic(fn))
 
     # ---- responses --------------------------------------------------------------------------
     # Path parameters come from moto's match of the raw (still percent-encoded) path against

@@ -9,7 +9,7 @@ import { contextFor, resolveValue } from '../support/cfn-intrinsics.ts';
 import { loadTemplate } from '../../local/template.ts';
 
 // A tag-tolerant parse: each !Tag value becomes {"!Tag": value}, enough to inspect the structure.
-const tags = ['Ref', 'Sub', 'GetAtt', 'Join', 'Split', 'If', 'Equals', 'Select', 'Not', 'And', 'Or', 'FindInMap', 'Condition'].flatMap((n) =>
+const tags = ['Ref', 'Sub', 'GetAtt', 'Join', 'Split', 'If', 'Equals', 'Select', 'Not', 'And', 'Or', 'FindInMap', 'Condition', 'EachMemberEquals'].flatMap((n) =>
   (['scalar', 'seq', 'map'] as const).map((kind) => ({
     tag: `!${n}`, ...(kind === 'scalar' ? {} : { collection: kind }),
     resolve: (v: any) => ({ [`!${n}`]: kind === 'scalar' ? v : v.toJSON() }),
@@ -174,6 +174,26 @@ describe('least privilege', () => {
       expect(lattice.test(bad)).toBe(false);
     }
     expect(mesh.test(services[0])).toBe(false);
+  });
+
+  test('a stack with neither meshes nor Lattice services is refused at deploy (Rules), with either or both it deploys', () => {
+    const [assertion] = longForm.Rules!.NamesMeshesOrLatticeServices.Assertions;
+    expect(assertion.AssertDescription).toMatch(/MeshArns.*LatticeServiceArns/);
+    // The rule functions it uses, evaluated as CloudFormation does for list parameters.
+    const evaluate = (v: any, p: Record<string, string[]>): boolean => {
+      if ('Fn::Not' in v) return !evaluate(v['Fn::Not'][0], p);
+      if ('Fn::And' in v) return v['Fn::And'].every((x: any) => evaluate(x, p));
+      if ('Fn::EachMemberEquals' in v) {
+        const [list, value] = v['Fn::EachMemberEquals'];
+        return p[list.Ref].every((m) => m === value);
+      }
+      throw new Error(`a rule function this test does not evaluate: ${JSON.stringify(v)}`);
+    };
+    const passes = (MeshArns: string[], LatticeServiceArns: string[]) => evaluate(assertion.Assert, { MeshArns, LatticeServiceArns });
+    expect(passes([''], [''])).toBe(false);
+    expect(passes(meshes, [''])).toBe(true);
+    expect(passes([''], services)).toBe(true);
+    expect(passes(meshes, services)).toBe(true);
   });
 
   test('no FullAccess policy anywhere', () => {

@@ -34,7 +34,7 @@ async function recorded(command: any, fn = 'SetWeightFunction'): Promise<Recorde
   });
   await client.send(command).catch(() => undefined);
   const query = new URLSearchParams(captured.query ?? {}).toString();
-  const body = captured.body === undefined ? '' : typeof captured.body === 'string' ? captured.body : Buffer.from(captured.body).toString('utf8');
+  const body = captured.body === undefined ? '' : typeof captured.body === 'string' ? captured.body : new TextDecoder().decode(captured.body);
   return { function: fn, service: 'vpc-lattice', method: captured.method, url: `${captured.path}${query ? `?${query}` : ''}`, body, buildDir: 'dist' };
 }
 

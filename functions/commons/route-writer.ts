@@ -14,7 +14,7 @@ import { restoreText, targetsText } from './route-text.ts';
 import { routerFor, type RouteNaming, type RouterClients } from './routers/index.ts';
 import type { RouteState, Snapshot, TrafficRouter } from './routers/types.ts';
 import {
-  drifted, isUndone, poolOf, promoted, sameTargets, undone, withCanaryShare, type KeptChange, type Target,
+  drifted, isUndone, poolOf, promoted, rescaled, sameTargets, scaleOf, undone, withCanaryShare, type KeptChange, type Target,
 } from './weights.ts';
 
 /** What the writer needs: the backends' clients, and the lock table when a state machine runs the deployment. */
@@ -121,8 +121,8 @@ export class RouteWriter {
     const { router, snapshot } = b;
     const state = shiftable(router, await readSameKind(router, snapshot));
     stableIn(router, state.targets);
-    const pool = poolOf(snapshot.targets, router.stable, router.canary);
-    const next = withCanaryShare(state.targets, { stable: router.stable, canary: router.canary, pool, share, newTarget: router.newTarget });
+    const { scale, pool, current } = scaled(router, snapshot, state.targets);
+    const next = withCanaryShare(current, { stable: router.stable, canary: router.canary, pool: pool * scale, share, newTarget: router.newTarget });
     return this.write(b, state, next, { expected: expected && router.codec.targetsIn(expected), beforeWrite: this.lockCheck(b) });
   }
 
@@ -131,8 +131,8 @@ export class RouteWriter {
     const b = this.one(d);
     const { router, snapshot } = b;
     const state = shiftable(router, await readSameKind(router, snapshot));
-    const pool = poolOf(snapshot.targets, router.stable, router.canary);
-    const next = promoted(state.targets, { stable: router.stable, canary: router.canary, pool, keepStableTarget: d.keepStableTarget ?? false, newTarget: router.newTarget });
+    const { scale, pool, current } = scaled(router, snapshot, state.targets);
+    const next = promoted(current, { stable: router.stable, canary: router.canary, pool: pool * scale, keepStableTarget: d.keepStableTarget ?? false, newTarget: router.newTarget });
     const result = await this.write(b, state, next, { expected: expected && router.codec.targetsIn(expected), beforeWrite: this.lockCheck(b) });
     await this.release(d, state);
     return result;
@@ -150,7 +150,7 @@ export class RouteWriter {
     const { router, snapshot } = b;
     const state = await readSameKind(router, snapshot);
     // Undo this deployment only: a third target someone re-weighted meanwhile keeps their weight.
-    const { targets, keptChanges } = undone(state.targets, snapshot.targets, router.stable, router.canary);
+    const { targets, keptChanges } = undone(state.targets, snapshot.targets, router.stable, router.canary, scaleFor(router, snapshot));
     if (targets.length > router.limits.maxTargets) {
       throw new UnsupportedRoute(`${router.label}: putting ${router.stable} back would give the route ${targets.length} weighted targets, above ${router.words.backend}'s limit of ${router.limits.maxTargets} (targets were added during the deployment); someone must choose which to drop`);
     }
@@ -182,9 +182,10 @@ export class RouteWriter {
   async undoneNow(d: WritableDeployment): Promise<UndoneCheck> {
     const { router, snapshot } = this.one(d);
     const state = await router.read();
-    const { keptChanges } = undone(state.targets, snapshot.targets, router.stable, router.canary);
+    const scale = scaleFor(router, snapshot);
+    const { keptChanges } = undone(state.targets, snapshot.targets, router.stable, router.canary, scale);
     return {
-      undone: isUndone(state.targets, snapshot.targets, router.stable, router.canary),
+      undone: isUndone(state.targets, snapshot.targets, router.stable, router.canary, scale),
       targets: state.targets,
       keptChanges,
       weightedTargets: router.codec.targetsOut(state.targets),
@@ -251,6 +252,21 @@ export function accountOf(executionId: string | undefined): string | undefined {
 function keptChangeOut(router: TrafficRouter, c: KeptChange): Record<string, unknown> {
   const one = (t: Target | null) => (t ? router.codec.targetsOut([t])[0] : null);
   return { [router.codec.idField]: c.id, snapshot: one(c.snapshot), now: one(c.now) };
+}
+
+/**
+ * The factor this deployment multiplies its route's weights by: 1 unless the backend's weights
+ * are relative (Limits.rescale), then the one `scaleOf` takes from the snapshot.
+ */
+function scaleFor(router: TrafficRouter, snapshot: Snapshot): number {
+  return router.limits.rescale ? scaleOf(snapshot.targets, router.stable, router.canary, router.limits.maxWeight) : 1;
+}
+
+/** The snapshot's pool, the deployment's scale, and the route's targets at that scale (as they are with scale 1). */
+function scaled(router: TrafficRouter, snapshot: Snapshot, targets: Target[]): { scale: number; pool: number; current: Target[] } {
+  const scale = scaleFor(router, snapshot);
+  const pool = poolOf(snapshot.targets, router.stable, router.canary);
+  return { scale, pool, current: scale === 1 ? targets : rescaled(targets, snapshot.targets, router.stable, router.canary, scale) };
 }
 
 async function readSameKind(router: TrafficRouter, snapshot: Snapshot): Promise<RouteState> {

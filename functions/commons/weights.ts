@@ -28,6 +28,41 @@ export function splitPool(pool: number, share: number): { stable: number; canary
   return { stable: pool - canary, canary };
 }
 
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * For a backend whose weights are relative (VPC Lattice: only each weight's share of the sum
+ * counts), the one factor a deployment multiplies every weight of its route by, so that a whole
+ * percent of the pool is a whole weight: 100 / gcd(pool, 100), the smallest such factor. When
+ * that would put a weight (or a promoted canary holding the whole pool) above `maxWeight`, the
+ * largest factor that fits, which makes the canary's percent as fine as the backend allows.
+ * Taken from the snapshot, so every step of a deployment uses the same factor without storing
+ * it. Multiplying every weight by one factor keeps every target's share of the traffic exactly.
+ */
+export function scaleOf(snapshot: readonly Target[], stable: string, canary: string, maxWeight: number): number {
+  const pool = poolOf(snapshot, stable, canary);
+  if (pool === 0) return 1;
+  const exact = 100 / gcd(pool, 100);
+  const largest = Math.max(pool, ...snapshot.map((t) => t.weight));
+  return Math.max(1, Math.min(exact, Math.floor(maxWeight / largest)));
+}
+
+/**
+ * The route's targets at the deployment's scale (see `scaleOf`), before stable and canary are
+ * set. A route still at the snapshot's scale (stable and canary hold the snapshot's pool) has
+ * every other target that is as the snapshot had it multiplied by `scale`; a target someone
+ * re-weighted or added is theirs and keeps its weight. A route already at the deployment's scale
+ * is returned as it is. With scale 1 (every backend with absolute weights) nothing changes.
+ */
+export function rescaled<T extends Target>(current: readonly T[], snapshot: readonly T[], stable: string, canary: string, scale: number): T[] {
+  if (scale === 1 || poolOf(current, stable, canary) !== poolOf(snapshot, stable, canary)) return [...current];
+  return current.map((t) => {
+    if (t.id === stable || t.id === canary) return t;
+    const s = find(snapshot, t.id);
+    return s && sameTarget(s, t) ? { ...t, weight: t.weight * scale } : t;
+  });
+}
+
 /** How a backend makes a target it adds (App Mesh gives the canary the stable's port). */
 export type NewTarget<T extends Target> = (id: string, weight: number, stable: T | undefined) => T;
 
@@ -98,11 +133,13 @@ export interface KeptChange<T extends Target = Target> {
  * snapshot weights and fields: a canary the deployment added is removed, a stable a promotion
  * removed comes back. Every other target stays as it is now (someone may have re-weighted,
  * added or removed one during the deployment; that is theirs, not ours to revert), and
- * `keptChanges` lists those that differ from the snapshot. Targets of the snapshot keep the
+ * `keptChanges` lists those that differ from the snapshot. With a `scale` (see `scaleOf`), a
+ * target at its snapshot weight times the scale was rescaled by this deployment and goes back
+ * to its snapshot weight; one at any other weight is someone's. Targets of the snapshot keep the
  * snapshot's order, targets added since follow in their order now: when nobody else touched
  * the route, the result is exactly the snapshot.
  */
-export function undone<T extends Target>(current: readonly T[], snapshot: readonly T[], stable: string, canary: string): { targets: T[]; keptChanges: KeptChange<T>[] } {
+export function undone<T extends Target>(current: readonly T[], snapshot: readonly T[], stable: string, canary: string, scale = 1): { targets: T[]; keptChanges: KeptChange<T>[] } {
   const ours = (id: string) => id === stable || id === canary;
   const targets: T[] = [];
   const keptChanges: KeptChange<T>[] = [];
@@ -111,7 +148,9 @@ export function undone<T extends Target>(current: readonly T[], snapshot: readon
       targets.push({ ...s });
       continue;
     }
-    const now = find(current, s.id);
+    const found = find(current, s.id);
+    // A target this deployment rescaled (see `rescaled`) goes back to the snapshot's weight.
+    const now = scale !== 1 && found && sameTarget(found, { ...s, weight: s.weight * scale }) ? { ...found, weight: s.weight } : found;
     if (now) targets.push({ ...now });
     if (!now || !sameTarget(now, s)) keptChanges.push({ id: s.id, snapshot: { ...s }, now: now ? { ...now } : null });
   }
@@ -124,6 +163,6 @@ export function undone<T extends Target>(current: readonly T[], snapshot: readon
 }
 
 /** True when the route holds what undoing this deployment gives (see `undone`): nothing of it is left. */
-export function isUndone(current: readonly Target[], snapshot: readonly Target[], stable: string, canary: string): boolean {
-  return sameTargets(current, undone(current, snapshot, stable, canary).targets);
+export function isUndone(current: readonly Target[], snapshot: readonly Target[], stable: string, canary: string, scale = 1): boolean {
+  return sameTargets(current, undone(current, snapshot, stable, canary, scale).targets);
 }

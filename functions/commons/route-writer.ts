@@ -14,7 +14,7 @@ import { restoreText, targetsText } from './route-text.ts';
 import { routerFor, type RouteNaming, type RouterClients } from './routers/index.ts';
 import type { RouteState, Snapshot, TrafficRouter } from './routers/types.ts';
 import {
-  drifted, isUndone, poolOf, promoted, rescaled, sameTargets, scaleOf, undone, withCanaryShare, type KeptChange, type Target,
+  drifted, isUndone, poolOf, promoted, rescaled, sameTargets, scaleFor, scaleNow, undone, withCanaryShare, type KeptChange, type Target,
 } from './weights.ts';
 
 /** What the writer needs: the backends' clients, and the lock table when a state machine runs the deployment. */
@@ -121,7 +121,7 @@ export class RouteWriter {
     const { router, snapshot } = b;
     const state = shiftable(router, await readSameKind(router, snapshot));
     stableIn(router, state.targets);
-    const { scale, pool, current } = scaled(router, snapshot, state.targets);
+    const { scale, pool, current } = scaled(router, snapshot, state.targets, share);
     const next = withCanaryShare(current, { stable: router.stable, canary: router.canary, pool: pool * scale, share, newTarget: router.newTarget });
     return this.write(b, state, next, { expected: expected && router.codec.targetsIn(expected), beforeWrite: this.lockCheck(b) });
   }
@@ -131,7 +131,7 @@ export class RouteWriter {
     const b = this.one(d);
     const { router, snapshot } = b;
     const state = shiftable(router, await readSameKind(router, snapshot));
-    const { scale, pool, current } = scaled(router, snapshot, state.targets);
+    const { scale, pool, current } = scaled(router, snapshot, state.targets, 100);
     const next = promoted(current, { stable: router.stable, canary: router.canary, pool: pool * scale, keepStableTarget: d.keepStableTarget ?? false, newTarget: router.newTarget });
     const result = await this.write(b, state, next, { expected: expected && router.codec.targetsIn(expected), beforeWrite: this.lockCheck(b) });
     await this.release(d, state);
@@ -150,7 +150,7 @@ export class RouteWriter {
     const { router, snapshot } = b;
     const state = await readSameKind(router, snapshot);
     // Undo this deployment only: a third target someone re-weighted meanwhile keeps their weight.
-    const { targets, keptChanges } = undone(state.targets, snapshot.targets, router.stable, router.canary, scaleFor(router, snapshot));
+    const { targets, keptChanges } = undone(state.targets, snapshot.targets, router.stable, router.canary, scaleOfRoute(router, snapshot, state.targets));
     if (targets.length > router.limits.maxTargets) {
       throw new UnsupportedRoute(`${router.label}: putting ${router.stable} back would give the route ${targets.length} weighted targets, above ${router.words.backend}'s limit of ${router.limits.maxTargets} (targets were added during the deployment); someone must choose which to drop`);
     }
@@ -182,7 +182,7 @@ export class RouteWriter {
   async undoneNow(d: WritableDeployment): Promise<UndoneCheck> {
     const { router, snapshot } = this.one(d);
     const state = await router.read();
-    const scale = scaleFor(router, snapshot);
+    const scale = scaleOfRoute(router, snapshot, state.targets);
     const { keptChanges } = undone(state.targets, snapshot.targets, router.stable, router.canary, scale);
     return {
       undone: isUndone(state.targets, snapshot.targets, router.stable, router.canary, scale),
@@ -255,18 +255,23 @@ function keptChangeOut(router: TrafficRouter, c: KeptChange): Record<string, unk
 }
 
 /**
- * The factor this deployment multiplies its route's weights by: 1 unless the backend's weights
- * are relative (Limits.rescale), then the one `scaleOf` takes from the snapshot.
+ * The factor the route's weights are at now: 1 unless the backend's weights are relative
+ * (Limits.rescale), then what stable and canary hold over their snapshot pool (weights.ts scaleNow).
  */
-function scaleFor(router: TrafficRouter, snapshot: Snapshot): number {
-  return router.limits.rescale ? scaleOf(snapshot.targets, router.stable, router.canary, router.limits.maxWeight) : 1;
+function scaleOfRoute(router: TrafficRouter, snapshot: Snapshot, targets: readonly Target[]): number {
+  return router.limits.rescale ? scaleNow(targets, snapshot.targets, router.stable, router.canary) : 1;
 }
 
-/** The snapshot's pool, the deployment's scale, and the route's targets at that scale (as they are with scale 1). */
-function scaled(router: TrafficRouter, snapshot: Snapshot, targets: Target[]): { scale: number; pool: number; current: Target[] } {
-  const scale = scaleFor(router, snapshot);
+/**
+ * The snapshot's pool, the factor for `share` (1 unless the backend's weights are relative, see
+ * weights.ts scaleFor), and the route's targets moved to that factor (as they are with factor 1).
+ */
+function scaled(router: TrafficRouter, snapshot: Snapshot, targets: Target[], share: number): { scale: number; pool: number; current: Target[] } {
   const pool = poolOf(snapshot.targets, router.stable, router.canary);
-  return { scale, pool, current: scale === 1 ? targets : rescaled(targets, snapshot.targets, router.stable, router.canary, scale) };
+  if (!router.limits.rescale) return { scale: 1, pool, current: targets };
+  const { stable, canary, limits } = router;
+  const scale = scaleFor(snapshot.targets, stable, canary, share, limits.maxWeight);
+  return { scale, pool, current: rescaled(targets, snapshot.targets, stable, canary, scaleNow(targets, snapshot.targets, stable, canary), scale) };
 }
 
 async function readSameKind(router: TrafficRouter, snapshot: Snapshot): Promise<RouteState> {

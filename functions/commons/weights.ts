@@ -28,38 +28,53 @@ export function splitPool(pool: number, share: number): { stable: number; canary
   return { stable: pool - canary, canary };
 }
 
-const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-
 /**
- * For a backend whose weights are relative (VPC Lattice: only each weight's share of the sum
- * counts), the one factor a deployment multiplies every weight of its route by, so that a whole
- * percent of the pool is a whole weight: 100 / gcd(pool, 100), the smallest such factor. When
- * that would put a weight (or a promoted canary holding the whole pool) above `maxWeight`, the
- * largest factor that fits, which makes the canary's percent as fine as the backend allows.
- * Taken from the snapshot, so every step of a deployment uses the same factor without storing
- * it. Multiplying every weight by one factor keeps every target's share of the traffic exactly.
+ * For a backend whose weights are relative (VPC Lattice: only each weight's part of the sum
+ * counts), the factor a shift multiplies every weight of the route (as the snapshot had it) by,
+ * so that `share` percent of the pool is a whole weight: the smallest such factor that keeps
+ * every weight within `maxWeight`, or, when none does, the one that comes closest to the share
+ * (the smallest of equals). Multiplying every weight by one factor keeps every target's share of
+ * the traffic exactly. 100% needs no factor, so a promotion writes the snapshot's scale back.
  */
-export function scaleOf(snapshot: readonly Target[], stable: string, canary: string, maxWeight: number): number {
+export function scaleFor(snapshot: readonly Target[], stable: string, canary: string, share: number, maxWeight: number): number {
   const pool = poolOf(snapshot, stable, canary);
   if (pool === 0) return 1;
-  const exact = 100 / gcd(pool, 100);
   const largest = Math.max(pool, ...snapshot.map((t) => t.weight));
-  return Math.max(1, Math.min(exact, Math.floor(maxWeight / largest)));
+  const most = Math.max(1, Math.floor(maxWeight / largest));
+  let best = 1;
+  let bestError = Infinity;
+  for (let k = 1; k <= most; k++) {
+    if ((k * pool * share) % 100 === 0) return k;
+    const exact = (k * pool * share) / 100;
+    const error = Math.abs(Math.round(exact) - exact) / (k * pool);
+    if (error < bestError) [best, bestError] = [k, error];
+  }
+  return best;
 }
 
 /**
- * The route's targets at the deployment's scale (see `scaleOf`), before stable and canary are
- * set. A route still at the snapshot's scale (stable and canary hold the snapshot's pool) has
- * every other target that is as the snapshot had it multiplied by `scale`; a target someone
- * re-weighted or added is theirs and keeps its weight. A route already at the deployment's scale
- * is returned as it is. With scale 1 (every backend with absolute weights) nothing changes.
+ * The factor the route's weights are at now: what stable and canary hold over the pool they held
+ * in the snapshot (every shift keeps that pool times its factor). 1 when that is not a whole
+ * number, as after someone else changed them (which the drift check refuses).
  */
-export function rescaled<T extends Target>(current: readonly T[], snapshot: readonly T[], stable: string, canary: string, scale: number): T[] {
-  if (scale === 1 || poolOf(current, stable, canary) !== poolOf(snapshot, stable, canary)) return [...current];
+export function scaleNow(current: readonly Target[], snapshot: readonly Target[], stable: string, canary: string): number {
+  const pool = poolOf(snapshot, stable, canary);
+  const held = poolOf(current, stable, canary);
+  return pool > 0 && held > 0 && held % pool === 0 ? held / pool : 1;
+}
+
+/**
+ * The route's targets moved from one factor to another (see `scaleFor`), before stable and
+ * canary are set: every other target at its snapshot weight times `from` (this deployment's
+ * doing) goes to its snapshot weight times `to`; a target someone re-weighted or added is theirs
+ * and keeps its weight. With equal factors (always 1 on a backend with absolute weights) nothing changes.
+ */
+export function rescaled<T extends Target>(current: readonly T[], snapshot: readonly T[], stable: string, canary: string, from: number, to: number): T[] {
+  if (from === to) return [...current];
   return current.map((t) => {
     if (t.id === stable || t.id === canary) return t;
     const s = find(snapshot, t.id);
-    return s && sameTarget(s, t) ? { ...t, weight: t.weight * scale } : t;
+    return s && sameTarget(t, { ...s, weight: s.weight * from }) ? { ...t, weight: s.weight * to } : t;
   });
 }
 
@@ -133,9 +148,9 @@ export interface KeptChange<T extends Target = Target> {
  * snapshot weights and fields: a canary the deployment added is removed, a stable a promotion
  * removed comes back. Every other target stays as it is now (someone may have re-weighted,
  * added or removed one during the deployment; that is theirs, not ours to revert), and
- * `keptChanges` lists those that differ from the snapshot. With a `scale` (see `scaleOf`), a
- * target at its snapshot weight times the scale was rescaled by this deployment and goes back
- * to its snapshot weight; one at any other weight is someone's. Targets of the snapshot keep the
+ * `keptChanges` lists those that differ from the snapshot. With a `scale` (the route's factor
+ * now, see `scaleNow`), a target at its snapshot weight times the scale was rescaled by this
+ * deployment and goes back to its snapshot weight; one at any other weight is someone's. Targets of the snapshot keep the
  * snapshot's order, targets added since follow in their order now: when nobody else touched
  * the route, the result is exactly the snapshot.
  */

@@ -17,7 +17,7 @@ export interface Limits {
   /**
    * Weights are relative (only each one's part of the sum counts: VPC Lattice), so the writer
    * may multiply every weight of the route by one factor to give the canary its percent exactly
-   * (weights.ts scaleOf); a rollback divides them back. Absent: weights are written as computed
+   * (weights.ts scaleFor); a rollback divides them back. Absent: weights are written as computed
    * (App Mesh), the pool stable and canary hold never changes.
    */
   rescale?: boolean;

@@ -24,7 +24,7 @@ export const RULE_PATTERN = new RegExp(`^(rule-${ID}|${ARN}:service/svc-${ID}/li
 export const TARGET_GROUP_PATTERN = new RegExp(`^(tg-${ID}|${ARN}:targetgroup/tg-${ID})$`);
 
 const identifier = (what: string, example: string, pattern: RegExp) =>
-  z.string({ error: `a VPC Lattice ${what} ID (${example}-followed by 17 lowercase letters and digits) or its ARN` }).check(z.regex(pattern));
+  z.string({ error: `a VPC Lattice ${what} ID ("${example}-" and 17 lowercase letters or digits) or its ARN` }).check(z.regex(pattern));
 
 export const latticeService = identifier('service', 'svc', SERVICE_PATTERN);
 export const latticeListener = identifier('listener', 'listener', LISTENER_PATTERN);

@@ -1,6 +1,7 @@
 // The shipped code's import graph: no circles (a module that imports itself through others is
 // one module in two files), nothing outside a backend's folder imports its SDK client (App Mesh,
-// VPC Lattice), a backend's reference and schema import no SDK, and the CLI imports nothing from local/ (the local AWS and its devDependencies are not shipped).
+// VPC Lattice), a backend's reference and schema import no SDK, and the CLI imports nothing from
+// local/ (the local AWS and its devDependencies are not shipped).
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { root } from '../support/fixtures.ts';

@@ -1,8 +1,11 @@
 // The route writer: the one way any function (and the abort guard) changes a route. For every
 // backend alike it reads the route, computes absolute weights, refuses drift, checks the
 // deployment still holds the route's lock right before the write, writes only when something
-// changes, and never restores over a route another deployment now holds. Handlers parse their
-// event, make one call here and return the result. Results speak the backend's wire format
+// changes, and never restores over a route another deployment now holds. On a backend whose
+// weights are relative (Limits.rescale: VPC Lattice) a shift may multiply the route's weights
+// (all but those someone else changed) by one factor so the canary's percent is exact, and a
+// restore divides them back (weights.ts scaleFor, scaleNow); elsewhere the factor is always 1.
+// Handlers parse their event, make one call here and return the result. Results speak the backend's wire format
 // (App Mesh: weightedTargets of {virtualNode, weight, port?}, routeVersion), as step outputs
 // always have; everything in between is neutral.
 //

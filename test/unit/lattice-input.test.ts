@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parsePromoteEvent, parseRollbackEvent, parseSetWeightEvent } from '../../functions/commons/events.ts';
 import { parseDeploymentInput } from '../../functions/commons/input.ts';
-import { routeOf } from '../../functions/commons/routers/index.ts';
+import { routeLabelOf, routeOf } from '../../functions/commons/routers/index.ts';
 import { schemaPath } from '../../scripts/schema.ts';
 import { LATTICE_ARN, latticeIds, validInputs, validLatticeInputs } from '../support/corpus.ts';
 
@@ -35,6 +35,12 @@ describe('valid VPC Lattice inputs pass both the validator and the JSON Schema',
     expect(parseDeploymentInput(input, 'linear')).toEqual(input);
     expect(jsonSchema(input)).toBe(true);
   });
+});
+
+test('a malformed Lattice route has no label and no backend (the handlers\' log keys must not throw on it)', () => {
+  for (const rule of [42, [], {}, null]) expect(routeLabelOf({ service, listener, rule })).toBeUndefined();
+  expect(routeLabelOf({ service, listener: 7 })).toBeUndefined();
+  expect(routeLabelOf({ service, listener })).toBe(`${service}/${listener}/default`);
 });
 
 test('App Mesh inputs are as valid as they were, and the factory tells the two apart by shape', () => {

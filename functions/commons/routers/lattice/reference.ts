@@ -78,8 +78,12 @@ export function latticeIds(r: LatticeRouteRef): LatticeRouteIds {
   return ids;
 }
 
-export const isLatticeRoute = (route: unknown): route is LatticeRouteRef =>
-  !!route && typeof route === 'object' && ['service', 'listener'].every((k) => typeof (route as Record<string, unknown>)[k] === 'string');
+/** A Lattice route reference by its shape: service and listener strings, and a rule that is a string or left out. */
+export const isLatticeRoute = (route: unknown): route is LatticeRouteRef => {
+  if (!route || typeof route !== 'object') return false;
+  const r = route as Record<string, unknown>;
+  return typeof r.service === 'string' && typeof r.listener === 'string' && (r.rule === undefined || typeof r.rule === 'string');
+};
 
 /** "svc-…/listener-…/rule-…", or "svc-…/listener-…/default" for a listener's default action. */
 export const latticeLabel = (r: LatticeRouteRef): string => {

@@ -55,14 +55,16 @@ const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 /** The SDK clients and commands each function's code uses: the bare bundle imports just these. */
 const appMeshUse = ['@aws-sdk/client-app-mesh', 'AppMeshClient', ['DescribeRouteCommand', 'UpdateRouteCommand']] as const;
 const lockUse = (commands: string[]) => ['@aws-sdk/client-dynamodb', 'DynamoDBClient', commands] as const;
+/** Every function that routes reads and writes VPC Lattice rules and listeners too. */
+const latticeUse = ['@aws-sdk/client-vpc-lattice', 'VPCLatticeClient', ['GetRuleCommand', 'UpdateRuleCommand', 'GetListenerCommand', 'UpdateListenerCommand']] as const;
 const sdkUse: Record<string, (readonly [string, string, readonly string[]])[]> = {
-  PrepareFunction: [['@aws-sdk/client-app-mesh', 'AppMeshClient', ['DescribeRouteCommand', 'DescribeVirtualNodeCommand']], lockUse(['PutItemCommand', 'GetItemCommand', 'DeleteItemCommand'])],
-  SetWeightFunction: [appMeshUse, lockUse(['GetItemCommand'])],
-  PromoteFunction: [appMeshUse, lockUse(['GetItemCommand', 'DeleteItemCommand'])],
-  RollbackFunction: [appMeshUse, lockUse(['GetItemCommand', 'DeleteItemCommand'])],
+  PrepareFunction: [['@aws-sdk/client-app-mesh', 'AppMeshClient', ['DescribeRouteCommand', 'DescribeVirtualNodeCommand']], latticeUse, lockUse(['PutItemCommand', 'GetItemCommand', 'DeleteItemCommand'])],
+  SetWeightFunction: [appMeshUse, latticeUse, lockUse(['GetItemCommand'])],
+  PromoteFunction: [appMeshUse, latticeUse, lockUse(['GetItemCommand', 'DeleteItemCommand'])],
+  RollbackFunction: [appMeshUse, latticeUse, lockUse(['GetItemCommand', 'DeleteItemCommand'])],
   CheckHealthFunction: [['@aws-sdk/client-cloudwatch', 'CloudWatchClient', ['DescribeAlarmsCommand', 'GetMetricDataCommand']]],
   RequestApprovalFunction: [['@aws-sdk/client-sns', 'SNSClient', ['PublishCommand']]],
-  GuardFunction: [appMeshUse, lockUse(['GetItemCommand', 'DeleteItemCommand']), ['@aws-sdk/client-sfn', 'SFNClient', ['GetExecutionHistoryCommand']]],
+  GuardFunction: [appMeshUse, latticeUse, lockUse(['GetItemCommand', 'DeleteItemCommand']), ['@aws-sdk/client-sfn', 'SFNClient', ['GetExecutionHistoryCommand']]],
 };
 
 async function main(scratch: string): Promise<void> {

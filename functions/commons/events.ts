@@ -5,8 +5,10 @@
 // A schema that only some functions use is built in a /* @__PURE__ */ call, so the bundles of
 // the others leave it out (a plain top-level call could have side effects, as far as esbuild knows).
 import * as z from 'zod/mini';
-import { deployment, parseDeployment, parseDeploymentInput, strategyTypes, type Deployment, type DeploymentInput, type StrategyType } from './input.ts';
+import { byBackend, deployment, parseDeployment, parseDeploymentInput, strategyTypes, type Deployment, type DeploymentInput, type StrategyType } from './input.ts';
 import { appMeshRoute, weightedTargets, type AppMeshRouteRef } from './routers/appmesh/schema.ts';
+import type { LatticeRouteRef } from './routers/lattice/reference.ts';
+import { latticeRoute, targetGroups } from './routers/lattice/schema.ts';
 import type { Progress } from './strategy.ts';
 import { integer, isObject, object, oneOf, present, rule, text, validate, type Naming } from './validate.ts';
 
@@ -34,18 +36,24 @@ export function parsePrepareEvent(event: unknown): PrepareEvent {
 }
 
 // ------------------------------------------------------------------ set-weight and promote
+/**
+ * The targets this deployment last wrote, in its backend's format: App Mesh's weightedTargets
+ * ({virtualNode, weight, port?}) or VPC Lattice's target groups ({targetGroupIdentifier, weight}).
+ */
+const expected = () => z.optional(byBackend(weightedTargets, targetGroups, (v) => Array.isArray(v) && isObject(v[0]) && 'targetGroupIdentifier' in v[0]));
+
 export const setWeightEvent = /* @__PURE__ */ (() => object({
   deployment,
   weight: integer(0, 100),
   /** The targets this deployment last wrote: another writer's change is drift. */
-  expected: z.optional(weightedTargets),
+  expected: expected(),
 }))();
-export type SetWeightEvent = z.infer<typeof setWeightEvent>;
-export const parseSetWeightEvent = (event: unknown): SetWeightEvent => validate(setWeightEvent, event, naming);
+export type SetWeightEvent = { deployment: Deployment; weight: number; expected?: unknown[] };
+export const parseSetWeightEvent = (event: unknown): SetWeightEvent => validate(setWeightEvent, event, naming) as SetWeightEvent;
 
-export const promoteEvent = /* @__PURE__ */ (() => object({ deployment, expected: z.optional(weightedTargets) }))();
-export type PromoteEvent = z.infer<typeof promoteEvent>;
-export const parsePromoteEvent = (event: unknown): PromoteEvent => validate(promoteEvent, event, naming);
+export const promoteEvent = /* @__PURE__ */ (() => object({ deployment, expected: expected() }))();
+export type PromoteEvent = { deployment: Deployment; expected?: unknown[] };
+export const parsePromoteEvent = (event: unknown): PromoteEvent => validate(promoteEvent, event, naming) as PromoteEvent;
 
 // ------------------------------------------------------------------ rollback
 const rollbackShape = () => ({
@@ -65,13 +73,13 @@ export const rollbackEvent = /* @__PURE__ */ (() => object({ ...rollbackShape(),
 export const releaseLockEvent = /* @__PURE__ */ (() => object({
   ...rollbackShape(),
   deployment: anything,
-  releaseLock: object({ route: appMeshRoute, executionId }),
+  releaseLock: object({ route: byBackend(appMeshRoute, latticeRoute, (r) => isObject(r) && ('service' in r || 'listener' in r)), executionId }),
 }).check(rule((e) => (['deployment', 'reason', 'leaveRoute', 'refused'] as const)
   .map((k) => e[k] !== undefined && ((at) => `${at(k)} cannot go with ${at('releaseLock')}`)))))();
 
 export type RollbackEvent =
   | { deployment: Deployment; reason?: unknown; leaveRoute?: boolean; refused?: boolean }
-  | { releaseLock: { route: AppMeshRouteRef; executionId: string } };
+  | { releaseLock: { route: AppMeshRouteRef | LatticeRouteRef; executionId: string } };
 
 export function parseRollbackEvent(event: unknown): RollbackEvent {
   if (isObject(event) && event.releaseLock !== undefined) {
@@ -80,7 +88,7 @@ export function parseRollbackEvent(event: unknown): RollbackEvent {
     return { releaseLock };
   }
   const { releaseLock: _, ...e } = validate(rollbackEvent, event, naming);
-  return e;
+  return e as RollbackEvent;
 }
 
 // ------------------------------------------------------------------ check-health

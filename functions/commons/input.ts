@@ -6,6 +6,8 @@
 // the others leave it out (a plain top-level call could have side effects, as far as esbuild knows).
 import * as z from 'zod/mini';
 import { appMeshName, appMeshRoute, appMeshSnapshot, NAME_PATTERN } from './routers/appmesh/schema.ts';
+import { latticeIdOf } from './routers/lattice/reference.ts';
+import { latticeRoute, latticeSnapshot, latticeTargetGroup, TARGET_GROUP_PATTERN } from './routers/lattice/schema.ts';
 import { array, bool, finite, integer, isObject, object, oneOf, rule, text, validate, type Naming, type Problem } from './validate.ts';
 
 /** Limits on the strategy's numbers: a Standard execution lasts at most a year. */
@@ -99,11 +101,8 @@ export const healthChecks = object({
 ]));
 export type HealthChecks = z.infer<typeof healthChecks>;
 
-const inputShape = {
-  route: appMeshRoute,
-  // Copies of appMeshName, so the JSON Schema describes each on its own.
-  stableNode: appMeshName.check(),
-  canaryNode: appMeshName.check(),
+/** What every deployment input has, whatever its backend. */
+const commonShape = {
   strategy: z.optional(strategy),
   healthChecks: z.optional(healthChecks),
   failureThreshold: z.optional(integer(1, limits.failureThreshold)),
@@ -112,26 +111,92 @@ const inputShape = {
   keepStableTarget: z.optional(bool()),
 };
 
-/** canaryNode differs from stableNode (when both are names at all). */
+/** An App Mesh route and its virtual nodes. Copies of appMeshName, so the JSON Schema describes each on its own. */
+const appMeshShape = { route: appMeshRoute, stableNode: appMeshName.check(), canaryNode: appMeshName.check() };
+/** A VPC Lattice listener rule (or a listener's default action) and its target groups, by ID or ARN. */
+const latticeShape = { route: latticeRoute, stableTargetGroup: latticeTargetGroup.check(), canaryTargetGroup: latticeTargetGroup.check() };
+
+/**
+ * The backend an input (or a deployment) names, by its route first: VPC Lattice when the route
+ * has a service or a listener, App Mesh when it has any App Mesh field; with no such route, VPC
+ * Lattice when it names a stable or canary target group, else App Mesh (every input written
+ * before Lattice). Messages then speak of that backend's fields only ("stableTargetGroup is not a
+ * known field" beside an App Mesh route).
+ */
+export function namesLattice(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  const route = value.route;
+  if (isObject(route) && ('service' in route || 'listener' in route)) return true;
+  if (isObject(route) && ['meshName', 'virtualRouterName', 'routeName'].some((k) => k in route)) return false;
+  return 'stableTargetGroup' in value || 'canaryTargetGroup' in value;
+}
+
+/**
+ * A schema that validates a value with one of two schemas, picked by the value's shape (not a
+ * zod union, whose message would name neither's fields): the picked schema's problems are the
+ * value's. For the JSON Schema, `executionInput` states the same as a union.
+ */
+export function byBackend<A extends z.core.$ZodType, L extends z.core.$ZodType>(appMesh: A, lattice: L, isLattice: (value: unknown) => boolean = namesLattice) {
+  return z.unknown().check(z.superRefine((value, ctx) => {
+    const result = z.safeParse(isLattice(value) ? lattice : appMesh, value, { reportInput: true });
+    if (!result.success) for (const issue of result.error.issues) ctx.addIssue(issue as never);
+  })) as unknown as z.ZodMiniType<z.output<A> | z.output<L>>;
+}
+
+/** canaryNode differs from stableNode, canaryTargetGroup from stableTargetGroup (by ID, an ARN being the same target group). */
 const canaryIsNotStable = rule((d) => [
   typeof d.stableNode === 'string' && NAME_PATTERN.test(d.stableNode) && d.stableNode === d.canaryNode
     && ((at) => `${at('canaryNode')} must differ from ${at('stableNode')} (both are ${d.stableNode})`),
+  typeof d.stableTargetGroup === 'string' && typeof d.canaryTargetGroup === 'string' && TARGET_GROUP_PATTERN.test(d.stableTargetGroup)
+    && TARGET_GROUP_PATTERN.test(d.canaryTargetGroup) && latticeIdOf(d.stableTargetGroup) === latticeIdOf(d.canaryTargetGroup)
+    && ((at) => `${at('canaryTargetGroup')} must differ from ${at('stableTargetGroup')} (both are ${latticeIdOf(d.stableTargetGroup as string)})`),
 ]);
 
-/** What a user asks for. The strategy may be left out when no state machine runs it (the prepare step by hand). */
-export const deploymentInput = /* @__PURE__ */ (() => object(inputShape).check(canaryIsNotStable))();
-export type DeploymentInput = z.infer<typeof deploymentInput>;
+const appMeshInput = /* @__PURE__ */ (() => object({ ...appMeshShape, ...commonShape }).check(canaryIsNotStable))();
+const latticeInput = /* @__PURE__ */ (() => object({ ...latticeShape, ...commonShape }).check(canaryIsNotStable))();
 
-/** A state machine's input: a strategy is required. The JSON Schema users' editors read is made from this. */
-export const executionInput = /* @__PURE__ */ (() => object({ ...inputShape, strategy }).check(canaryIsNotStable))();
+/** What a user asks for: an App Mesh route or a VPC Lattice one. The strategy may be left out when no state machine runs it (the prepare step by hand). */
+export const deploymentInput = /* @__PURE__ */ (() => byBackend(appMeshInput, latticeInput))();
+export type AppMeshDeploymentInput = z.infer<typeof appMeshInput>;
+export type LatticeDeploymentInput = z.infer<typeof latticeInput>;
+/** Either backend's input: what the parsers below accept. */
+export type AnyDeploymentInput = AppMeshDeploymentInput | LatticeDeploymentInput;
+/**
+ * App Mesh's input type, as the CLI and request-approval still read it (stableNode/canaryNode).
+ * At run time a parsed input may be a Lattice one (AnyDeploymentInput); this alias goes once
+ * those readers name targets through the route's backend (issue 10, CLI and approval parts).
+ */
+export type DeploymentInput = AppMeshDeploymentInput;
+
+/**
+ * A state machine's input, as one schema the JSON Schema users' editors read is made from (a
+ * strategy is required; the route is either backend's). The validators above say the same with
+ * the backend picked first (byBackend), so their messages name the fields of one backend.
+ */
+export const executionInput = /* @__PURE__ */ (() => object({
+  route: z.union([appMeshRoute, latticeRoute]),
+  stableNode: z.optional(appMeshName.check()),
+  canaryNode: z.optional(appMeshName.check()),
+  stableTargetGroup: z.optional(latticeTargetGroup.check()),
+  canaryTargetGroup: z.optional(latticeTargetGroup.check()),
+  ...commonShape,
+  strategy,
+}).check(canaryIsNotStable))();
 
 /** The deployment object: the input plus what the prepare step recorded (the snapshot). It travels from state to state. */
-export const deployment = object({
-  ...inputShape,
+const deploymentOf = <S extends z.core.$ZodLooseShape>(shape: S, snapshot: z.core.$ZodType) => object({
+  ...shape,
+  ...commonShape,
   executionId: z.optional(text(2048)),
-  snapshot: appMeshSnapshot,
+  snapshot,
 }).check(canaryIsNotStable);
-export type Deployment = z.infer<typeof deployment>;
+export const deployment = /* @__PURE__ */ (() => byBackend(deploymentOf(appMeshShape, appMeshSnapshot), deploymentOf(latticeShape, latticeSnapshot)))();
+export type AppMeshDeployment = AppMeshDeploymentInput & { executionId?: string; snapshot: z.infer<typeof appMeshSnapshot> };
+export type LatticeDeployment = LatticeDeploymentInput & { executionId?: string; snapshot: z.infer<typeof latticeSnapshot> };
+/** Either backend's deployment object. */
+export type AnyDeployment = AppMeshDeployment | LatticeDeployment;
+/** App Mesh's deployment type, as its readers outside the writer still use it: see DeploymentInput. */
+export type Deployment = AppMeshDeployment;
 
 /**
  * What users' editors show (titles, descriptions), the names of the shared $defs, and the JSON
@@ -144,15 +209,33 @@ export type Deployment = z.infer<typeof deployment>;
 export const jsonSchemaDocs: Record<string, Record<string, unknown>> = {
   '': {
     title: 'mesh-canary deployment input',
-    description: 'The input of a mesh-canary state machine execution. The prepare step validates it with the same rules '
-      + '(and three this schema cannot say: canaryNode differs from stableNode, each metric check has its own name, and '
-      + 'strategy.type names the machine that runs it) before anything changes.',
+    description: 'The input of a mesh-canary state machine execution: an App Mesh route with stableNode and canaryNode, '
+      + 'or a VPC Lattice route with stableTargetGroup and canaryTargetGroup. The prepare step validates it with the same rules '
+      + '(and those this schema cannot say: the canary differs from the stable, a Lattice route\'s ARNs agree with each other, '
+      + 'each metric check has its own name, and strategy.type names the machine that runs it) before anything changes.',
+    oneOf: [
+      {
+        title: 'App Mesh', type: 'object', required: ['stableNode', 'canaryNode'], properties: { route: { type: 'object', required: ['meshName'] } },
+        not: { anyOf: [{ required: ['stableTargetGroup'] }, { required: ['canaryTargetGroup'] }] },
+      },
+      {
+        title: 'VPC Lattice', type: 'object', required: ['stableTargetGroup', 'canaryTargetGroup'], properties: { route: { type: 'object', required: ['service'] } },
+        not: { anyOf: [{ required: ['stableNode'] }, { required: ['canaryNode'] }] },
+      },
+    ],
   },
-  route: { description: 'The App Mesh route whose weighted targets move.' },
-  'route.meshName': { id: 'name', description: 'An App Mesh name: 1-255 letters, digits, . _ or -, starting with a letter or digit.' },
-  'route.meshOwner': { description: 'Account that owns a mesh shared through AWS RAM.' },
-  stableNode: { description: 'The virtual node serving now; a weighted target of the route.' },
-  canaryNode: { description: 'The new virtual node; added to the route when missing.' },
+  route: { description: 'The route whose weighted targets move: an App Mesh route, or a VPC Lattice listener rule (or a listener\'s default action).' },
+  'route|0': { title: 'App Mesh route' },
+  'route|0.meshName': { id: 'name', description: 'An App Mesh name: 1-255 letters, digits, . _ or -, starting with a letter or digit.' },
+  'route|0.meshOwner': { description: 'Account that owns a mesh shared through AWS RAM.' },
+  'route|1': { title: 'VPC Lattice route' },
+  'route|1.service': { description: 'The VPC Lattice service: its ID (svc-…) or ARN.' },
+  'route|1.listener': { description: 'The service\'s listener: its ID (listener-…) or ARN.' },
+  'route|1.rule': { description: 'The listener rule whose target groups move: its ID (rule-…) or ARN. Left out: the listener\'s default action.' },
+  stableNode: { description: 'App Mesh: the virtual node serving now; a weighted target of the route.' },
+  canaryNode: { description: 'App Mesh: the new virtual node; added to the route when missing.' },
+  stableTargetGroup: { description: 'VPC Lattice: the target group serving now (ID tg-… or ARN); a target group of the route.' },
+  canaryTargetGroup: { description: 'VPC Lattice: the new target group (ID tg-… or ARN); added to the route when missing.' },
   strategy: { description: 'How traffic moves from the stable to the canary.' },
   'strategy(linear)': { title: 'linear', description: 'The canary gains stepPercent of the traffic at each step, one healthy verdict per step.' },
   'strategy(linear).stepPercent': { description: 'Percent of the stable+canary traffic added per step; the last step ends at 100.' },
@@ -196,7 +279,8 @@ const inputNaming: Naming = { whole: 'input', prefix: '' };
  * (the state machine running it), a strategy of that type is required.
  */
 export function parseDeploymentInput(value: unknown, machine?: StrategyType): DeploymentInput {
-  return validate(deploymentInput, value, inputNaming, (problems) => {
+  // The validators accept either backend (AnyDeploymentInput); the type says App Mesh's: see DeploymentInput.
+  return validate(deploymentInput as z.ZodMiniType<DeploymentInput>, value, inputNaming, (problems) => {
     if (!machine || !isObject(value)) return;
     const type = (value.strategy as { type?: unknown } | undefined)?.type;
     if (value.strategy === undefined) {
@@ -209,7 +293,7 @@ export function parseDeploymentInput(value: unknown, machine?: StrategyType): De
 
 /** Validates a prepared deployment (input + snapshot), as set-weight, promote and rollback receive it. */
 export function parseDeployment(value: unknown, whole = 'deployment'): Deployment {
-  return validate(deployment, value, { whole });
+  return validate(deployment, value, { whole }) as Deployment;
 }
 
 /** The input with every default written out, so the state machines can rely on each field. */

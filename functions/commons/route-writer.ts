@@ -1,8 +1,11 @@
 // The route writer: the one way any function (and the abort guard) changes a route. For every
 // backend alike it reads the route, computes absolute weights, refuses drift, checks the
 // deployment still holds the route's lock right before the write, writes only when something
-// changes, and never restores over a route another deployment now holds. Handlers parse their
-// event, make one call here and return the result. Results speak the backend's wire format
+// changes, and never restores over a route another deployment now holds. On a backend whose
+// weights are relative (Limits.rescale: VPC Lattice) a shift may multiply the route's weights
+// (all but those someone else changed) by one factor so the canary's percent is exact, and a
+// restore divides them back (weights.ts scaleFor, scaleNow); elsewhere the factor is always 1.
+// Handlers parse their event, make one call here and return the result. Results speak the backend's wire format
 // (App Mesh: weightedTargets of {virtualNode, weight, port?}, routeVersion), as step outputs
 // always have; everything in between is neutral.
 //
@@ -14,7 +17,7 @@ import { restoreText, targetsText } from './route-text.ts';
 import { routerFor, type RouteNaming, type RouterClients } from './routers/index.ts';
 import type { RouteState, Snapshot, TrafficRouter } from './routers/types.ts';
 import {
-  drifted, isUndone, poolOf, promoted, sameTargets, undone, withCanaryShare, type KeptChange, type Target,
+  drifted, isUndone, poolOf, promoted, rescaled, sameTargets, scaleFor, scaleNow, undone, withCanaryShare, type KeptChange, type Target,
 } from './weights.ts';
 
 /** What the writer needs: the backends' clients, and the lock table when a state machine runs the deployment. */
@@ -121,8 +124,8 @@ export class RouteWriter {
     const { router, snapshot } = b;
     const state = shiftable(router, await readSameKind(router, snapshot));
     stableIn(router, state.targets);
-    const pool = poolOf(snapshot.targets, router.stable, router.canary);
-    const next = withCanaryShare(state.targets, { stable: router.stable, canary: router.canary, pool, share, newTarget: router.newTarget });
+    const { scale, pool, current } = scaled(router, snapshot, state.targets, share);
+    const next = withCanaryShare(current, { stable: router.stable, canary: router.canary, pool: pool * scale, share, newTarget: router.newTarget });
     return this.write(b, state, next, { expected: expected && router.codec.targetsIn(expected), beforeWrite: this.lockCheck(b) });
   }
 
@@ -131,8 +134,8 @@ export class RouteWriter {
     const b = this.one(d);
     const { router, snapshot } = b;
     const state = shiftable(router, await readSameKind(router, snapshot));
-    const pool = poolOf(snapshot.targets, router.stable, router.canary);
-    const next = promoted(state.targets, { stable: router.stable, canary: router.canary, pool, keepStableTarget: d.keepStableTarget ?? false, newTarget: router.newTarget });
+    const { scale, pool, current } = scaled(router, snapshot, state.targets, 100);
+    const next = promoted(current, { stable: router.stable, canary: router.canary, pool: pool * scale, keepStableTarget: d.keepStableTarget ?? false, newTarget: router.newTarget });
     const result = await this.write(b, state, next, { expected: expected && router.codec.targetsIn(expected), beforeWrite: this.lockCheck(b) });
     await this.release(d, state);
     return result;
@@ -150,7 +153,7 @@ export class RouteWriter {
     const { router, snapshot } = b;
     const state = await readSameKind(router, snapshot);
     // Undo this deployment only: a third target someone re-weighted meanwhile keeps their weight.
-    const { targets, keptChanges } = undone(state.targets, snapshot.targets, router.stable, router.canary);
+    const { targets, keptChanges } = undone(state.targets, snapshot.targets, router.stable, router.canary, scaleOfRoute(router, snapshot, state.targets));
     if (targets.length > router.limits.maxTargets) {
       throw new UnsupportedRoute(`${router.label}: putting ${router.stable} back would give the route ${targets.length} weighted targets, above ${router.words.backend}'s limit of ${router.limits.maxTargets} (targets were added during the deployment); someone must choose which to drop`);
     }
@@ -182,9 +185,10 @@ export class RouteWriter {
   async undoneNow(d: WritableDeployment): Promise<UndoneCheck> {
     const { router, snapshot } = this.one(d);
     const state = await router.read();
-    const { keptChanges } = undone(state.targets, snapshot.targets, router.stable, router.canary);
+    const scale = scaleOfRoute(router, snapshot, state.targets);
+    const { keptChanges } = undone(state.targets, snapshot.targets, router.stable, router.canary, scale);
     return {
-      undone: isUndone(state.targets, snapshot.targets, router.stable, router.canary),
+      undone: isUndone(state.targets, snapshot.targets, router.stable, router.canary, scale),
       targets: state.targets,
       keptChanges,
       weightedTargets: router.codec.targetsOut(state.targets),
@@ -251,6 +255,26 @@ export function accountOf(executionId: string | undefined): string | undefined {
 function keptChangeOut(router: TrafficRouter, c: KeptChange): Record<string, unknown> {
   const one = (t: Target | null) => (t ? router.codec.targetsOut([t])[0] : null);
   return { [router.codec.idField]: c.id, snapshot: one(c.snapshot), now: one(c.now) };
+}
+
+/**
+ * The factor the route's weights are at now: 1 unless the backend's weights are relative
+ * (Limits.rescale), then what stable and canary hold over their snapshot pool (weights.ts scaleNow).
+ */
+function scaleOfRoute(router: TrafficRouter, snapshot: Snapshot, targets: readonly Target[]): number {
+  return router.limits.rescale ? scaleNow(targets, snapshot.targets, router.stable, router.canary) : 1;
+}
+
+/**
+ * The snapshot's pool, the factor for `share` (1 unless the backend's weights are relative, see
+ * weights.ts scaleFor), and the route's targets moved to that factor (as they are with factor 1).
+ */
+function scaled(router: TrafficRouter, snapshot: Snapshot, targets: Target[], share: number): { scale: number; pool: number; current: Target[] } {
+  const pool = poolOf(snapshot.targets, router.stable, router.canary);
+  if (!router.limits.rescale) return { scale: 1, pool, current: targets };
+  const { stable, canary, limits } = router;
+  const scale = scaleFor(snapshot.targets, stable, canary, share, limits.maxWeight);
+  return { scale, pool, current: rescaled(targets, snapshot.targets, stable, canary, scaleNow(targets, snapshot.targets, stable, canary), scale) };
 }
 
 async function readSameKind(router: TrafficRouter, snapshot: Snapshot): Promise<RouteState> {

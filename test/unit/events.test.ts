@@ -132,7 +132,7 @@ describe('the JSON Schema docs', () => {
   });
 
   test('a description of a schema several fields share is refused (it would describe them all)', () => {
-    expect(() => docsRegistry(executionInput, { 'route.routeName': { description: 'x' } })).toThrow('give the field its own copy');
+    expect(() => docsRegistry(executionInput, { 'route|0.routeName': { description: 'x' } })).toThrow('give the field its own copy');
   });
 });
 
@@ -154,7 +154,8 @@ test('the input contract is pure: its modules bundle without the AWS SDK (zod an
   expect(inputs.filter((p) => p.includes('node_modules') && !p.includes('node_modules/zod/'))).toEqual([]);
   expect(inputs.filter((p) => !p.includes('node_modules')).sort()).toEqual([
     'functions/commons/errors.ts', 'functions/commons/events.ts', 'functions/commons/input.ts',
-    'functions/commons/routers/appmesh/schema.ts', 'functions/commons/validate.ts',
+    'functions/commons/routers/appmesh/schema.ts', 'functions/commons/routers/lattice/reference.ts',
+    'functions/commons/routers/lattice/schema.ts', 'functions/commons/validate.ts',
   ]);
 });
 

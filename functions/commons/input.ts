@@ -99,6 +99,20 @@ export const healthChecks = object({
 ]));
 export type HealthChecks = z.infer<typeof healthChecks>;
 
+// ---- Propagation-aware verdicts (issue 10): the settle time after each shift.
+/** At most an hour: no backend documents a slower weight change, and the lock's expiry grows with it per stage. */
+export const MAX_SETTLE_SECONDS = 3600;
+const settleShape = {
+  settleSeconds: z.optional(integer(0, MAX_SETTLE_SECONDS)),
+};
+const settleDocs: Record<string, Record<string, unknown>> = {
+  settleSeconds: {
+    description: 'Seconds a weight change takes to reach traffic: after each shift the first verdict waits at least this long, '
+      + 'so it judges the new split. Default from the route\'s backend: 0 on App Mesh, 90 on VPC Lattice.',
+  },
+};
+// ---- end of the settle block
+
 const inputShape = {
   route: appMeshRoute,
   // Copies of appMeshName, so the JSON Schema describes each on its own.
@@ -110,6 +124,7 @@ const inputShape = {
   inconclusive: z.optional(oneOf(['fail', 'pass'])),
   onDrift: z.optional(oneOf(['halt', 'rollback'])),
   keepStableTarget: z.optional(bool()),
+  ...settleShape,
 };
 
 /** canaryNode differs from stableNode (when both are names at all). */
@@ -187,6 +202,7 @@ export const jsonSchemaDocs: Record<string, Record<string, unknown>> = {
   inconclusive: { description: 'How an inconclusive verdict counts (default fail).' },
   onDrift: { description: 'When someone else changes the stable or canary weight mid-deployment: halt and leave the route as they set it (default), or roll back to the snapshot.' },
   keepStableTarget: { description: 'Keep the old stable at weight 0 after promotion (default false: remove it).' },
+  ...settleDocs,
 };
 
 const inputNaming: Naming = { whole: 'input', prefix: '' };

@@ -107,5 +107,10 @@ export function malformedInputs(): BadInput[] {
   add('two metric checks with one name', set(lin, ['healthChecks', 'metrics'], [lin.healthChecks.metrics[0], lin.healthChecks.metrics[0]]), 'healthChecks.metrics', false);
   add('a step-then-all input on the linear machine', sta, 'strategy.type', false, 'linear');
   add('a linear input on the manual-approval machine', lin, 'strategy.type', false, 'manual-approval');
+
+  // Propagation-aware verdicts (issue 10): the settle time after each shift.
+  for (const v of badInts(0, 3600)) add(`settleSeconds = ${JSON.stringify(v)}`, set(lin, ['settleSeconds'], v), 'settleSeconds');
+  for (const v of [86_400, -90, 90.5]) add(`settleSeconds = ${v} on step-then-all`, set(sta, ['settleSeconds'], v), 'settleSeconds');
+  add('settleSeconds = -1 on manual-approval', set(man, ['settleSeconds'], -1), 'settleSeconds');
   return cases;
 }

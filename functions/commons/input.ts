@@ -55,6 +55,20 @@ export type Strategy = z.infer<typeof strategy>;
 // Every type listed is one the union knows (test/unit/input-contract.test.ts checks the converse).
 strategyTypes satisfies readonly Strategy['type'][];
 
+// ---- Propagation-aware verdicts (issue 10): the settle time after each shift.
+/** At most an hour: no backend documents a slower weight change, and the lock's expiry grows with it per stage. */
+export const MAX_SETTLE_SECONDS = 3600;
+const settleShape = {
+  settleSeconds: z.optional(integer(0, MAX_SETTLE_SECONDS)),
+};
+const settleDocs: Record<string, Record<string, unknown>> = {
+  settleSeconds: {
+    description: 'Seconds a weight change takes to reach traffic: after each shift the first verdict waits at least this long, '
+      + 'so it judges the new split. Default from the route\'s backend: 0 on App Mesh, 90 on VPC Lattice.',
+  },
+};
+// ---- end of the settle block
+
 export const comparisons = ['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold'] as const;
 export const plainStatistics = ['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount'] as const;
 const PERCENTILE = /^p(100|[1-9][0-9]?(\.[0-9]{1,2})?)$/;
@@ -104,7 +118,7 @@ export const errorRateCheck = object({
 export type ErrorRateCheck = z.infer<typeof errorRateCheck>;
 
 const errorRateDocs: Record<string, Record<string, unknown>> = {
-  'healthChecks.errorRates': { description: 'Request error rates of VPC Lattice target groups, from AWS/VpcLattice metrics.' },
+  'healthChecks.errorRates': { description: 'Request error rates of VPC Lattice target groups, from AWS/VpcLattice metrics; each check has its own name.' },
   'healthChecks.errorRates[]': {
     id: 'errorRateCheck',
     description: "Fails when the target group's 5xx responses are more than maxErrorPercent of its requests over the window; "
@@ -128,20 +142,6 @@ export const healthChecks = object({
   errorRates: z.optional(array(errorRateCheck, 0, 20)),
 }).check(rule(({ metrics, errorRates }) => [uniqueNames(metrics, 'metrics'), uniqueNames(errorRates, 'errorRates')]));
 export type HealthChecks = z.infer<typeof healthChecks>;
-
-// ---- Propagation-aware verdicts (issue 10): the settle time after each shift.
-/** At most an hour: no backend documents a slower weight change, and the lock's expiry grows with it per stage. */
-export const MAX_SETTLE_SECONDS = 3600;
-const settleShape = {
-  settleSeconds: z.optional(integer(0, MAX_SETTLE_SECONDS)),
-};
-const settleDocs: Record<string, Record<string, unknown>> = {
-  settleSeconds: {
-    description: 'Seconds a weight change takes to reach traffic: after each shift the first verdict waits at least this long, '
-      + 'so it judges the new split. Default from the route\'s backend: 0 on App Mesh, 90 on VPC Lattice.',
-  },
-};
-// ---- end of the settle block
 
 const inputShape = {
   route: appMeshRoute,
@@ -191,7 +191,7 @@ export const jsonSchemaDocs: Record<string, Record<string, unknown>> = /* @__PUR
   '': {
     title: 'mesh-canary deployment input',
     description: 'The input of a mesh-canary state machine execution. The prepare step validates it with the same rules '
-      + '(and three this schema cannot say: canaryNode differs from stableNode, each metric or error-rate check has its own name, and '
+      + '(and three this schema cannot say: canaryNode differs from stableNode, each metric check has its own name, and '
       + 'strategy.type names the machine that runs it) before anything changes.',
   },
   route: { description: 'The App Mesh route whose weighted targets move.' },

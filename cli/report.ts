@@ -21,7 +21,7 @@ const colour = {
   text: '#1f2937', muted: '#6b7280', grid: '#e5e7eb', axis: '#9ca3af',
   canary: '#2563eb', canaryFill: '#dbeafe',
   pass: '#16a34a', fail: '#dc2626', inconclusive: '#9ca3af',
-  approval: '#fde68a', promoted: '#16a34a', rollback: '#dc2626', aborted: '#ea580c', timeout: '#6b7280',
+  approval: '#fde68a', settle: '#e5e7eb', promoted: '#16a34a', rollback: '#dc2626', aborted: '#ea580c', timeout: '#6b7280',
 };
 
 /** Text for SVG/XML: the five special characters escaped. */
@@ -201,6 +201,19 @@ export function renderReport(state: ExecutionState, now: Date = new Date()): str
     if (bw > 130) add(`<text x="${(bx + 6).toFixed(1)}" y="${top + 16}" font-size="12" fill="#92400e">waiting for approval</text>`);
   }
 
+  // ---- settle time after each shift: a grey band, no verdict counts inside it
+  const settleBands: { from: Date; until: Date }[] = [];
+  if (v.settle.seconds > 0) {
+    for (const e of events) {
+      if (e.kind !== 'shift') continue;
+      const until = new Date(Math.min(e.at.getTime() + v.settle.seconds * 1000, end.getTime()));
+      settleBands.push({ from: e.at, until });
+      const bx = x(e.at);
+      const bw = Math.max(2, x(until) - bx);
+      add(`<rect x="${bx.toFixed(1)}" y="${top}" width="${bw.toFixed(1)}" height="${PLOT_H}" fill="${colour.settle}" fill-opacity="0.6"><title>${esc(`${rel(e.at)} to ${rel(until)}: settling at ${e.weight}% (${v.settle.note}); the next verdict comes after`)}</title></rect>`);
+    }
+  }
+
   // ---- grid and axes
   for (const w of [0, 25, 50, 75, 100]) {
     add(`<line x1="${LEFT}" y1="${y(w)}" x2="${LEFT + PLOT_W}" y2="${y(w)}" stroke="${w === 0 ? colour.axis : colour.grid}" stroke-width="1"/>`);
@@ -267,6 +280,7 @@ export function renderReport(state: ExecutionState, now: Date = new Date()): str
   legend(`<circle cx="${lx + 6}" cy="${ly}" r="5" fill="${colour.fail}"/>`, 'fail');
   legend(`<circle cx="${lx + 6}" cy="${ly}" r="5" fill="${colour.inconclusive}"/>`, 'inconclusive');
   if (asked.length) legend(`<rect x="LX" y="${ly - 6}" width="13" height="12" fill="${colour.approval}"/>`, 'waiting for approval');
+  if (settleBands.length) legend(`<rect x="LX" y="${ly - 6}" width="13" height="12" fill="${colour.settle}"/>`, `settling after a shift (${v.settle.note})`);
 
   // ---- the steps as a table
   let ty = ly + 36;

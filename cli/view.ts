@@ -6,6 +6,7 @@ import { approvalStates as approval, machineErrors, states } from '../functions/
 import { planOf, type Strategy } from '../functions/commons/strategy.ts';
 import { activeStates, outcomeOf, readableCause, type Outcome } from './execution.ts';
 import { backendOf, routeLabelOf } from '../functions/commons/routers/index.ts';
+import { settleNote, settleSecondsOf } from '../functions/commons/settle.ts';
 import { deploymentEvents, type DeploymentEvent, type Target } from './follow.ts';
 import { duration, padStart, targetsText, weightTable, type Style } from './render.ts';
 
@@ -44,6 +45,10 @@ export interface WatchView {
   step: string;
   activity: string;
   upcoming: Upcoming[];
+  /** Seconds each shift takes to reach traffic (0: none), and why, as `watch` and the report say it. */
+  settle: { seconds: number; note: string };
+  /** Running, and the last shift has not settled yet: until when no verdict counts. */
+  settlingUntil?: Date;
   verdicts: VerdictEvent[];
   /** The approval wait, when the strategy has one: since when, and the answer once given. */
   approval?: { since: Date; answer?: Extract<DeploymentEvent, { kind: 'approval' }> };
@@ -169,11 +174,18 @@ export function watchView(state: ExecutionState, now: Date): WatchView {
     upcoming.push({ label: 'next verdict', at: after(waitStart, lastVerdict.waitSeconds), ...(then ? { then } : {}) });
   }
   const monitorStart = since(approval.MonitorWait);
-  if (monitorStart && strategy?.type === 'manual-approval') upcoming.push({ label: 'next health check', at: after(monitorStart, strategy.checkIntervalSeconds ?? 60) });
+  // MonitorWait waits the gate's wait: the check interval, or the settle time after the shift.
+  if (monitorStart && strategy?.type === 'manual-approval') upcoming.push({ label: 'next health check', at: after(monitorStart, lastVerdict?.waitSeconds ?? strategy.checkIntervalSeconds ?? 60) });
   const asked = events.findLast((e) => e.kind === 'awaiting-approval');
   if (asked && since(approval.RequestApproval) && strategy?.type === 'manual-approval') {
     upcoming.push({ label: `approval deadline (then ${strategy.onApprovalTimeout ?? 'rollback'})`, at: after(asked.at, strategy.approvalTimeoutSeconds) });
   }
+
+  const settle = { seconds: settleSecondsOf(input), note: settleNote(input) };
+  const lastShift = events.findLast((e) => e.kind === 'shift');
+  const settledAt = lastShift && settle.seconds > 0 ? after(lastShift.at, settle.seconds) : undefined;
+  const settlingUntil = !ended && settledAt && settledAt > now && !events.some((e) => e.at > lastShift!.at && e.kind !== 'verdict' && e.kind !== 'awaiting-approval')
+    ? settledAt : undefined;
 
   const answer = events.findLast((e) => e.kind === 'approval') as Extract<DeploymentEvent, { kind: 'approval' }> | undefined;
   const firstAsked = events.find((e) => e.kind === 'awaiting-approval');
@@ -185,7 +197,7 @@ export function watchView(state: ExecutionState, now: Date): WatchView {
     targetWord: backendOf(input.route)?.words.target,
     stableNode: input.stableNode,
     canaryNode: input.canaryNode,
-    strategyText: strategyText(strategy),
+    strategyText: `${strategyText(strategy)}${settle.seconds > 0 ? `, settling ${seconds(settle.seconds)} after each shift` : ''}`,
     startedAt,
     elapsedMs: (ended ? d.stopDate ?? now : now).getTime() - startedAt.getTime(),
     targets,
@@ -193,6 +205,8 @@ export function watchView(state: ExecutionState, now: Date): WatchView {
     step: stepText(strategy, events),
     activity: ended ? 'ended' : activityText(active.map((s) => s.name), lastVerdict?.nextWeight),
     upcoming,
+    settle,
+    ...(settlingUntil ? { settlingUntil } : {}),
     verdicts,
     approval: firstAsked ? { since: firstAsked.at, answer } : undefined,
     outcome: ended ? outcomeOf(d, state.routeAfter?.restored) : undefined,
@@ -232,7 +246,8 @@ export function renderFrame(v: WatchView, style: Style, now: Date, options: { ve
     lines.push(`${style.dim('outcome ')} ${outcomeMark(v.outcome, style)} ${detail}`.trimEnd());
   } else {
     const next = v.upcoming.map((u) => `${u.label} in ${duration(u.at.getTime() - now.getTime())}${u.then ? `, then ${u.then}` : ''}`).join(' · ');
-    lines.push(`${style.dim('now     ')} ${v.activity}${next ? ` · ${next}` : ''}`);
+    const settling = v.settlingUntil ? ` · ${style.yellow(settlingText(v.settlingUntil, v.settle.note))}` : '';
+    lines.push(`${style.dim('now     ')} ${v.activity}${settling}${next ? ` · ${next}` : ''}`);
   }
   if (v.approval) {
     const rel = (t: Date) => `+${duration(t.getTime() - v.startedAt.getTime())}`;
@@ -252,6 +267,9 @@ export function renderFrame(v: WatchView, style: Style, now: Date, options: { ve
   }
   return lines;
 }
+
+/** "settling until 10:01:30 UTC (VPC Lattice applies weight changes in about 90 s)": no verdict counts before then. */
+export const settlingText = (until: Date, note: string) => `settling until ${until.toISOString().slice(11, 19)} UTC (${note})`;
 
 /** One event as a line of text (no time): for the plain output and the demo's log. */
 export function eventText(e: DeploymentEvent, style: Style): string {

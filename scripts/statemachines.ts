@@ -125,7 +125,8 @@ const awaitApproval: State = {
     {
       StartAt: 'MonitorWait',
       States: {
-        MonitorWait: { Type: 'Wait', SecondsPath: '$.deployment.strategy.checkIntervalSeconds', Next: 'MonitorCheck' },
+        // The gate's wait: checkIntervalSeconds, stretched to the settle time after the shift.
+        MonitorWait: { Type: 'Wait', SecondsPath: '$.gate.progress.waitSeconds', Next: 'MonitorCheck' },
         MonitorCheck: { ...checkHealth, Next: 'MonitorGate' },
         MonitorGate: {
           Type: 'Choice',
@@ -200,7 +201,12 @@ export function definition(machine: Machine) {
       Catch: writerCatch,
       Next: approval ? 'AwaitApproval' : 'Wait',
     },
-    Wait: { Type: 'Wait', SecondsPath: '$.gate.progress.waitSeconds', Next: 'CheckHealth' },
+    Wait: {
+      Type: 'Wait',
+      Comment: "The gate's wait before the next verdict; the first after a shift lasts at least settleSeconds, so the verdict judges the new split.",
+      SecondsPath: '$.gate.progress.waitSeconds',
+      Next: 'CheckHealth',
+    },
     ...(approval ? { AwaitApproval: awaitApproval } : {}),
     Promote: {
       ...invoke('Promote', { ...deployment, 'expected.$': '$.lastShift.weightedTargets' }),

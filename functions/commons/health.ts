@@ -1,24 +1,27 @@
-// Health verdicts on the canary from CloudWatch alarms and metric thresholds.
+// Health verdicts on the canary from CloudWatch alarms, metric thresholds and target groups' error rates.
 // An unhealthy canary is a normal result (verdict "fail"); a check that cannot be evaluated
 // because it names something that does not exist is a HealthCheckMisconfigured error.
 import {
   DescribeAlarmsCommand, GetMetricDataCommand,
   type CloudWatchClient, type MetricDataQuery, type MetricDataResult,
 } from '@aws-sdk/client-cloudwatch';
-import type { Comparison, HealthChecks, MetricCheck } from './input.ts';
+import type { Comparison, ErrorRateCheck, HealthChecks, MetricCheck } from './input.ts';
 import { HealthCheckMisconfigured, TransientAwsError, wrapAwsError } from './errors.ts';
 import type { Verdict } from './strategy.ts';
 
 export type { Verdict };
 
 export interface CheckResult {
-  /** `alarm:<name>` or `metric:<name>`. */
+  /** `alarm:<name>`, `metric:<name>` or `errorRate:<name>`. */
   check: string;
   verdict: Verdict;
   reason: string;
   /** Alarm state (OK, ALARM, INSUFFICIENT_DATA). */
   state?: string;
-  /** Metric value over the window, its sample count and the threshold it was compared with. */
+  /**
+   * Metric value over the window, its sample count and the threshold it was compared with; for an
+   * error rate, the percent of 5xx responses, the request count and maxErrorPercent.
+   */
   value?: number;
   samples?: number;
   threshold?: number;
@@ -121,22 +124,21 @@ async function alarmChecks(cw: CloudWatchClient, alarms: NonNullable<HealthCheck
   return [...found.values()];
 }
 
-/** One GetMetricData call per distinct window, so every check sees exactly its own window. */
-async function metricChecks(cw: CloudWatchClient, metrics: MetricCheck[], now: Date): Promise<CheckResult[]> {
+/** The queries of one check, and how to read its result from the values they returned (by query Id). */
+interface Measured {
+  windowSeconds: number;
+  queries: MetricDataQuery[];
+  result: (values: (id: string) => number[]) => CheckResult;
+}
+
+/**
+ * One GetMetricData call per distinct window (pages followed), for every metric and error-rate
+ * check, so every check sees exactly its own window.
+ */
+async function measure(cw: CloudWatchClient, checks: Measured[], now: Date): Promise<CheckResult[]> {
   const results = new Map<string, number[]>();
-  for (const windowSeconds of new Set(metrics.map((m) => m.windowSeconds))) {
-    const queries: MetricDataQuery[] = metrics.flatMap((m, i) => {
-      if (m.windowSeconds !== windowSeconds) return [];
-      const metric = {
-        Namespace: m.namespace,
-        MetricName: m.metricName,
-        Dimensions: Object.entries(m.dimensions ?? {}).map(([Name, Value]) => ({ Name, Value })),
-      };
-      return [
-        { Id: `v${i}`, MetricStat: { Metric: metric, Period: windowSeconds, Stat: m.statistic }, ReturnData: true },
-        { Id: `n${i}`, MetricStat: { Metric: metric, Period: windowSeconds, Stat: 'SampleCount' }, ReturnData: true },
-      ];
-    });
+  for (const windowSeconds of new Set(checks.map((c) => c.windowSeconds))) {
+    const queries = checks.flatMap((c) => (c.windowSeconds === windowSeconds ? c.queries : []));
     let NextToken: string | undefined;
     do {
       let out;
@@ -154,8 +156,75 @@ async function metricChecks(cw: CloudWatchClient, metrics: MetricCheck[], now: D
       NextToken = out.NextToken;
     } while (NextToken);
   }
-  return metrics.map((m, i) => metricResult(m, results.get(`v${i}`) ?? [], results.get(`n${i}`) ?? []));
+  return checks.map((c) => c.result((id) => results.get(id) ?? []));
 }
+
+/** A metric threshold check: its statistic and its sample count over the window. */
+function metricMeasured(m: MetricCheck, i: number): Measured {
+  const metric = {
+    Namespace: m.namespace,
+    MetricName: m.metricName,
+    Dimensions: Object.entries(m.dimensions ?? {}).map(([Name, Value]) => ({ Name, Value })),
+  };
+  return {
+    windowSeconds: m.windowSeconds,
+    queries: [
+      { Id: `v${i}`, MetricStat: { Metric: metric, Period: m.windowSeconds, Stat: m.statistic }, ReturnData: true },
+      { Id: `n${i}`, MetricStat: { Metric: metric, Period: m.windowSeconds, Stat: 'SampleCount' }, ReturnData: true },
+    ],
+    result: (values) => metricResult(m, values(`v${i}`), values(`n${i}`)),
+  };
+}
+
+// ---- Request error rate of a VPC Lattice target group (issue 10).
+// The metric and dimension names come from third-party material: check them against
+// https://docs.aws.amazon.com/vpc-lattice/latest/ug/monitoring-cloudwatch.html before release.
+export const latticeMetrics = {
+  namespace: 'AWS/VpcLattice',
+  dimension: 'TargetGroup',
+  errors: 'HTTPCode_5XX_Count',
+  requests: 'TotalRequestCount',
+} as const;
+
+/** The target group's ID, whether the check names it by ID or by ARN (the metric's dimension holds the ID). */
+export const targetGroupId = (idOrArn: string): string => idOrArn.slice(idOrArn.lastIndexOf('/') + 1);
+
+/**
+ * The verdict on a target group's error rate from the Sums the two queries returned: inconclusive
+ * below minRequests requests (no data at all is 0 requests), fail when 5xx responses are more
+ * than maxErrorPercent of the requests. No 5xx data points with requests present is 0 errors
+ * (CloudWatch has no data point for a count that stayed at zero).
+ */
+export function errorRateResult(check: ErrorRateCheck, errorValues: number[], requestValues: number[]): CheckResult {
+  const errors = errorValues.reduce((a, b) => a + b, 0);
+  const requests = requestValues.reduce((a, b) => a + b, 0);
+  const min = check.minRequests ?? 1;
+  const base = { check: `errorRate:${check.name}`, threshold: check.maxErrorPercent, samples: requests };
+  const where = `target group ${targetGroupId(check.targetGroup)} over the last ${check.windowSeconds}s`;
+  if (requests < min) {
+    return { ...base, verdict: 'inconclusive',
+      reason: `${where} served ${requests} request${requests === 1 ? '' : 's'}, fewer than the ${min} needed for a verdict on its error rate` };
+  }
+  const rate = (100 * errors) / requests;
+  const bad = rate > check.maxErrorPercent;
+  return { ...base, verdict: bad ? 'fail' : 'pass', value: round(rate),
+    reason: `error rate of ${where} is ${round(rate)}% (${errors} 5xx of ${requests} requests); ${bad ? 'unhealthy because above' : 'healthy: at most'} ${check.maxErrorPercent}%` };
+}
+
+function errorRateMeasured(e: ErrorRateCheck, i: number): Measured {
+  const metric = (MetricName: string) => ({
+    Namespace: latticeMetrics.namespace, MetricName, Dimensions: [{ Name: latticeMetrics.dimension, Value: targetGroupId(e.targetGroup) }],
+  });
+  return {
+    windowSeconds: e.windowSeconds,
+    queries: [
+      { Id: `e${i}`, MetricStat: { Metric: metric(latticeMetrics.errors), Period: e.windowSeconds, Stat: 'Sum' }, ReturnData: true },
+      { Id: `r${i}`, MetricStat: { Metric: metric(latticeMetrics.requests), Period: e.windowSeconds, Stat: 'Sum' }, ReturnData: true },
+    ],
+    result: (values) => errorRateResult(e, values(`e${i}`), values(`r${i}`)),
+  };
+}
+// ---- end of the error-rate block
 
 function accumulate(into: Map<string, number[]>, r: MetricDataResult): void {
   if (r.StatusCode === 'InternalError') throw new TransientAwsError(`GetMetricData: CloudWatch reported an internal error for query ${r.Id}`);
@@ -166,7 +235,10 @@ function accumulate(into: Map<string, number[]>, r: MetricDataResult): void {
 export async function checkHealth(cw: CloudWatchClient, checks: HealthChecks | undefined, now = new Date()): Promise<HealthReport> {
   const results = [
     ...(checks?.alarms ? await alarmChecks(cw, checks.alarms) : []),
-    ...(await metricChecks(cw, checks?.metrics ?? [], now)),
+    ...(await measure(cw, [
+      ...(checks?.metrics ?? []).map(metricMeasured),
+      ...(checks?.errorRates ?? []).map(errorRateMeasured),
+    ], now)),
   ];
   return { verdict: overallVerdict(results), checks: results, checkedAt: now.toISOString() };
 }

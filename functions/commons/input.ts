@@ -57,6 +57,20 @@ export type Strategy = z.infer<typeof strategy>;
 // Every type listed is one the union knows (test/unit/input-contract.test.ts checks the converse).
 strategyTypes satisfies readonly Strategy['type'][];
 
+// ---- Propagation-aware verdicts (issue 10): the settle time after each shift.
+/** At most an hour: no backend documents a slower weight change, and the lock's expiry grows with it per stage. */
+export const MAX_SETTLE_SECONDS = 3600;
+const settleShape = {
+  settleSeconds: z.optional(integer(0, MAX_SETTLE_SECONDS)),
+};
+const settleDocs: Record<string, Record<string, unknown>> = {
+  settleSeconds: {
+    description: 'Seconds a weight change takes to reach traffic: after each shift the first verdict waits at least this long, '
+      + 'so it judges the new split. Default from the route\'s backend: 0 on App Mesh, 90 on VPC Lattice.',
+  },
+};
+// ---- end of the settle block
+
 export const comparisons = ['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold'] as const;
 export const plainStatistics = ['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount'] as const;
 const PERCENTILE = /^p(100|[1-9][0-9]?(\.[0-9]{1,2})?)$/;
@@ -91,14 +105,47 @@ const alarms = object({
   prefix: z.optional(text255),
 }).check(z.refine((a) => a.names !== undefined || a.prefix !== undefined, { error: 'given names, a prefix, or both' }));
 
+// ---- Request error rate of a VPC Lattice target group (issue 10).
+/**
+ * A target group as Lattice's API names it: its ID, or its ARN (the check reads the ID from it).
+ * Private to this block: once the Lattice router lands, its schema (latticeTargetGroup) can replace it.
+ */
+const tgIdOrArn = /^(?:tg-[0-9a-z]{17}|arn:[a-z0-9-]+:vpc-lattice:[a-zA-Z0-9-]+:\d{12}:targetgroup\/tg-[0-9a-z]{17})$/;
+const targetGroupWords = 'a VPC Lattice target group ID (tg- and 17 lowercase letters or digits) or its ARN';
+
+export const errorRateCheck = object({
+  name: text255.check(),
+  targetGroup: z.string({ error: targetGroupWords }).check(z.regex(tgIdOrArn, { error: targetGroupWords })),
+  maxErrorPercent: finite().check(z.gte(0, { error: 'a number from 0 to 100' }), z.lte(100, { error: 'a number from 0 to 100' })),
+  windowSeconds: integer(60, 86_400, z.multipleOf(60, { error: 'a multiple of 60' })),
+  minRequests: z.optional(integer(1, 1_000_000_000)),
+});
+export type ErrorRateCheck = z.infer<typeof errorRateCheck>;
+
+const errorRateDocs: Record<string, Record<string, unknown>> = {
+  'healthChecks.errorRates': { description: 'Request error rates of VPC Lattice target groups, from AWS/VpcLattice metrics; each check has its own name.' },
+  'healthChecks.errorRates[]': {
+    id: 'errorRateCheck',
+    description: "Fails when the target group's 5xx responses are more than maxErrorPercent of its requests over the window; "
+      + 'inconclusive below minRequests requests. Two plain metric queries (5xx count and request count, Sum), no metric math.',
+  },
+  'healthChecks.errorRates[].name': { description: 'How the check is named in verdicts and logs.' },
+  'healthChecks.errorRates[].targetGroup': { description: 'The target group to judge (usually the canary\'s): its ID or ARN.' },
+  'healthChecks.errorRates[].maxErrorPercent': { description: 'The check fails when 5xx responses are more than this percent of the requests.' },
+  'healthChecks.errorRates[].windowSeconds': { description: 'Look back this many seconds (a multiple of 60).' },
+  'healthChecks.errorRates[].minRequests': { description: 'Below this many requests in the window the check is inconclusive, not passing (default 1).' },
+};
+// ---- end of the error-rate block
+
+/** Each list of checks names its checks uniquely (looked at even when a check is malformed, as the other rules are). */
+const uniqueNames = (list: unknown, field: string): false | Problem => Array.isArray(list) && list.length <= 20
+  && new Set(list.map((m) => m?.name)).size !== list.length && ((at) => `${at(field)}: each check needs its own name`);
+
 export const healthChecks = object({
   alarms: z.optional(alarms),
   metrics: z.optional(array(metricCheck, 0, 20)),
-}).check(rule(({ metrics }) => [
-  // Looked at even when a check is malformed, as the other rules are.
-  Array.isArray(metrics) && metrics.length <= 20 && new Set(metrics.map((m) => m?.name)).size !== metrics.length
-    && ((at) => `${at('metrics')}: each check needs its own name`),
-]));
+  errorRates: z.optional(array(errorRateCheck, 0, 20)),
+}).check(rule(({ metrics, errorRates }) => [uniqueNames(metrics, 'metrics'), uniqueNames(errorRates, 'errorRates')]));
 export type HealthChecks = z.infer<typeof healthChecks>;
 
 /** What every deployment input has, whatever its backend. */
@@ -109,6 +156,7 @@ const commonShape = {
   inconclusive: z.optional(oneOf(['fail', 'pass'])),
   onDrift: z.optional(oneOf(['halt', 'rollback'])),
   keepStableTarget: z.optional(bool()),
+  ...settleShape,
 };
 
 /** An App Mesh route and its virtual nodes. Copies of appMeshName, so the JSON Schema describes each on its own. */
@@ -206,7 +254,8 @@ export type Deployment = AppMeshDeployment;
  * it; it fails on a path that names no field, and a unit test compares its output with the
  * committed file.
  */
-export const jsonSchemaDocs: Record<string, Record<string, unknown>> = {
+// Built in a /* @__PURE__ */ call: a spread in a plain literal could run getters, as far as esbuild knows, and keep it in every bundle.
+export const jsonSchemaDocs: Record<string, Record<string, unknown>> = /* @__PURE__ */ (() => ({
   '': {
     title: 'mesh-canary deployment input',
     description: 'The input of a mesh-canary state machine execution: an App Mesh route with stableNode and canaryNode, '
@@ -270,7 +319,9 @@ export const jsonSchemaDocs: Record<string, Record<string, unknown>> = {
   inconclusive: { description: 'How an inconclusive verdict counts (default fail).' },
   onDrift: { description: 'When someone else changes the stable or canary weight mid-deployment: halt and leave the route as they set it (default), or roll back to the snapshot.' },
   keepStableTarget: { description: 'Keep the old stable at weight 0 after promotion (default false: remove it).' },
-};
+  ...settleDocs,
+  ...errorRateDocs,
+}))();
 
 const inputNaming: Naming = { whole: 'input', prefix: '' };
 

@@ -10,6 +10,7 @@ import { withDefaults, type Deployment } from '../commons/input.ts';
 import { requireEnv } from '../commons/env.ts';
 import { lambdaHandler, logger } from '../commons/handler.ts';
 import { RouteWriter, type WriterDeps } from '../commons/route-writer.ts';
+import { settleSecondsOf } from '../commons/settle.ts';
 import { maxDurationSeconds } from '../commons/strategy.ts';
 
 /**
@@ -18,10 +19,11 @@ import { maxDurationSeconds } from '../commons/strategy.ts';
  */
 export async function prepare(event: unknown, deps: WriterDeps): Promise<Deployment> {
   const e = parsePrepareEvent(event);
-  const input = withDefaults(e.input);
+  // The settle time is the backend's unless the input says: written out, as every default is.
+  const input = { ...withDefaults(e.input), settleSeconds: settleSecondsOf(e.input) };
   const executionId = e.executionId;
   // The route's lock lives as long as the longest deployment could last.
-  const lockSeconds = input.strategy ? maxDurationSeconds(input.strategy, input.failureThreshold ?? 1) : 86_400;
+  const lockSeconds = input.strategy ? maxDurationSeconds(input.strategy, input.failureThreshold ?? 1, input.settleSeconds) : 86_400;
   const snapshot = await new RouteWriter(deps).prepare(input, executionId, lockSeconds) as Deployment['snapshot'];
   logger.info('route snapshot taken', { snapshot });
   return { ...input, ...(executionId ? { executionId } : {}), snapshot };

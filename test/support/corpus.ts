@@ -153,5 +153,24 @@ export function malformedInputs(): BadInput[] {
   add('two metric checks with one name', set(lin, ['healthChecks', 'metrics'], [lin.healthChecks.metrics[0], lin.healthChecks.metrics[0]]), 'healthChecks.metrics', false);
   add('a step-then-all input on the linear machine', sta, 'strategy.type', false, 'linear');
   add('a linear input on the manual-approval machine', lin, 'strategy.type', false, 'manual-approval');
+
+  // Propagation-aware verdicts (issue 10): the settle time after each shift.
+  for (const v of badInts(0, 3600)) add(`settleSeconds = ${JSON.stringify(v)}`, set(lin, ['settleSeconds'], v), 'settleSeconds');
+  for (const v of [86_400, -90, 90.5]) add(`settleSeconds = ${v} on step-then-all`, set(sta, ['settleSeconds'], v), 'settleSeconds');
+  add('settleSeconds = -1 on manual-approval', set(man, ['settleSeconds'], -1), 'settleSeconds');
+
+  // A VPC Lattice target group's request error rate (issue 10).
+  const goodRate = { name: 'canary-5xx', targetGroup: 'tg-0123456789abcdef0', maxErrorPercent: 1, windowSeconds: 300, minRequests: 50 };
+  const withRate = (field: string, v: unknown) => set(set(lin, ['healthChecks', 'errorRates'], [goodRate]), ['healthChecks', 'errorRates', '0', field], v);
+  for (const v of ['tg-1', 'TG-0123456789ABCDEF0', 'arn:aws:vpc-lattice:us-east-1:123456789012:service/svc-0123456789abcdef0', '', null, 5]) {
+    add(`errorRate targetGroup = ${JSON.stringify(v)?.slice(0, 20)}`, withRate('targetGroup', v), 'healthChecks.errorRates[0].targetGroup');
+  }
+  for (const v of [-1, 100.5, '1', null, true]) add(`errorRate maxErrorPercent = ${JSON.stringify(v)}`, withRate('maxErrorPercent', v), 'healthChecks.errorRates[0].maxErrorPercent');
+  for (const v of [90, 0, 86460, '300', null]) add(`errorRate windowSeconds = ${JSON.stringify(v)}`, withRate('windowSeconds', v), 'healthChecks.errorRates[0].windowSeconds');
+  for (const v of [0, 2.5, '50', null]) add(`errorRate minRequests = ${JSON.stringify(v)}`, withRate('minRequests', v), 'healthChecks.errorRates[0].minRequests');
+  add('errorRate without targetGroup', withRate('targetGroup', undefined), 'healthChecks.errorRates[0].targetGroup');
+  add('errorRate extra field', withRate('threshold', 1), 'threshold');
+  add('errorRates is an object', set(lin, ['healthChecks', 'errorRates'], goodRate), 'healthChecks.errorRates');
+  add('two error-rate checks with one name', set(lin, ['healthChecks', 'errorRates'], [goodRate, goodRate]), 'healthChecks.errorRates', false);
   return cases;
 }

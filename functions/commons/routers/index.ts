@@ -9,6 +9,7 @@ import { isLatticeRoute, latticeCodec, latticeLabel, latticeRouter, latticeWords
 import type { Codec, RouterType, TrafficRouter, Words } from './types.ts';
 
 export type { Codec, Limits, RouteState, RouterType, Snapshot, TrafficRouter, Words } from './types.ts';
+export { latticeTargetGroupNames, type TargetGroupNames } from './lattice/names.ts';
 
 /**
  * The clients the backends' routers need, each made on first use. A caller gives those of the

@@ -6,11 +6,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppMeshClient, DescribeRouteCommand } from '@aws-sdk/client-app-mesh';
 import { CloudWatchClient, PutMetricAlarmCommand, PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import {
-  CreateListenerCommand, CreateRuleCommand, CreateServiceCommand, CreateTargetGroupCommand, GetRuleCommand, VPCLatticeClient,
-} from '@aws-sdk/client-vpc-lattice';
+import { VPCLatticeClient } from '@aws-sdk/client-vpc-lattice';
 import { parseDeploymentInput } from '../../functions/commons/input.ts';
-import { unique } from '../support/executions.ts';
+import { latticeRoute, latticeRuleTargets, type LocalLatticeRoute } from '../support/lattice-route.ts';
 import { createDemoMesh } from '../../local/demo-mesh.ts';
 import { event } from '../support/fixtures.ts';
 import { call } from '../support/invoke.ts';
@@ -80,8 +78,7 @@ describe('the VPC Lattice payloads, on a Lattice rule of the local AWS', () => {
     for (const k of Object.keys(placeholders) as (keyof typeof placeholders)[]) text = text.split(placeholders[k]).join(real[k]);
     return JSON.parse(text);
   };
-  const ruleTargets = async () => (await lattice.send(new GetRuleCommand({ serviceIdentifier: real.service, listenerIdentifier: real.listener, ruleIdentifier: real.rule })))
-    .action!.forward!.targetGroups!.map((g) => ({ id: g.targetGroupIdentifier, weight: g.weight }));
+  const ruleTargets = () => latticeRuleTargets(lattice, real as LocalLatticeRoute);
   const share = (targets: { id?: string; weight?: number }[], id: string) => {
     const total = targets.reduce((s, t) => s + (t.weight ?? 0), 0);
     return Math.round((100 * (targets.find((t) => t.id === id)?.weight ?? 0)) / total);
@@ -94,18 +91,8 @@ describe('the VPC Lattice payloads, on a Lattice rule of the local AWS', () => {
   }));
 
   beforeAll(async () => {
-    const tg = async (name: string) => (await lattice.send(new CreateTargetGroupCommand({
-      name: unique(name), type: 'IP', config: { port: 80, protocol: 'HTTP', vpcIdentifier: 'vpc-0123456789abcdef0' },
-    }))).id!;
-    const [stable, canary] = [await tg('stable'), await tg('canary')];
-    const service = (await lattice.send(new CreateServiceCommand({ name: unique('product') }))).id!;
-    const forwardStable = { forward: { targetGroups: [{ targetGroupIdentifier: stable, weight: 100 }] } };
-    const listener = (await lattice.send(new CreateListenerCommand({ serviceIdentifier: service, name: 'web', protocol: 'HTTP', port: 80, defaultAction: forwardStable }))).id!;
-    const rule = (await lattice.send(new CreateRuleCommand({
-      serviceIdentifier: service, listenerIdentifier: listener, name: 'canary', priority: 10,
-      match: { httpMatch: { pathMatch: { match: { prefix: '/' } } } }, action: forwardStable,
-    }))).id!;
-    real = { service, listener, rule, stable, canary };
+    const r = await latticeRoute(lattice);
+    real = { service: r.service, listener: r.listener, rule: r.rule, stable: r.stable, canary: r.canary };
   });
 
   test('every Lattice file in events/ is run here', () => {

@@ -48,7 +48,7 @@ const writes = () => lattice.commandCalls(UpdateRuleCommand).length + lattice.co
 
 test('a rule the controller manages is refused, naming the HTTPRoute whose backendRefs to shift; nothing is written', async () => {
   lattice.on(ListTagsForResourceCommand).callsFake(tagsBy({ [RULE_ARN]: managedBy, [SERVICE_ARN]: serviceTags }));
-  const err = await writer().prepare(ruleRoute).catch((e) => e);
+  const err = (await writer().prepare(ruleRoute).catch((e) => e)) as Error;
   expect(err).toBeInstanceOf(ControllerManagedRoute);
   expect(err.name).toBe(functionErrors.ControllerManagedRoute);
   expect(err.message).toContain(`${svc}/${listener}/${rule}: the AWS Gateway API Controller manages this route (the rule is tagged application-networking.k8s.aws/ManagedBy=123456789012/prod-cluster/vpc-0abc)`);
@@ -94,7 +94,7 @@ test('untagged, or tagged by others only: prepared', async () => {
 
 test('ListTagsForResource denied: AwsRequestRejected saying which permission the check needs, and the opt-out', async () => {
   lattice.on(ListTagsForResourceCommand).rejects(new AccessDeniedException({ message: 'User is not authorized to perform vpc-lattice:ListTagsForResource', $metadata: { httpStatusCode: 403 } }));
-  const err = await writer().prepare(ruleRoute).catch((e) => e);
+  const err = (await writer().prepare(ruleRoute).catch((e) => e)) as Error;
   expect(err).toMatchObject({ name: 'AwsRequestRejected' });
   expect(err.message).toContain('ListTagsForResource');
   expect(err.message).toContain('AccessDeniedException: User is not authorized');

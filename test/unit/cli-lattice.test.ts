@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetListenerCommand, GetRuleCommand, GetTargetGroupCommand, VPCLatticeClient } from '@aws-sdk/client-vpc-lattice';
 import { mockClient } from 'aws-sdk-client-mock';
 import { routeFromOptions } from '../../cli/commands/routes.ts';
@@ -302,5 +302,26 @@ describe('the Lattice payloads in events/ are valid against the input contract',
   test('check-health-lattice.json judges an errorRates check; prepare-lattice.json is a prepare event', () => {
     expect(event('check-health-lattice.json').deployment.healthChecks.errorRates).toHaveLength(1);
     expect(parsePrepareEvent(event('prepare-lattice.json')).input).toMatchObject({ route, canaryTargetGroup: CANARY });
+  });
+});
+
+describe('--output json of watch and approve on a Lattice execution', () => {
+  const ARN = 'arn:aws:states:us-east-1:123456789012:execution:LinearStateMachine:x';
+  const sfn = mockClient(SFNClient);
+  afterAll(() => sfn.restore());
+
+  test('watch: stable and canary by ID, the input\'s own fields (stableTargetGroup, canaryTargetGroup), targets in Lattice\'s wire format', async () => {
+    const h = latticeHistory(latticeInput({ canaryTargetGroup: tgArn(CANARY) }));
+    sfn.reset();
+    sfn.on(DescribeExecutionCommand).resolves({ executionArn: ARN, name: 'x', status: 'SUCCEEDED', startDate: new Date(T0), stopDate: new Date(T0 + 9000) });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: h.events });
+    const r = await cli('watch', ARN, '--output', 'json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({
+      route: `${SVC}/${LISTENER}/${RULE}`, stable: STABLE, canary: CANARY, stableTargetGroup: STABLE, canaryTargetGroup: tgArn(CANARY),
+      weightedTargets: [{ targetGroupIdentifier: STABLE, weight: 7 }, { targetGroupIdentifier: CANARY, weight: 3 }],
+    });
+    expect(out).not.toHaveProperty('canaryNode');
   });
 });

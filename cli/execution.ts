@@ -2,10 +2,12 @@
 // approval it waits for, the deployment (with the snapshot) that the prepare step recorded,
 // the states it is in now, and how it ended. Pure over the history.
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import type { Deployment } from '../functions/commons/input.ts';
-import { functionErrors as fe, machineErrors } from '../functions/commons/states.ts';
+import { succeededExits } from '../functions/commons/history.ts';
+import type { AnyDeployment } from '../functions/commons/input.ts';
+import { backendOf } from '../functions/commons/routers/index.ts';
+import { functionErrors as fe, machineErrors, states } from '../functions/commons/states.ts';
 import { exitCodes } from './errors.ts';
-import type { Target } from './follow.ts';
+import { snapshotTargets, type Target } from './follow.ts';
 
 export interface ExecutionArnParts {
   partition: string;
@@ -28,7 +30,7 @@ export function parseExecutionArn(arn: string): ExecutionArnParts | undefined {
 /** The execution ARN of `name` started on `stateMachineArn`. */
 /** Errors with which a machine ends before its first change (Prepare's refusals, the baseline's). */
 const refusedBeforeAnyChange = new Set<string>([fe.InvalidInput, fe.DeploymentInProgress, fe.RouteNotFound, fe.VirtualNodeNotFound,
-  fe.TargetNotInRoute, fe.UnsupportedRoute, machineErrors.BaselineUnhealthy, fe.HealthCheckMisconfigured]);
+  fe.TargetNotInRoute, fe.UnsupportedRoute, fe.ControllerManagedRoute, machineErrors.BaselineUnhealthy, fe.HealthCheckMisconfigured]);
 const refusalCause = /Nothing was changed: route .* was not touched|Refused before any change/;
 
 export const executionArnOf = (stateMachineArn: string, name: string) => `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
@@ -69,7 +71,21 @@ export function pendingApproval(history: HistoryEvent[]): PendingApproval | unde
   return pending;
 }
 
-export { preparedDeployment } from '../functions/commons/history.ts';
+/**
+ * The deployment object the Prepare state returned (input, defaults, snapshot), if it got that
+ * far: one whose snapshot its route's backend can read (App Mesh's weightedTargets, VPC
+ * Lattice's targetGroups). functions/commons/history.ts has an App Mesh-only copy for the guard.
+ */
+export function preparedDeployment(events: HistoryEvent[]): AnyDeployment | undefined {
+  const exit = succeededExits(events, states.Prepare).at(-1);
+  let d: AnyDeployment | undefined;
+  try {
+    d = JSON.parse(exit?.stateExitedEventDetails?.output ?? '{}')?.deployment;
+  } catch {
+    return undefined;
+  }
+  return d && snapshotTargets(d.snapshot, backendOf(d.route)) ? d : undefined;
+}
 
 export interface ActiveState {
   name: string;

@@ -110,12 +110,23 @@ export function deploymentEvents(history: HistoryEvent[]): DeploymentEvent[] {
   return out;
 }
 
+/** The targets of a snapshot as the backend stores it (App Mesh: weightedTargets, VPC Lattice: targetGroups), or undefined. */
+export function snapshotTargets(snapshot: unknown, backend: Backend | undefined): Target[] | undefined {
+  if (!backend || !snapshot || typeof snapshot !== 'object') return undefined;
+  try {
+    const { targets } = backend.codec.snapshotIn(snapshot);
+    return Array.isArray(targets) ? targets : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function stateEvent(name: string | undefined, state: any, at: Date, backend: Backend | undefined): DeploymentEvent | undefined {
   /** Targets from a step's result, or undefined when they cannot be read (no known backend, not a list). */
   const targets = (wire: unknown): Target[] | undefined => (backend && Array.isArray(wire) ? backend.codec.targetsIn(wire) : undefined);
   switch (name) {
     case states.Prepare: {
-      const snapshot = targets(state?.deployment?.snapshot?.weightedTargets);
+      const snapshot = snapshotTargets(state?.deployment?.snapshot, backend);
       return snapshot ? { kind: 'prepared', at, snapshot } : undefined;
     }
     case states.CheckHealth:

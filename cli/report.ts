@@ -180,9 +180,9 @@ export function renderReport(state: ExecutionState, now: Date = new Date()): str
   const add = (s: string) => parts.push(s);
 
   // ---- title
-  const title = `${v.canaryNode ?? '?'} on ${v.route ?? '?'}`;
+  const title = `${v.canary ?? '?'} on ${v.route ?? '?'}`;
   add(`<text x="${LEFT - 46}" y="34" font-size="20" font-weight="700" fill="${colour.text}">${esc(title)}</text>`);
-  add(`<text x="${LEFT - 46}" y="58" font-size="13" fill="${colour.muted}">${esc(`${v.stableNode ?? '?'} → ${v.canaryNode ?? '?'} · ${v.strategyText}`)}</text>`);
+  add(`<text x="${LEFT - 46}" y="58" font-size="13" fill="${colour.muted}">${esc(`${v.stable ?? '?'} → ${v.canary ?? '?'} · ${v.strategyText}`)}</text>`);
   const badge = outcomeLabel.toUpperCase();
   const badgeW = textWidth(badge, 12, true) + 22;
   add(`<rect x="${LEFT - 46}" y="68" width="${badgeW}" height="20" rx="4" fill="${outcomeColour}"/>`);

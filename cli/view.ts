@@ -5,7 +5,8 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { approvalStates as approval, machineErrors, states } from '../functions/commons/states.ts';
 import { planOf, type Strategy } from '../functions/commons/strategy.ts';
 import { activeStates, outcomeOf, readableCause, type Outcome } from './execution.ts';
-import { backendOf, routeLabelOf } from '../functions/commons/routers/index.ts';
+import { routeLabelOf } from '../functions/commons/routers/index.ts';
+import { releaseOf } from './release.ts';
 import { settleNote, settleSecondsOf } from '../functions/commons/settle.ts';
 import { deploymentEvents, type DeploymentEvent, type Target } from './follow.ts';
 import { duration, padStart, targetsText, weightTable, type Style } from './render.ts';
@@ -31,8 +32,9 @@ export interface WatchView {
   name: string;
   status: string;
   route?: string;
-  stableNode?: string;
-  canaryNode?: string;
+  /** The stable and the canary as the route's backend names them (a virtual node, a target group ID). */
+  stable?: string;
+  canary?: string;
   strategyText: string;
   startedAt: Date;
   elapsedMs: number;
@@ -135,10 +137,10 @@ function nextStepText(strategy: Strategy | undefined, events: DeploymentEvent[])
 }
 
 /** The canary's share of the stable+canary pool in these targets, 0-100. */
-export function canaryShare(targets: Target[], input: { stableNode?: string; canaryNode?: string }): number {
-  const pool = targets.filter((t) => t.id === input.canaryNode || t.id === input.stableNode);
+export function canaryShare(targets: Target[], release: { stable?: string; canary?: string }): number {
+  const pool = targets.filter((t) => t.id === release.canary || t.id === release.stable);
   const total = pool.reduce((s, t) => s + t.weight, 0);
-  return total ? Math.round((100 * (pool.find((t) => t.id === input.canaryNode)?.weight ?? 0)) / total) : 0;
+  return total ? Math.round((100 * (pool.find((t) => t.id === release.canary)?.weight ?? 0)) / total) : 0;
 }
 
 /** The model of the watch view at `now`. */
@@ -147,6 +149,7 @@ export function watchView(state: ExecutionState, now: Date): WatchView {
   const events = deploymentEvents(history);
   const started = events.find((e) => e.kind === 'started') as Extract<DeploymentEvent, { kind: 'started' }> | undefined;
   const input = started?.input ?? {};
+  const release = releaseOf(input);
   const strategy: Strategy | undefined = input.strategy?.type ? { ...input.strategy } : undefined;
   const startedAt = d.startDate ?? started?.at ?? now;
   const ended = d.status !== undefined && d.status !== 'RUNNING';
@@ -160,9 +163,9 @@ export function watchView(state: ExecutionState, now: Date): WatchView {
     if (e.kind === 'shift') [targets, canaryWeight] = [e.weightedTargets, e.weight];
     if (e.kind === 'promoted') [targets, canaryWeight] = [e.weightedTargets, 100];
     if (e.kind === 'rolled-back') [targets, canaryWeight] = [e.weightedTargets, 0];
-    if (e.kind === 'halted') [targets, canaryWeight] = [e.weightedTargets, canaryShare(e.weightedTargets, input)];
+    if (e.kind === 'halted') [targets, canaryWeight] = [e.weightedTargets, canaryShare(e.weightedTargets, release)];
   }
-  if (state.routeAfter) [targets, canaryWeight] = [state.routeAfter.targets, canaryShare(state.routeAfter.targets, input)];
+  if (state.routeAfter) [targets, canaryWeight] = [state.routeAfter.targets, canaryShare(state.routeAfter.targets, release)];
 
   const active = ended ? [] : activeStates(history);
   const upcoming: Upcoming[] = [];
@@ -194,9 +197,9 @@ export function watchView(state: ExecutionState, now: Date): WatchView {
     name: d.name ?? d.executionArn?.split(':').at(-1) ?? '',
     status: d.status ?? 'UNKNOWN',
     route: routeLabelOf(input.route),
-    targetWord: backendOf(input.route)?.words.target,
-    stableNode: input.stableNode,
-    canaryNode: input.canaryNode,
+    targetWord: release.backend?.words.target,
+    stable: release.stable,
+    canary: release.canary,
     strategyText: `${strategyText(strategy)}${settle.seconds > 0 ? `, settling ${seconds(settle.seconds)} after each shift` : ''}`,
     startedAt,
     elapsedMs: (ended ? d.stopDate ?? now : now).getTime() - startedAt.getTime(),
@@ -229,11 +232,11 @@ export function renderFrame(v: WatchView, style: Style, now: Date, options: { ve
   const lines = [
     `${style.bold('mesh-canary')}  ${v.name}  ${statusText}  ${style.dim(duration(v.elapsedMs))}`,
     `${style.dim('route   ')} ${v.route ?? '?'}`,
-    `${style.dim('release ')} ${v.stableNode ?? '?'} → ${style.yellow(v.canaryNode ?? '?')}   ${style.dim(v.strategyText)}`,
+    `${style.dim('release ')} ${v.stable ?? '?'} → ${style.yellow(v.canary ?? '?')}   ${style.dim(v.strategyText)}`,
     '',
   ];
   if (v.targets?.length) {
-    lines.push(...weightTable(v.targets, style, { highlight: v.canaryNode, word: v.targetWord }).map((l) => `  ${l}`));
+    lines.push(...weightTable(v.targets, style, { highlight: v.canary, word: v.targetWord }).map((l) => `  ${l}`));
   } else {
     lines.push(style.dim('  (the route\'s weights appear once the snapshot is taken)'));
   }
@@ -274,8 +277,10 @@ export const settlingText = (until: Date, note: string) => `settling until ${unt
 /** One event as a line of text (no time): for the plain output and the demo's log. */
 export function eventText(e: DeploymentEvent, style: Style): string {
   switch (e.kind) {
-    case 'started':
-      return `started: ${routeLabelOf(e.input?.route) ?? '?'} ${e.input?.stableNode} → ${e.input?.canaryNode} (${strategyText(e.input?.strategy)})`;
+    case 'started': {
+      const r = releaseOf(e.input);
+      return `started: ${routeLabelOf(e.input?.route) ?? '?'} ${r.stable ?? '?'} → ${r.canary ?? '?'} (${strategyText(e.input?.strategy)})`;
+    }
     case 'prepared':
       return `snapshot taken: ${targetsText(e.snapshot)}`;
     case 'verdict': {

@@ -7,7 +7,7 @@
 // released only once it must have ended. Never leaves a half-shifted route without saying so.
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { StopExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
-import type { Deployment } from '../../functions/commons/input.ts';
+import type { AnyDeployment } from '../../functions/commons/input.ts';
 import { inFlightDeadline, routeTouched } from '../../functions/commons/history.ts';
 import { keptChangesText } from '../../functions/commons/route-text.ts';
 import { RouteWriter } from '../../functions/commons/route-writer.ts';
@@ -17,7 +17,8 @@ import type { KeptChange } from '../../functions/commons/weights.ts';
 import type { Aws } from '../aws.ts';
 import { CommandFailed, exitCodes } from '../errors.ts';
 import { activeStates, outcomeOf, preparedDeployment } from '../execution.ts';
-import { deploymentEvents, fullHistory, sleep, type Target } from '../follow.ts';
+import { deploymentEvents, fullHistory, sleep, snapshotTargets, type Target } from '../follow.ts';
+import { releaseOf } from '../release.ts';
 import { targetsText } from '../render.ts';
 import { type Context, resolveExecution, routeText, user } from './context.ts';
 
@@ -66,7 +67,7 @@ function routeOfInput(history: HistoryEvent[], input: string | undefined): unkno
 }
 
 /** Whether the route holds what undoing the deployment gives: stable and canary at their snapshot weights, no canary it added. */
-async function undoneNow(aws: Aws, d: Deployment): Promise<{ restored: boolean; targets: Target[]; wireTargets: unknown[]; keptChanges: KeptChange[]; wireKeptChanges: unknown[] }> {
+async function undoneNow(aws: Aws, d: AnyDeployment): Promise<{ restored: boolean; targets: Target[]; wireTargets: unknown[]; keptChanges: KeptChange[]; wireKeptChanges: unknown[] }> {
   const now = await new RouteWriter({ routers: aws.routers() }).undoneNow(d);
   return { restored: now.undone, targets: now.targets, wireTargets: now.weightedTargets, keptChanges: now.keptChanges, wireKeptChanges: now.wireKeptChanges };
 }
@@ -132,7 +133,7 @@ export async function abort(ctx: Context, ref: string, options: AbortOptions): P
   }
 
   const functionArn = await rollbackArn();
-  const snapshot = backendOf(deployment.route)!.codec.targetsIn(deployment.snapshot.weightedTargets);
+  const snapshot = snapshotTargets(deployment.snapshot, backendOf(deployment.route))!;
   const deadline = inFlightDeadline(history, writerTimeoutMs);
   let restores = 0;
   let waitedMs = 0;
@@ -166,7 +167,7 @@ export async function abort(ctx: Context, ref: string, options: AbortOptions): P
   } else {
     const what = stoppedAt ? `aborted ${name} (it was at ${stoppedAt})` : `${name} had ended ${description.status}`;
     const how = kept.length
-      ? `${deployment.stableNode} and ${deployment.canaryNode} ${restores ? 'put back to' : 'already at'} their snapshot weights: ${targetsText(now!.targets)}; `
+      ? `${releaseOf(deployment).stable} and ${releaseOf(deployment).canary} ${restores ? 'put back to' : 'already at'} their snapshot weights: ${targetsText(now!.targets)}; `
         + `other targets were changed during the deployment and are left as they are, unlike the snapshot: ${keptChangesText(kept)}`
       : `${restores ? 'restored to its snapshot' : 'already at its snapshot'}: ${targetsText(now!.targets)}`;
     ctx.say(`${what}; route ${route} ${how}${waitedMs ? ` (checked again after the running step's timeout)` : ' (no step was running at the stop)'}`);

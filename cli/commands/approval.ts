@@ -5,6 +5,7 @@ import { machineErrors } from '../../functions/commons/states.ts';
 import { CommandFailed, exitCodes } from '../errors.ts';
 import { activeStates, outcomeOf, pendingApproval, preparedDeployment } from '../execution.ts';
 import { fullHistory } from '../follow.ts';
+import { releaseOf } from '../release.ts';
 import { type Context, resolveExecution, routeText, user } from './context.ts';
 
 export async function answerApproval(ctx: Context, ref: string, answer: { approve: boolean; reason?: string; stateMachineArn?: string }): Promise<number> {
@@ -36,9 +37,10 @@ export async function answerApproval(ctx: Context, ref: string, answer: { approv
     throw e;
   }
   const action = answer.approve ? 'approved' : 'rejected';
-  const what = deployment ? `${deployment.canaryNode} on ${routeText(deployment.route)}` : name;
+  const release = releaseOf(deployment);
+  const what = deployment ? `${release.canary ?? '?'} on ${routeText(deployment.route)}` : name;
   if (ctx.json) {
-    ctx.result({ action, executionArn: arn, by, ...(answer.approve ? {} : { reason: answer.reason ?? `rejected by ${by}` }), canaryNode: deployment?.canaryNode, route: deployment?.route });
+    ctx.result({ action, executionArn: arn, by, ...(answer.approve ? {} : { reason: answer.reason ?? `rejected by ${by}` }), ...(deployment ? { canary: release.canary, ...release.wire, route: deployment.route } : {}) });
   } else {
     ctx.say(answer.approve
       ? `${ctx.style.green('approved')} ${what}: it will be promoted (execution ${name})`

@@ -2,7 +2,7 @@
 // several commands share: which execution the user means, and what a route holds now.
 import { userInfo } from 'node:os';
 import { DescribeExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
-import type { Deployment } from '../../functions/commons/input.ts';
+import type { AnyDeployment } from '../../functions/commons/input.ts';
 import { RouteWriter } from '../../functions/commons/route-writer.ts';
 import { backendOf, routeLabelOf, routerFor, type Backend } from '../../functions/commons/routers/index.ts';
 import { awsClients, type Aws, type AwsOptions } from '../aws.ts';
@@ -119,7 +119,7 @@ export const routeText = (r: unknown): string => routeLabelOf(r) ?? JSON.stringi
 
 /** The route's weighted targets as its backend has them now (read through its router). */
 export async function readRoute(aws: Aws, route: unknown): Promise<RouteNow> {
-  const router = routerFor({ route, stableNode: '', canaryNode: '' }, aws.routers());
+  const router = routerFor({ route }, aws.routers());
   let state;
   try {
     state = await router.read();
@@ -135,7 +135,7 @@ export async function readRoute(aws: Aws, route: unknown): Promise<RouteNow> {
 }
 
 /** Whether the route holds what undoing the deployment gives (other targets stay as people set them meanwhile). */
-export async function atSnapshot(aws: Aws, deployment: Deployment): Promise<{ restored: boolean; targets: Target[] }> {
+export async function atSnapshot(aws: Aws, deployment: AnyDeployment): Promise<{ restored: boolean; targets: Target[] }> {
   const now = await new RouteWriter({ routers: aws.routers() }).undoneNow(deployment);
   return { restored: now.undone, targets: now.targets };
 }

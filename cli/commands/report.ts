@@ -26,10 +26,10 @@ export async function report(ctx: Context, ref: string, options: { out?: string;
   const svg = renderReport(state, now);
   const view = watchView(state, now);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, format === 'svg' ? svg : reportHtml(svg, `mesh-canary: ${view.canaryNode} on ${view.route}`));
+  writeFileSync(out, format === 'svg' ? svg : reportHtml(svg, `mesh-canary: ${view.canary ?? '?'} on ${view.route}`));
   const steps = view.events.filter((e) => e.kind === 'shift').length;
   const outcome = view.outcome?.kind ?? 'running';
   if (ctx.json) ctx.result({ out, format, executionArn: arn, status: description.status, outcome, steps, verdicts: view.verdicts.length });
-  else ctx.say(`wrote ${out}: ${view.canaryNode} on ${view.route}, ${steps} step${steps === 1 ? '' : 's'}, ${view.verdicts.length} verdicts, ${outcome}`);
+  else ctx.say(`wrote ${out}: ${view.canary ?? '?'} on ${view.route}, ${steps} step${steps === 1 ? '' : 's'}, ${view.verdicts.length} verdicts, ${outcome}`);
   return exitCodes.ok;
 }

@@ -5,6 +5,7 @@ import { strategyTypes, type StrategyType } from '../../functions/commons/strate
 import { CommandFailed, exitCodes, UsageError } from '../errors.ts';
 import { EXECUTION_NAME } from '../execution.ts';
 import { readDeploymentInput } from '../input.ts';
+import { releaseOf } from '../release.ts';
 import { type Context, routeText } from './context.ts';
 import { watchExecution } from './watch.ts';
 
@@ -19,9 +20,9 @@ export interface StartOptions {
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[^:]+$/;
 
 /** product-v15-vn-20261127-095312: readable, sortable, unique enough for one person's releases. */
-export function defaultExecutionName(canaryNode: string, now = new Date()): string {
+export function defaultExecutionName(canary: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${canaryNode.slice(0, 80 - stamp.length - 1)}-${stamp}`;
+  return `${canary.slice(0, 80 - stamp.length - 1)}-${stamp}`;
 }
 
 export async function start(ctx: Context, strategy: string | undefined, options: StartOptions): Promise<number> {
@@ -36,7 +37,8 @@ export async function start(ctx: Context, strategy: string | undefined, options:
   }
   // Everything about the input is checked before any AWS call: a bad file starts nothing.
   const input = readDeploymentInput(options.input, machine);
-  const name = options.name ?? defaultExecutionName(input.canaryNode);
+  const canary = releaseOf(input).canary ?? 'canary';
+  const name = options.name ?? defaultExecutionName(canary);
   if (!EXECUTION_NAME.test(name)) throw new UsageError(`--name "${name}" is not a valid execution name (1-80 characters, no spaces or any of <>{}[]?*"#%\\^|~\`$&,;:/)`);
 
   const aws = ctx.aws(options.stateMachineArn?.split(':')[3]);
@@ -60,7 +62,7 @@ export async function start(ctx: Context, strategy: string | undefined, options:
     // The ARN alone on stdout, so `ARN=$(mesh-canary start ...)` works; the rest is for people.
     ctx.say(executionArn);
     if (ctx.style.live && !options.wait) {
-      ctx.io.stderr.write(ctx.style.dim(`started ${input.canaryNode} on ${routeText(input.route)} (${machine}). Follow it: mesh-canary watch ${executionArn}\n`));
+      ctx.io.stderr.write(ctx.style.dim(`started ${canary} on ${routeText(input.route)} (${machine}). Follow it: mesh-canary watch ${executionArn}\n`));
     }
   }
   if (!options.wait) return exitCodes.ok;

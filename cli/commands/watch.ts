@@ -9,6 +9,7 @@ import { CommandFailed, exitCodes } from '../errors.ts';
 import { outcomeOf, preparedDeployment } from '../execution.ts';
 import { backendOf } from '../../functions/commons/routers/index.ts';
 import { deploymentEvents, follow, fullHistory, type Poll, type Target } from '../follow.ts';
+import { releaseOf, type Release } from '../release.ts';
 import { LiveRegion } from '../render.ts';
 import { AwsNotAnswering, NOTICE_AFTER_TRIES, NoticeLines, noticeText, type RetryNotice } from '../retry.ts';
 import { eventText, renderFrame, timeTag, watchView, type ExecutionState } from '../view.ts';
@@ -112,7 +113,7 @@ export async function watchExecution(ctx: Context, aws: Aws, executionArn: strin
   if (ctx.json) {
     ctx.result({
       executionArn, name: view.name, status: description.status, outcome: outcome.kind, exitCode: outcome.exitCode,
-      error: description.error, cause: description.cause, route: view.route, stableNode: view.stableNode, canaryNode: view.canaryNode,
+      error: description.error, cause: description.cause, route: view.route, stable: view.stable, canary: view.canary, ...startedRelease(state).wire,
       strategy: view.strategyText, durationSeconds: view.elapsedMs / 1000, weightedTargets: wireTargets(state, view.targets),
       verdicts: view.verdicts.map((v) => ({ at: v.at, weight: v.weight, verdict: v.verdict, decision: v.decision, reasons: v.reasons })),
       ...(routeAfter ? { restored: routeAfter.restored } : {}),
@@ -121,6 +122,12 @@ export async function watchExecution(ctx: Context, aws: Aws, executionArn: strin
     ctx.say(`outcome: ${outcome.summary} (${description.status}, exit ${outcome.exitCode})`);
   }
   return outcome.exitCode;
+}
+
+/** The stable and canary as the execution's input named them (its backend's fields, as given: App Mesh's stableNode, canaryNode). */
+function startedRelease(state: ExecutionState): Release {
+  const started = deploymentEvents(state.history).find((e) => e.kind === 'started');
+  return releaseOf(started?.kind === 'started' ? started.input : undefined);
 }
 
 /** Targets as the route's backend writes them (App Mesh: {virtualNode, weight, port?}), as step results carry them. */

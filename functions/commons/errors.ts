@@ -67,6 +67,15 @@ export class RouteNotRestored extends MeshCanaryError {
   override name = 'RouteNotRestored';
 }
 
+/**
+ * The route is managed by the AWS Gateway API Controller (its `application-networking.k8s.aws/ManagedBy`
+ * tag), which reconciles it from a Kubernetes route and can revert other writers: weights are shifted
+ * in that route (an HTTPRoute's backendRefs) instead, unless the input opts in. Nothing was changed.
+ */
+export class ControllerManagedRoute extends MeshCanaryError {
+  override name = 'ControllerManagedRoute';
+}
+
 /** Throttling, 5xx or a network failure that outlived the SDK's own retries: safe to retry. */
 export class TransientAwsError extends MeshCanaryError {
   override name = 'TransientAwsError';

@@ -162,7 +162,10 @@ const commonShape = {
 /** An App Mesh route and its virtual nodes. Copies of appMeshName, so the JSON Schema describes each on its own. */
 const appMeshShape = { route: appMeshRoute, stableNode: appMeshName.check(), canaryNode: appMeshName.check() };
 /** A VPC Lattice listener rule (or a listener's default action) and its target groups, by ID or ARN. */
-const latticeShape = { route: latticeRoute, stableTargetGroup: latticeTargetGroup.check(), canaryTargetGroup: latticeTargetGroup.check() };
+const latticeShape = {
+  route: latticeRoute, stableTargetGroup: latticeTargetGroup.check(), canaryTargetGroup: latticeTargetGroup.check(),
+  allowControllerManaged: z.optional(bool()),
+};
 
 /**
  * The backend an input (or a deployment) names, by its route first: VPC Lattice when the route
@@ -227,6 +230,7 @@ export const executionInput = /* @__PURE__ */ (() => object({
   canaryNode: z.optional(appMeshName.check()),
   stableTargetGroup: z.optional(latticeTargetGroup.check()),
   canaryTargetGroup: z.optional(latticeTargetGroup.check()),
+  allowControllerManaged: z.optional(bool()),
   ...commonShape,
   strategy,
 }).check(canaryIsNotStable))();
@@ -265,7 +269,7 @@ export const jsonSchemaDocs: Record<string, Record<string, unknown>> = /* @__PUR
     oneOf: [
       {
         title: 'App Mesh', type: 'object', required: ['stableNode', 'canaryNode'], properties: { route: { type: 'object', required: ['meshName'] } },
-        not: { anyOf: [{ required: ['stableTargetGroup'] }, { required: ['canaryTargetGroup'] }] },
+        not: { anyOf: [{ required: ['stableTargetGroup'] }, { required: ['canaryTargetGroup'] }, { required: ['allowControllerManaged'] }] },
       },
       {
         title: 'VPC Lattice', type: 'object', required: ['stableTargetGroup', 'canaryTargetGroup'], properties: { route: { type: 'object', required: ['service'] } },
@@ -285,6 +289,11 @@ export const jsonSchemaDocs: Record<string, Record<string, unknown>> = /* @__PUR
   canaryNode: { description: 'App Mesh: the new virtual node; added to the route when missing.' },
   stableTargetGroup: { description: 'VPC Lattice: the target group serving now (ID tg-… or ARN); a target group of the route.' },
   canaryTargetGroup: { description: 'VPC Lattice: the new target group (ID tg-… or ARN); added to the route when missing.' },
+  allowControllerManaged: {
+    description: 'VPC Lattice: deploy even when the AWS Gateway API Controller manages the route (its application-networking.k8s.aws/ManagedBy tag '
+      + 'on the rule, listener or service). Default false: such a route is refused before any change, naming the HTTPRoute whose '
+      + 'backendRefs weights to shift instead, because the controller reconciles the route and can revert the weights mesh-canary writes.',
+  },
   strategy: { description: 'How traffic moves from the stable to the canary.' },
   'strategy(linear)': { title: 'linear', description: 'The canary gains stepPercent of the traffic at each step, one healthy verdict per step.' },
   'strategy(linear).stepPercent': { description: 'Percent of the stable+canary traffic added per step; the last step ends at 100.' },

@@ -79,6 +79,7 @@ export const functionErrors = {
   VirtualNodeNotFound: 'VirtualNodeNotFound',
   TargetNotInRoute: 'TargetNotInRoute',
   UnsupportedRoute: 'UnsupportedRoute',
+  ControllerManagedRoute: 'ControllerManagedRoute',
   HealthCheckMisconfigured: 'HealthCheckMisconfigured',
   AwsRequestRejected: 'AwsRequestRejected',
   TransientAwsError: 'TransientAwsError',

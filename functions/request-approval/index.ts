@@ -9,8 +9,8 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { parseRequestApprovalEvent } from '../commons/events.ts';
 import { sns } from '../commons/clients/sns.ts';
-import type { Deployment } from '../commons/input.ts';
-import { routeLabelOf } from '../commons/routers/index.ts';
+import type { AnyDeployment } from '../commons/input.ts';
+import { backendOf, routeOf } from '../commons/routers/index.ts';
 import { wrapAwsError } from '../commons/errors.ts';
 import { lambdaHandler, logger } from '../commons/handler.ts';
 
@@ -22,18 +22,31 @@ export interface ApprovalRequest {
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-export function approvalMessage(deployment: Deployment, taskToken: string, weight?: number): { subject: string; body: string } {
-  const route = routeLabelOf(deployment.route);
+/**
+ * The approver's message. The stable and the canary are named through the route's backend (App
+ * Mesh's virtual nodes, VPC Lattice's target groups), and called by its word for a target.
+ */
+export function approvalMessage(deployment: AnyDeployment, taskToken: string, weight?: number): { subject: string; body: string } {
+  const backend = backendOf(deployment.route);
+  const route = backend?.label;
+  const named = routeOf(deployment);
+  // By the id the backend reads (a Lattice target group's ARN gives its tg- ID), as the route shows it.
+  const idOf = (v: string) => (backend ? backend.codec.targetsIn([{ [backend.codec.idField]: v, weight: 0 }])[0]?.id ?? v : v);
+  const [stable, canary] = [idOf(named.stable), idOf(named.canary)];
+  const word = backend ? ` (${backend.words.target})` : '';
   const s = deployment.strategy?.type === 'manual-approval' ? deployment.strategy : undefined;
   const execution = deployment.executionId ?? '(unknown execution)';
   const onTimeout = s?.onApprovalTimeout ?? 'rollback';
-  const subject = `mesh-canary: approve ${deployment.canaryNode} on ${route}?`.slice(0, 99);
+  // SNS takes a subject under 100 ASCII characters: without the route when it does not fit (a
+  // Lattice rule's label is long); the body names it.
+  const full = `mesh-canary: approve ${canary} on ${route}?`;
+  const subject = (full.length <= 99 ? full : `mesh-canary: approve ${canary}?`).slice(0, 99);
   const body = [
     `A canary is waiting for your approval.`,
     ``,
     `  route      ${route}`,
-    `  stable     ${deployment.stableNode}`,
-    `  canary     ${deployment.canaryNode}${weight === undefined ? '' : ` (now at ${weight}% of the stable+canary traffic)`}`,
+    `  stable     ${stable}${word}`,
+    `  canary     ${canary}${word}${weight === undefined ? '' : ` (now at ${weight}% of the stable+canary traffic)`}`,
     `  execution  ${execution}`,
     s ? `  deadline   ${s.approvalTimeoutSeconds} s after this message; then it will ${onTimeout === 'promote' ? 'be PROMOTED' : 'be ROLLED BACK'}` : '',
     ``,
@@ -52,7 +65,7 @@ export function approvalMessage(deployment: Deployment, taskToken: string, weigh
 
 export async function requestApproval(event: unknown, client: SNSClient, topicArn = process.env.APPROVAL_TOPIC_ARN): Promise<ApprovalRequest> {
   const e = parseRequestApprovalEvent(event);
-  const { deployment, taskToken, weight } = e as { deployment: Deployment; taskToken: string; weight?: number };
+  const { deployment, taskToken, weight } = e as { deployment: AnyDeployment; taskToken: string; weight?: number };
   if (!topicArn) {
     logger.info('approval pending; no approval topic configured, so nobody was notified');
     return { notified: false };

@@ -1,7 +1,14 @@
 // Every payload in events/ (the ones `sam local invoke <Fn> -e events/<file>` takes) run through
 // its built bundle against the local AWS, in the order a deployment uses them: they cannot rot.
+// The *-lattice.json ones name placeholder IDs (svc-0123456789abcdef0...): this test creates a
+// Lattice service, listener, rule and two target groups on the local AWS and puts their IDs in.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { AppMeshClient, DescribeRouteCommand } from '@aws-sdk/client-app-mesh';
 import { CloudWatchClient, PutMetricAlarmCommand, PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { VPCLatticeClient } from '@aws-sdk/client-vpc-lattice';
+import { parseDeploymentInput } from '../../functions/commons/input.ts';
+import { latticeRoute, latticeRuleTargets, type LocalLatticeRoute } from '../support/lattice-route.ts';
 import { createDemoMesh } from '../../local/demo-mesh.ts';
 import { event } from '../support/fixtures.ts';
 import { call } from '../support/invoke.ts';
@@ -56,4 +63,78 @@ test('prepare → set-weight → check-health → promote → rollback, each fro
   const after = await routeSpec();
   expect(after.spec).toEqual(before.spec);
   expect(after.metadata!.version).toBe(before.metadata!.version! + 3);
+});
+
+describe('the VPC Lattice payloads, on a Lattice rule of the local AWS', () => {
+  const lattice = new VPCLatticeClient({});
+  const placeholders = {
+    service: 'svc-0123456789abcdef0', listener: 'listener-0123456789abcdef0', rule: 'rule-0123456789abcdef0',
+    stable: 'tg-0123456789abcdef0', canary: 'tg-0fedcba9876543210',
+  };
+  let real: typeof placeholders;
+  /** An events/ file with the placeholder IDs replaced by the local resources'. */
+  const latticeEvent = (file: string) => {
+    let text = JSON.stringify(event(file));
+    for (const k of Object.keys(placeholders) as (keyof typeof placeholders)[]) text = text.split(placeholders[k]).join(real[k]);
+    return JSON.parse(text);
+  };
+  const ruleTargets = () => latticeRuleTargets(lattice, real as LocalLatticeRoute);
+  const share = (targets: { id?: string; weight?: number }[], id: string) => {
+    const total = targets.reduce((s, t) => s + (t.weight ?? 0), 0);
+    return Math.round((100 * (targets.find((t) => t.id === id)?.weight ?? 0)) / total);
+  };
+  const putRates = (errors: number, requests: number) => cloudWatch.send(new PutMetricDataCommand({
+    Namespace: 'AWS/VpcLattice',
+    MetricData: ['HTTPCode_5XX_Count', 'TotalRequestCount'].map((MetricName, i) => ({
+      MetricName, Dimensions: [{ Name: 'TargetGroup', Value: real.canary }], Value: i === 0 ? errors : requests, Unit: 'Count', Timestamp: new Date(Date.now() - 5000),
+    })),
+  }));
+
+  beforeAll(async () => {
+    const r = await latticeRoute(lattice);
+    real = { service: r.service, listener: r.listener, rule: r.rule, stable: r.stable, canary: r.canary };
+  });
+
+  test('every Lattice file in events/ is run here', () => {
+    const files = readdirSync(join(__dirname, '..', '..', 'events')).filter((f) => f.includes('lattice')).sort();
+    expect(files).toEqual([
+      'check-health-lattice.json', 'execution-lattice-linear.json', 'execution-lattice-manual-approval.json', 'execution-lattice-step-then-all.json',
+      'prepare-lattice.json', 'promote-lattice.json', 'request-approval-lattice.json', 'rollback-lattice.json', 'set-weight-lattice.json',
+    ]);
+  });
+
+  test('prepare → set-weight → check-health (errorRates) → request-approval → promote → rollback, each from its events/ file', async () => {
+    const deployment = await call('PrepareFunction', latticeEvent('prepare-lattice.json'));
+    expect(deployment.snapshot).toMatchObject({ router: 'lattice', routeKind: 'rule', targetGroups: [{ targetGroupIdentifier: real.stable, weight: 100 }] });
+
+    const shifted = await call('SetWeightFunction', latticeEvent('set-weight-lattice.json'));
+    expect(shifted).toMatchObject({ weight: 30, changed: true });
+    expect(share(await ruleTargets(), real.canary)).toBe(30);
+    expect(await call('SetWeightFunction', latticeEvent('set-weight-lattice.json'))).toMatchObject({ changed: false });
+
+    await putRates(0, 100);
+    const healthy = await call('CheckHealthFunction', latticeEvent('check-health-lattice.json'));
+    expect(healthy.verdict).toBe('pass');
+    expect(healthy.checks).toEqual([expect.objectContaining({ check: 'errorRate:canary-5xx-rate', verdict: 'pass' })]);
+    await putRates(10, 100);
+    const unhealthy = await call('CheckHealthFunction', latticeEvent('check-health-lattice.json'));
+    expect(unhealthy.verdict).toBe('fail');
+
+    const asked = await call('RequestApprovalFunction', latticeEvent('request-approval-lattice.json'));
+    expect(typeof asked.notified).toBe('boolean');
+
+    const promoted = await call('PromoteFunction', latticeEvent('promote-lattice.json'));
+    expect(promoted).toMatchObject({ changed: true, removedStableTarget: true });
+    expect(await ruleTargets()).toEqual([{ id: real.canary, weight: expect.any(Number) }]);
+
+    const restored = await call('RollbackFunction', latticeEvent('rollback-lattice.json'));
+    expect(restored).toMatchObject({ changed: true });
+    expect(await ruleTargets()).toEqual([{ id: real.stable, weight: 100 }]);
+  });
+
+  test.each(['linear', 'step-then-all', 'manual-approval'] as const)('execution-lattice-%s.json names the local rule once its IDs are put in, and is valid for its machine', (machine) => {
+    const input = latticeEvent(`execution-lattice-${machine}.json`);
+    expect(parseDeploymentInput(input, machine)).toEqual(input);
+    expect(input.route).toEqual({ service: real.service, listener: real.listener, rule: real.rule });
+  });
 });

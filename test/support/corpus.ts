@@ -172,5 +172,9 @@ export function malformedInputs(): BadInput[] {
   add('errorRate extra field', withRate('threshold', 1), 'threshold');
   add('errorRates is an object', set(lin, ['healthChecks', 'errorRates'], goodRate), 'healthChecks.errorRates');
   add('two error-rate checks with one name', set(lin, ['healthChecks', 'errorRates'], [goodRate, goodRate]), 'healthChecks.errorRates', false);
+
+  // The opt-in to routes the AWS Gateway API Controller manages (issue 10): a boolean, VPC Lattice only.
+  for (const v of ['true', 1, 0, null, 'yes', [], {}]) add(`allowControllerManaged = ${JSON.stringify(v)}`, set(lat, ['allowControllerManaged'], v), 'allowControllerManaged');
+  add('allowControllerManaged on an App Mesh input', set(lin, ['allowControllerManaged'], true), 'allowControllerManaged');
   return cases;
 }

@@ -4,7 +4,8 @@
 // UpdateRule as a PATCH (only the fields sent change; `match` and `priority` stay), UpdateListener
 // with `defaultAction` required and replaced whole, 1-10 target groups of weight 0-999
 // (ValidationException), unknown services, listeners, rules and target groups
-// (ResourceNotFoundException naming the resource). The router contract runs on it
+// (ResourceNotFoundException naming the resource), ListTagsForResource by ARN (tags set with
+// `tag`, as the AWS Gateway API Controller's would be). The router contract runs on it
 // (test/unit/lattice-contract.test.ts); the local AWS runs it on the real protocol.
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -32,6 +33,8 @@ export class FakeLattice {
   readonly listeners = new Map<string, Listener>();
   readonly rules = new Map<string, Rule>();
   readonly targetGroups = new Set<string>();
+  /** Tags by resource ID (service, listener or rule), as ListTagsForResource answers them. */
+  readonly tags = new Map<string, Record<string, string>>();
   /** Every call, as [command name, input]. */
   readonly calls: [string, Record<string, any>][] = [];
   private clock = Date.parse('2026-11-27T00:00:00Z');
@@ -67,6 +70,22 @@ export class FakeLattice {
 
   listenerArn = (l: { service: string; id: string }) => `${PREFIX}:service/${l.service}/listener/${l.id}`;
   ruleArn = (r: { service: string; listener: string; id: string }) => `${PREFIX}:service/${r.service}/listener/${r.listener}/rule/${r.id}`;
+
+  /** Tags a service, listener or rule (by ID), as TagResource would. */
+  tag(id: string, tags: Record<string, string>): void {
+    this.tags.set(id, { ...this.tags.get(id), ...tags });
+  }
+
+  /** The resource an ARN names: a service, listener or rule this fake holds. */
+  private taggable(arn: string): string {
+    const m = /^arn:aws:vpc-lattice:us-east-1:123456789012:service\/([^/]+)(?:\/listener\/([^/]+)(?:\/rule\/([^/]+))?)?$/.exec(arn);
+    if (!m) throw invalid(`resourceArn ${arn} is not a VPC Lattice ARN`);
+    const [, service, listener, rule] = m;
+    if (rule) return this.ruleFor({ serviceIdentifier: service, listenerIdentifier: listener, ruleIdentifier: rule }).id;
+    if (listener) return this.listenerFor({ serviceIdentifier: service, listenerIdentifier: listener }).id;
+    if (![...this.listeners.values()].some((l) => l.service === service)) throw notFound('SERVICE', arn);
+    return service;
+  }
 
   /** Someone else sets an action's targets (as a person with the console would). */
   setByHand(where: { listener: string; rule?: string }, targets: readonly Target[]): void {
@@ -131,6 +150,8 @@ export class FakeLattice {
         l.writes++;
         return { arn: this.listenerArn(l), id: l.id, defaultAction: structuredClone(l.defaultAction) };
       }
+      case 'ListTagsForResourceCommand':
+        return { tags: { ...this.tags.get(this.taggable(String(input.resourceArn ?? ''))) } };
       default:
         throw invalid(`${name} is not something the fake VPC Lattice answers`);
     }

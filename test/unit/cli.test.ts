@@ -220,7 +220,7 @@ describe('the pending approval', () => {
 
 describe('what the CLI reads from a history', () => {
   test('the prepared deployment carries the snapshot', () => {
-    expect(preparedDeployment(linearRolledBack().history)?.snapshot.weightedTargets).toEqual([{ virtualNode: 'product-vn', weight: 100 }]);
+    expect((preparedDeployment(linearRolledBack().history)?.snapshot as { weightedTargets?: unknown }).weightedTargets).toEqual([{ virtualNode: 'product-vn', weight: 100 }]);
     expect(preparedDeployment(linear().events)).toBeUndefined();
   });
 

@@ -9,6 +9,7 @@ import { isLatticeRoute, latticeCodec, latticeLabel, latticeRouter, latticeWords
 import type { Codec, RouterType, TrafficRouter, Words } from './types.ts';
 
 export type { Codec, Limits, RouteState, RouterType, Snapshot, TrafficRouter, Words } from './types.ts';
+export { latticeTargetGroupNames, type TargetGroupNames } from './lattice/names.ts';
 
 /**
  * The clients the backends' routers need, each made on first use. A caller gives those of the
@@ -25,7 +26,7 @@ function clientsOf<K extends keyof RouterClients>(clients: RouterClients, key: K
 /** A route as a deployment names it, tagged with its backend. */
 export type TaggedRoute =
   | { router: 'appmesh'; route: AppMeshRouteRef; stable: string; canary: string }
-  | { router: 'lattice'; route: LatticeRouteRef; stable: string; canary: string };
+  | { router: 'lattice'; route: LatticeRouteRef; stable: string; canary: string; allowControllerManaged?: boolean };
 
 /**
  * What a deployment (or an input) says about its route: App Mesh names its targets
@@ -37,6 +38,8 @@ export interface RouteNaming {
   canaryNode?: unknown;
   stableTargetGroup?: unknown;
   canaryTargetGroup?: unknown;
+  /** VPC Lattice: deploy to a route the AWS Gateway API Controller manages (the input's opt-in). */
+  allowControllerManaged?: unknown;
 }
 
 /** The backend of a route reference, or undefined when no backend recognises it. */
@@ -52,7 +55,10 @@ export function routeOf(d: RouteNaming): TaggedRoute {
     case 'appmesh':
       return { router: 'appmesh', route: d.route as AppMeshRouteRef, stable: String(d.stableNode), canary: String(d.canaryNode) };
     case 'lattice':
-      return { router: 'lattice', route: d.route as LatticeRouteRef, stable: String(d.stableTargetGroup), canary: String(d.canaryTargetGroup) };
+      return {
+        router: 'lattice', route: d.route as LatticeRouteRef, stable: String(d.stableTargetGroup), canary: String(d.canaryTargetGroup),
+        ...(d.allowControllerManaged === true ? { allowControllerManaged: true } : {}),
+      };
     default:
       throw new InvalidInput(['route must name an App Mesh route {"meshName", "virtualRouterName", "routeName"} or a VPC Lattice route {"service", "listener", "rule"?}']);
   }
@@ -65,7 +71,7 @@ export function routerFor(d: RouteNaming | TaggedRoute, clients: RouterClients):
     case 'appmesh':
       return appMeshRouter(clientsOf(clients, 'appMesh', 'App Mesh'), r.route, r.stable, r.canary) as unknown as TrafficRouter<Target>;
     case 'lattice':
-      return latticeRouter(clientsOf(clients, 'lattice', 'VPC Lattice'), r.route, r.stable, r.canary);
+      return latticeRouter(clientsOf(clients, 'lattice', 'VPC Lattice'), r.route, r.stable, r.canary, { allowControllerManaged: r.allowControllerManaged });
   }
 }
 

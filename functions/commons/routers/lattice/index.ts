@@ -7,11 +7,16 @@
 // No Lattice update takes a version or a client token: the revision is lastUpdatedAt, for the
 // record only, and a retried write is safe because the writer never writes a route that already
 // holds what it would write.
+// Routes the AWS Gateway API Controller manages are refused before any change (ensureCanStart),
+// unless the input opts in: the controller reconciles them from a Kubernetes route and reverts
+// other writers, so the weights belong in that route.
 import {
-  GetListenerCommand, GetRuleCommand, UpdateListenerCommand, UpdateRuleCommand, VPCLatticeClient,
+  GetListenerCommand, GetRuleCommand, ListTagsForResourceCommand, UpdateListenerCommand, UpdateRuleCommand, VPCLatticeClient,
   type RuleAction, type VPCLatticeClientConfig, type WeightedTargetGroup,
 } from '@aws-sdk/client-vpc-lattice';
-import { RouteNotFound, UnsupportedRoute, VirtualNodeNotFound, wrapAwsError, type MeshCanaryError } from '../../errors.ts';
+import {
+  AwsRequestRejected, ControllerManagedRoute, RouteNotFound, UnsupportedRoute, VirtualNodeNotFound, wrapAwsError, type MeshCanaryError,
+} from '../../errors.ts';
 import type { Target } from '../../weights.ts';
 import type { Codec, RouteState, Snapshot, TrafficRouter, Words } from '../types.ts';
 import {
@@ -52,6 +57,27 @@ export const latticeCodec: Codec<Target> = {
   }),
 };
 
+/**
+ * The tags of the AWS Gateway API Controller (aws/aws-application-networking-k8s: pkg/aws/cloud.go,
+ * pkg/model/lattice/targetgroup.go). ManagedBy ("ACCOUNT/CLUSTER/VPC") is on every service, listener
+ * and rule it creates (pkg/deploy/lattice/{service,listener,rule}_manager.go); the Kubernetes route
+ * it reconciles them from is named by RouteName, RouteNamespace and RouteType on the service only.
+ */
+export const controllerTags = {
+  managedBy: 'application-networking.k8s.aws/ManagedBy',
+  routeName: 'application-networking.k8s.aws/RouteName',
+  routeNamespace: 'application-networking.k8s.aws/RouteNamespace',
+  routeType: 'application-networking.k8s.aws/RouteType',
+} as const;
+/** The controller's RouteType values (pkg/model/core) and the Gateway API kinds they stand for. */
+const routeKinds: Record<string, string> = { http: 'HTTPRoute', grpc: 'GRPCRoute', tls: 'TLSRoute' };
+
+/** What the router is allowed beyond the route reference. */
+export interface LatticeRouterOptions {
+  /** Deploy to a route the AWS Gateway API Controller manages (the input's allowControllerManaged). */
+  allowControllerManaged?: boolean;
+}
+
 /** Lattice says ResourceNotFoundException (and names the resource's type); the shared wrapper knows AWS's NotFoundException. */
 function wrap(err: unknown, action: string, notFound: (message: string, resourceType?: string) => MeshCanaryError): MeshCanaryError {
   const e = err as { name?: string; message?: string; resourceType?: string; resourceId?: string };
@@ -80,7 +106,7 @@ function forwardTargets(action: RuleAction | undefined, label: string, what: str
   });
 }
 
-export function latticeRouter(clients: LatticeClients, route: LatticeRouteRef, stable: string, canary: string): TrafficRouter<Target> {
+export function latticeRouter(clients: LatticeClients, route: LatticeRouteRef, stable: string, canary: string, options: LatticeRouterOptions = {}): TrafficRouter<Target> {
   const label = latticeLabel(route);
   const ids = latticeIds(route);
   const kind: LatticeRouteKind = ids.rule ? 'rule' : 'defaultAction';
@@ -91,6 +117,23 @@ export function latticeRouter(clients: LatticeClients, route: LatticeRouteRef, s
   const listener = ids.prefix ? latticeArn({ service: ids.service, listener: ids.listener }, ids.prefix) : ids.listener;
   const rule = ids.rule && (ids.prefix ? latticeArn(ids, ids.prefix) : ids.rule);
   const settled = latticeIdentity(route);
+
+  /** A resource's tags. Access denied is its own message: the check cannot be made, so nothing starts. */
+  async function tagsOf(resourceArn: string): Promise<Record<string, string>> {
+    const call = `ListTagsForResource ${resourceArn}`;
+    try {
+      const out = await clients.lattice().send(new ListTagsForResourceCommand({ resourceArn }));
+      return out?.tags ?? {};
+    } catch (err) {
+      const e = err as { name?: string; message?: string };
+      if (e?.name === 'AccessDeniedException') {
+        throw new AwsRequestRejected(`${call}: AccessDeniedException: ${e.message ?? ''}. Before a deployment mesh-canary reads the tags of the ${what} `
+          + 'and its service, to refuse routes the AWS Gateway API Controller manages: grant the prepare function vpc-lattice:ListTagsForResource '
+          + 'on both, or set allowControllerManaged: true in the input to skip the check. Nothing was changed', { cause: err });
+      }
+      throw wrap(err, call, (m) => new RouteNotFound(m));
+    }
+  }
 
   const router: TrafficRouter<Target> = {
     type: 'lattice', label, stable: latticeIdOf(stable), canary: latticeIdOf(canary), limits: latticeLimits, words: latticeWords, codec: latticeCodec,
@@ -123,9 +166,25 @@ export function latticeRouter(clients: LatticeClients, route: LatticeRouteRef, s
       };
     },
 
-    async ensureCanStart() {
+    async ensureCanStart(state) {
       // A canary target group that does not exist is refused by the first UpdateRule/UpdateListener
       // (ResourceNotFoundException → VirtualNodeNotFound naming it), before any traffic moves.
+      // The AWS Gateway API Controller tags the rule (or listener) and the service it manages;
+      // either tag refuses, and the service's tags name the Kubernetes route to shift instead.
+      if (options.allowControllerManaged) return;
+      const prefix = latticePrefixOf(state.identity) ?? ids.prefix;
+      const [own, svc] = await Promise.all([tagsOf(state.identity), tagsOf(`${prefix}:service/${ids.service}`)]);
+      const managedBy = own[controllerTags.managedBy] ?? svc[controllerTags.managedBy];
+      if (managedBy === undefined) return;
+      const tagged = own[controllerTags.managedBy] !== undefined ? `the ${what}` : 'its service';
+      const kind = routeKinds[svc[controllerTags.routeType] ?? ''] ?? 'HTTPRoute';
+      const name = svc[controllerTags.routeNamespace] && svc[controllerTags.routeName]
+        ? `${kind} ${svc[controllerTags.routeNamespace]}/${svc[controllerTags.routeName]}`
+        : `the ${kind} it was made from (the service names none in its RouteName tag)`;
+      throw new ControllerManagedRoute(`${label}: the AWS Gateway API Controller manages this route (${tagged} is tagged `
+        + `${controllerTags.managedBy}=${managedBy}); it reconciles the ${what} from Kubernetes and can revert weights written here. `
+        + `Shift weights in ${name} instead (the weights of its backendRefs), or set allowControllerManaged: true in the input `
+        + 'to deploy here anyway. Nothing was changed');
     },
 
     async write(_state, targets) {

@@ -7,7 +7,7 @@
 // (state machines, EventBridge, alarms) needs only the template: test/unit/iam-template.test.ts.
 import {
   checkFunctions, ContractGap, DEPLOYED_MESH, denied, describeVerdict, functionAuthorizations, functionIds, fromTransformed,
-  LATTICE_SERVICE_ARNS, MESH_ARNS, samTransform, unexercisedGrants, type Deployed, type Verdict,
+  MESH_ARNS, samTransform, unexercisedGrants, type Deployed, type Verdict,
 } from '../support/iam-contract.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -79,20 +79,8 @@ const prefixQuery: RecordedRequest = {
  * or a path the tests do not reach (add a test, or say so here). Exact "action on resource"
  * strings, as the failure message prints them.
  */
-/** The VPC Lattice grants (LatticeServiceArns) of a function: no integration test drives a Lattice route yet. */
-const latticeGrants = (actions: string[]): { grant: string; why: string }[] => actions.map((action) => ({
-  grant: `vpc-lattice:${action} on ${action === 'ListTagsForResource' ? '*' : `${LATTICE_SERVICE_ARNS[0]}/listener/*${action.endsWith('Rule') ? '/rule/*' : ''}`}`,
-  why: "exercised once the Lattice router's integration tests run",
-}));
-const latticeWriter = latticeGrants(['GetRule', 'UpdateRule', 'GetListener', 'UpdateListener']);
-
 const NEVER_EXERCISED: Record<string, { grant: string; why: string }[]> = {
-  PrepareFunction: latticeGrants(['GetRule', 'GetListener', 'ListTagsForResource']),
-  SetWeightFunction: latticeWriter,
-  PromoteFunction: latticeWriter,
-  RollbackFunction: latticeWriter,
   GuardFunction: [
-    ...latticeWriter,
     {
       grant: 'sqs:SendMessage on arn:aws:sqs:us-east-1:123456789012:GuardFunctionEventInvokeConfigOnFailureQueue',
       why: "Lambda itself sends a failed asynchronous event there with the function's role (SAM adds the grant), not the guard's code; "

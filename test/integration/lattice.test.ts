@@ -146,8 +146,8 @@ describe('drift: someone else changes the rule mid-deployment', () => {
   });
 });
 
-test('StopExecution mid-way: the guard, given the event EventBridge sends, restores the snapshot and releases the lock', async () => {
-  const { input } = await demoLattice();
+test.each([['a listener rule', false], ['a listener\'s default action', true]] as const)('StopExecution mid-way on %s: the guard, given the event EventBridge sends, restores the snapshot and releases the lock', async (_label, defaultAction) => {
+  const { input } = await demoLattice({ defaultAction });
   const before = await latticeRouteState(input.route);
   const arn = await start('linear', { ...input, ...linear(25, 1) });
   await until('the canary waiting at 50%', async () => shifts(await history(arn)).includes(50));

@@ -110,7 +110,7 @@ export function deploymentEvents(history: HistoryEvent[]): DeploymentEvent[] {
   return out;
 }
 
-/** The targets of a snapshot as the backend stores it (App Mesh: weightedTargets, VPC Lattice: targetGroups), or undefined. */
+/** The targets of a snapshot as the backend stores it (weightedTargets, in the backend's target shape), or undefined. */
 export function snapshotTargets(snapshot: unknown, backend: Backend | undefined): Target[] | undefined {
   if (!backend || !snapshot || typeof snapshot !== 'object') return undefined;
   try {

@@ -34,8 +34,8 @@ export function preparedDeployment(events: HistoryEvent[]): Deployment | undefin
   const exit = succeededExits(events, states.Prepare).at(-1);
   try {
     const d = JSON.parse(exit?.stateExitedEventDetails?.output ?? '{}').deployment;
-    // A snapshot holds its route's targets in its backend's field: App Mesh's weightedTargets, VPC Lattice's targetGroups.
-    return Array.isArray(d?.snapshot?.weightedTargets ?? d?.snapshot?.targetGroups) ? d as Deployment : undefined;
+    // Every backend's snapshot holds its route's targets under weightedTargets (in the backend's own target shape).
+    return Array.isArray(d?.snapshot?.weightedTargets) ? d as Deployment : undefined;
   } catch {
     return undefined;
   }

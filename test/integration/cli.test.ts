@@ -306,12 +306,7 @@ describe('on VPC Lattice', () => {
     expect(missing.stderr).toContain('not found');
   });
 
-  // Fails on issue-10 today, for a reason outside the CLI: the state machines' Prepare state reads
-  // $.Payload.snapshot.weightedTargets (App Mesh's snapshot; Lattice's is snapshot.targetGroups), so
-  // every Lattice execution ends States.Runtime at Prepare, and the Promoted state's output names
-  // stableNode/canaryNode/snapshot.weightedTargets (scripts/statemachines.ts). `failing` turns red
-  // once that is fixed: then make it a plain test.
-  test.failing('start --wait on a Lattice rule: the target groups named in every line, promoted, exit 0', async () => {
+  test('start --wait on a Lattice rule: the target groups named in every line, promoted, exit 0', async () => {
     const r = await latticeRoute(lattice, 'cli');
     const input = { route: { service: r.service, listener: r.listener, rule: r.rule }, stableTargetGroup: r.stable, canaryTargetGroup: r.canary, strategy: linear(50, 1), settleSeconds: 0 };
     const run = await cli('start', 'linear', '--input', inputFile(input), '--wait', '--poll-interval', '0.2');

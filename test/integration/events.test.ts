@@ -105,7 +105,7 @@ describe('the VPC Lattice payloads, on a Lattice rule of the local AWS', () => {
 
   test('prepare → set-weight → check-health (errorRates) → request-approval → promote → rollback, each from its events/ file', async () => {
     const deployment = await call('PrepareFunction', latticeEvent('prepare-lattice.json'));
-    expect(deployment.snapshot).toMatchObject({ router: 'lattice', routeKind: 'rule', targetGroups: [{ targetGroupIdentifier: real.stable, weight: 100 }] });
+    expect(deployment.snapshot).toMatchObject({ router: 'lattice', routeKind: 'rule', weightedTargets: [{ targetGroupIdentifier: real.stable, weight: 100 }] });
 
     const shifted = await call('SetWeightFunction', latticeEvent('set-weight-lattice.json'));
     expect(shifted).toMatchObject({ weight: 30, changed: true });

@@ -67,7 +67,7 @@ test('a rule the controller manages: refused before any change, nothing written,
   expect(await lockHolder(lock(), { key: r.rule.arn!, label: 'managed' })).toBeUndefined();
 
   const opted = await prepare({ input: { ...r.input, allowControllerManaged: true }, executionId: executionId('opted-in'), machine: 'linear' }, deps());
-  expect(opted).toMatchObject({ allowControllerManaged: true, snapshot: { router: 'lattice', targetGroups: [{ targetGroupIdentifier: r.input.stableTargetGroup, weight: 100 }] } });
+  expect(opted).toMatchObject({ allowControllerManaged: true, snapshot: { router: 'lattice', weightedTargets: [{ targetGroupIdentifier: r.input.stableTargetGroup, weight: 100 }] } });
   expect(await lockHolder(lock(), { key: r.rule.arn!, label: 'managed' })).toMatchObject({ executionId: opted.executionId });
   await releaseLock(lock(), { key: r.rule.arn!, label: 'managed' }, opted.executionId!);
 });

@@ -57,7 +57,7 @@ async function cli(...args: string[]) {
 }
 const local = ['--region', 'us-east-1', '--endpoint-url', 'http://127.0.0.1:9'];
 
-/** A Lattice execution's history: started, prepared (snapshot in targetGroups), one shift, optionally halted. */
+/** A Lattice execution's history: started, prepared (snapshot in weightedTargets), one shift, optionally halted. */
 function latticeHistory(input: object) {
   const events: HistoryEvent[] = [];
   let t = T0;
@@ -73,7 +73,7 @@ function latticeHistory(input: object) {
   };
   const deployment = {
     ...input,
-    snapshot: { router: 'lattice', routeKind: 'rule', targetGroups: [{ targetGroupIdentifier: STABLE, weight: 100 }], takenAt: new Date(T0).toISOString() },
+    snapshot: { router: 'lattice', routeKind: 'rule', weightedTargets: [{ targetGroupIdentifier: STABLE, weight: 100 }], takenAt: new Date(T0).toISOString() },
   };
   push('ExecutionStarted', 'executionStartedEventDetails', { input: JSON.stringify(input) });
   task('Prepare', { deployment, gate: { progress: { stage: -1, weight: 0, passes: 0, consecutiveFailures: 0, checks: 0, history: [] } } });
@@ -119,7 +119,7 @@ describe('watch, the event lines and the report on a Lattice execution', () => {
     expect(frame).not.toContain('undefined');
   });
 
-  test('the snapshot, in Lattice\'s targetGroups, is an event; a halt\'s share is computed against the canary by ID', () => {
+  test('the snapshot, in Lattice\'s target shape, is an event; a halt\'s share is computed against the canary by ID', () => {
     const h = latticeHistory(latticeInput({ canaryTargetGroup: tgArn(CANARY) }));
     const events = deploymentEvents(h.halt());
     expect(events.find((e) => e.kind === 'prepared')).toMatchObject({ snapshot: [{ id: STABLE, weight: 100 }] });
@@ -139,9 +139,9 @@ describe('watch, the event lines and the report on a Lattice execution', () => {
     expect(svg).not.toContain('undefined');
   });
 
-  test('the prepared deployment is found by its backend\'s snapshot (targetGroups), as abort and approve read it', () => {
+  test('the prepared deployment is found by its snapshot (weightedTargets in Lattice\'s target shape), as abort and approve read it', () => {
     const h = latticeHistory(latticeInput());
-    expect(preparedDeployment(h.events)?.snapshot).toMatchObject({ router: 'lattice', targetGroups: [{ targetGroupIdentifier: STABLE, weight: 100 }] });
+    expect(preparedDeployment(h.events)?.snapshot).toMatchObject({ router: 'lattice', weightedTargets: [{ targetGroupIdentifier: STABLE, weight: 100 }] });
   });
 });
 

@@ -50,7 +50,7 @@ test('App Mesh inputs are as valid as they were, and the factory tells the two a
 });
 
 describe('step events carry a Lattice deployment', () => {
-  const snapshot = { router: 'lattice', routeKind: 'rule', targetGroups: [{ targetGroupIdentifier: stable, weight: 100 }], lastUpdatedAt: '2026-11-27T08:00:00.000Z', takenAt: '2026-11-27T08:00:01.000Z' };
+  const snapshot = { router: 'lattice', routeKind: 'rule', weightedTargets: [{ targetGroupIdentifier: stable, weight: 100 }], lastUpdatedAt: '2026-11-27T08:00:00.000Z', takenAt: '2026-11-27T08:00:01.000Z' };
   const deployment = { ...lin, executionId: 'arn:aws:states:us-east-1:123456789012:execution:LinearStateMachine:x', snapshot };
   const expected = [{ targetGroupIdentifier: stable, weight: 90 }, { targetGroupIdentifier: canary, weight: 10 }];
 
@@ -63,7 +63,7 @@ describe('step events carry a Lattice deployment', () => {
     expect(() => parseSetWeightEvent({ deployment, weight: 20, expected: [{ targetGroupIdentifier: stable, weight: 1000 }] })).toThrow('expected[0].weight must be an integer from 0 to 999 (got 1000)');
     expect(() => parseSetWeightEvent({ deployment, weight: 20, expected: Array.from({ length: 11 }, () => expected[0]) })).toThrow('expected must be an array of 1 to 10 items');
     expect(() => parsePromoteEvent({ deployment: { ...deployment, snapshot: { ...snapshot, router: 'appmesh' } } })).toThrow('deployment.snapshot.router must be one of lattice');
-    expect(() => parsePromoteEvent({ deployment: { ...deployment, snapshot: { ...snapshot, targetGroups: [{ targetGroupIdentifier: 'product-vn', weight: 1 }] } } })).toThrow('deployment.snapshot.targetGroups[0].targetGroupIdentifier must be a VPC Lattice target group ID');
+    expect(() => parsePromoteEvent({ deployment: { ...deployment, snapshot: { ...snapshot, weightedTargets: [{ targetGroupIdentifier: 'product-vn', weight: 1 }] } } })).toThrow('deployment.snapshot.weightedTargets[0].targetGroupIdentifier must be a VPC Lattice target group ID');
   });
 
   test('a releaseLock names a Lattice route', () => {

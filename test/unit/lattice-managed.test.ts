@@ -79,7 +79,7 @@ test('a managed service refuses a rule it does not tag (the controller reconcile
 
 test('opted in (allowControllerManaged: true): a managed rule is prepared, and its tags are not read', async () => {
   lattice.on(ListTagsForResourceCommand).callsFake(tagsBy({ [RULE_ARN]: managedBy, [SERVICE_ARN]: serviceTags }));
-  await expect(writer().prepare({ ...ruleRoute, allowControllerManaged: true })).resolves.toMatchObject({ router: 'lattice', targetGroups: [{ targetGroupIdentifier: S, weight: 100 }] });
+  await expect(writer().prepare({ ...ruleRoute, allowControllerManaged: true })).resolves.toMatchObject({ router: 'lattice', weightedTargets: [{ targetGroupIdentifier: S, weight: 100 }] });
   expect(lattice).not.toHaveReceivedCommand(ListTagsForResourceCommand);
   // false is no opt-in.
   await expect(writer().prepare({ ...ruleRoute, allowControllerManaged: false })).rejects.toMatchObject({ name: 'ControllerManagedRoute' });

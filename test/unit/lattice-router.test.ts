@@ -63,7 +63,7 @@ beforeEach(() => {
 describe('a listener rule', () => {
   test('set 33%: GetRule, then UpdateRule with only the action (a PATCH), every weight explicit, rescaled so 33% is exact', async () => {
     const d = await prepared(ruleRoute, [tg(S, 80), tg(X, 20)]);
-    expect(d.snapshot).toEqual({ router: 'lattice', routeKind: 'rule', targetGroups: [tg(S, 80), tg(X, 20)], lastUpdatedAt: updated.toISOString(), takenAt: expect.any(String) });
+    expect(d.snapshot).toEqual({ router: 'lattice', routeKind: 'rule', weightedTargets: [tg(S, 80), tg(X, 20)], lastUpdatedAt: updated.toISOString(), takenAt: expect.any(String) });
 
     const result = await writer().shift(d, 33);
 
@@ -134,7 +134,7 @@ describe('a listener rule', () => {
 
   test('weights left out: a lone target group carries all the traffic; among several, UnsupportedRoute', async () => {
     lattice.on(GetRuleCommand).resolves({ ...ruleOutput([]), action: { forward: { targetGroups: [{ targetGroupIdentifier: S }] } } });
-    expect(await writer().prepare(ruleRoute)).toMatchObject({ targetGroups: [tg(S, 100)] });
+    expect(await writer().prepare(ruleRoute)).toMatchObject({ weightedTargets: [tg(S, 100)] });
     lattice.on(GetRuleCommand).resolves({ ...ruleOutput([]), action: { forward: { targetGroups: [{ targetGroupIdentifier: S }, { targetGroupIdentifier: X, weight: 5 }] } } });
     await expect(writer().prepare(ruleRoute)).rejects.toMatchObject({ name: 'UnsupportedRoute', message: expect.stringContaining(`${S} of the rule has no explicit weight`) });
   });

@@ -23,7 +23,7 @@ function setup(weights: Record<string, number>) {
 test('prepare → 3 steps → promote: Lattice\'s format throughout, the lock taken and released, other groups\' share kept', async () => {
   const { input, deps, named, fake, rule } = setup({ s: 70, x: 30 });
   const d = await prepare({ input, executionId: executionId('ok'), machine: 'linear' }, deps) as any;
-  expect(d.snapshot).toMatchObject({ router: 'lattice', routeKind: 'rule', targetGroups: [{ targetGroupIdentifier: fake.tg('s'), weight: 70 }, { targetGroupIdentifier: fake.tg('x'), weight: 30 }] });
+  expect(d.snapshot).toMatchObject({ router: 'lattice', routeKind: 'rule', weightedTargets: [{ targetGroupIdentifier: fake.tg('s'), weight: 70 }, { targetGroupIdentifier: fake.tg('x'), weight: 30 }] });
 
   let expected: unknown[] | undefined;
   for (const weight of [15, 33, 50]) {

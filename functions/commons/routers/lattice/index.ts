@@ -49,10 +49,10 @@ export const latticeCodec: Codec<Target> = {
   revisionOut: (revision) => revision || null,
   snapshotIn: (wire) => {
     const s = wire as LatticeSnapshot;
-    return { targets: s.targetGroups.map(toNeutral), revision: s.lastUpdatedAt ?? '', kind: s.routeKind, takenAt: s.takenAt };
+    return { targets: s.weightedTargets.map(toNeutral), revision: s.lastUpdatedAt ?? '', kind: s.routeKind, takenAt: s.takenAt };
   },
   snapshotOut: (s: Snapshot<Target>): LatticeSnapshot => ({
-    router: 'lattice', routeKind: s.kind as LatticeRouteKind, targetGroups: s.targets.map(toWire),
+    router: 'lattice', routeKind: s.kind as LatticeRouteKind, weightedTargets: s.targets.map(toWire),
     ...(s.revision ? { lastUpdatedAt: s.revision } : {}), takenAt: s.takenAt,
   }),
 };

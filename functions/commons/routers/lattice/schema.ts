@@ -57,8 +57,8 @@ export type LatticeRouteKind = (typeof latticeRouteKinds)[number];
 export const latticeSnapshot = object({
   router: oneOf(['lattice']),
   routeKind: oneOf(latticeRouteKinds),
-  /** The action's target groups exactly as they were before the deployment. */
-  targetGroups,
+  /** The action's target groups exactly as they were before the deployment (under the key every step result uses). */
+  weightedTargets: targetGroups,
   /** The rule's or listener's lastUpdatedAt when the snapshot was taken (Lattice has no version). */
   lastUpdatedAt: z.optional(text(64)),
   takenAt: text(64),

@@ -178,7 +178,7 @@ With the AWS CLI (after the exports):
   aws ${e} stepfunctions describe-execution --execution-arn ${stack.machines.linear.replace(':stateMachine:', ':execution:')}:product-v15-1
   watch -n1 aws ${e} appmesh describe-route --mesh-name ${DEMO_MESH} --virtual-router-name product-vr --route-name product-r --query "route.spec.httpRoute.action.weightedTargets" --output table
 
-On VPC Lattice (demo-product's listener rule; the inputs name their rule the same way):
+On VPC Lattice (routes shows demo-product's listener rule; each input names its own service's rule):
   npx mesh-canary routes --service ${product.service} --listener ${product.listener} --rule ${product.rule} ${e}
   npx mesh-canary start linear --input ${latticeInputs.linear} --name lattice-linear ${e} --wait
   npx mesh-canary start manual-approval --input ${latticeInputs['manual-approval']} --name lattice-approve-me ${e}

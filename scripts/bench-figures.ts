@@ -120,7 +120,11 @@ export function awsCliLatticeMissing(env: NodeJS.ProcessEnv = process.env): stri
   const missing = awsCliMissing(env);
   if (missing) return missing;
   const r = spawnSync('aws', ['vpc-lattice', 'get-rule', 'help'], { env: { ...env, PAGER: 'cat', AWS_PAGER: '' }, encoding: 'utf8', timeout: 30_000 });
-  if (r.error || r.status !== 0) return `this AWS CLI has no \`aws vpc-lattice get-rule\`: ${(r.error?.message ?? (r.stderr || r.stdout)).trim().split('\n').filter(Boolean).pop() ?? `exit ${r.status}`}`;
+  if (r.error || r.status !== 0) {
+    // An AWS CLI without the service prints its usage, then "aws: error: argument command: Invalid choice...".
+    const lines = (r.error?.message ?? `${r.stderr}\n${r.stdout}`).split('\n').map((l) => l.trim()).filter(Boolean);
+    return `this AWS CLI has no \`aws vpc-lattice get-rule\` (${lines.find((l) => /error/i.test(l)) ?? lines[0] ?? `exit ${r.status}`})`;
+  }
   return undefined;
 }
 

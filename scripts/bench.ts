@@ -3,6 +3,8 @@
 //   1. each function bundle against a bare esbuild bundle of the same AWS SDK client and commands;
 //   2. one weight step (DescribeRoute + UpdateRoute) on the local App Mesh: the seed's approach
 //      (two `aws appmesh` processes) against set-weight cold (a new Node process) and warm;
+//   2b. the same weight step (GetRule + UpdateRule) on a VPC Lattice listener rule on the local AWS:
+//      two `aws vpc-lattice` processes against set-weight cold and warm;
 //   3. the linear state machine: transitions and Lambda invocations per step (from execution
 //      history), and the time from a failing verdict to the route restored;
 //   4. 20 (--quick: 4) deployments of the linear machine started together, each on its own route, against
@@ -19,17 +21,19 @@ import {
   AppMeshClient, CreateRouteCommand, CreateVirtualRouterCommand, DescribeRouteCommand, UpdateRouteCommand,
 } from '@aws-sdk/client-app-mesh';
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { GetRuleCommand, UpdateRuleCommand, VPCLatticeClient } from '@aws-sdk/client-vpc-lattice';
 import {
   DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { buildFunctions, esbuildArgs, findEsbuild, runEsbuild, type Metafile } from './build.ts';
 import {
-  awsCliMissing, benchFigures as label, BenchUsageError, FLEET as FULL_FLEET, parseBenchArgs, usage, verdict, weightStepRows,
+  awsCliLatticeMissing, awsCliMissing, benchFigures as label, latticeFigures, BenchUsageError, FLEET as FULL_FLEET, parseBenchArgs, usage, verdict, weightStepRows,
   type BenchOptions,
 } from './bench-figures.ts';
 import { listFunctions, projectRoot } from '../local/template.ts';
 import { startLocalAws } from '../local/aws.ts';
 import { createDemoMesh, v1RouteSpec } from '../local/demo-mesh.ts';
+import { allTo, createDemoLattice } from '../local/demo-lattice.ts';
 import { deployStack } from '../local/stack.ts';
 import { states } from '../functions/commons/states.ts';
 
@@ -56,7 +60,8 @@ const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 const appMeshUse = ['@aws-sdk/client-app-mesh', 'AppMeshClient', ['DescribeRouteCommand', 'UpdateRouteCommand']] as const;
 const lockUse = (commands: string[]) => ['@aws-sdk/client-dynamodb', 'DynamoDBClient', commands] as const;
 /** Every function that routes reads and writes VPC Lattice rules and listeners too. */
-const latticeUse = ['@aws-sdk/client-vpc-lattice', 'VPCLatticeClient', ['GetRuleCommand', 'UpdateRuleCommand', 'GetListenerCommand', 'UpdateListenerCommand']] as const;
+/** (The router also reads a route's tags, ListTagsForResource, before a deployment: its class is in every routing bundle.) */
+const latticeUse = ['@aws-sdk/client-vpc-lattice', 'VPCLatticeClient', ['GetRuleCommand', 'UpdateRuleCommand', 'GetListenerCommand', 'UpdateListenerCommand', 'ListTagsForResourceCommand']] as const;
 const sdkUse: Record<string, (readonly [string, string, readonly string[]])[]> = {
   PrepareFunction: [['@aws-sdk/client-app-mesh', 'AppMeshClient', ['DescribeRouteCommand', 'DescribeVirtualNodeCommand']], latticeUse, lockUse(['PutItemCommand', 'GetItemCommand', 'DeleteItemCommand'])],
   SetWeightFunction: [appMeshUse, latticeUse, lockUse(['GetItemCommand'])],
@@ -178,6 +183,82 @@ async function main(scratch: string): Promise<void> {
       awscli: awscliMissing ? { skipped: awscliMissing } : median(awscli),
       cold: median(cold), warm: median(warm), inExecution: median(inExecution), noop: median(noop),
     }));
+
+    // ---------------------------------------------------------------- 2b. one weight step on VPC Lattice
+    console.log(`\n2b. One weight step (GetRule + UpdateRule) on a VPC Lattice listener rule on the local AWS (moto), median of ${RUNS} (warm: ${RUNS * 10})`);
+    const lattice = new VPCLatticeClient({ endpoint: aws.endpoint, region: aws.region });
+    const demo = await createDemoLattice(lattice, 'bench');
+    const lRoute = { service: demo.services.product.service, listener: demo.services.product.listener, rule: demo.services.product.rule };
+    const lInput = { route: lRoute, stableTargetGroup: demo.targetGroups['product-v1'], canaryTargetGroup: demo.targetGroups['product-v15'] };
+    const ruleIds = { serviceIdentifier: lRoute.service, listenerIdentifier: lRoute.listener, ruleIdentifier: lRoute.rule };
+    /** Back to all traffic on product-v1 (the rule's action as the demo made it). */
+    const resetRule = () => lattice.send(new UpdateRuleCommand({ ...ruleIds, action: allTo(lInput.stableTargetGroup) }));
+    const lDeployment = await prepare({ input: lInput }, context);
+
+    // The seed's way on Lattice: one awscli process reads the rule, a second writes its whole action back.
+    const latticeCli = (args: string[]) => {
+      const r = spawnSync('aws', ['--endpoint-url', aws.endpoint, '--region', aws.region, 'vpc-lattice', ...args], { env: { ...process.env, ...aws.env }, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`aws vpc-lattice ${args[0]} failed: ${r.stderr || r.error}`);
+      return r.stdout;
+    };
+    const latticeCliMissing = awsCliLatticeMissing({ ...process.env, ...aws.env });
+    const actionFile = join(scratch, 'action.json');
+    const lAwscli: number[] = [];
+    for (let i = 0; i < RUNS && !latticeCliMissing; i++) {
+      const t0 = performance.now();
+      const action = JSON.parse(latticeCli(['get-rule', '--service-identifier', ruleIds.serviceIdentifier, '--listener-identifier', ruleIds.listenerIdentifier, '--rule-identifier', ruleIds.ruleIdentifier])).action;
+      action.forward.targetGroups = [{ targetGroupIdentifier: lInput.stableTargetGroup, weight: 90 - i }, { targetGroupIdentifier: lInput.canaryTargetGroup, weight: 10 + i }];
+      writeFileSync(actionFile, JSON.stringify({ ...ruleIds, action }));
+      latticeCli(['update-rule', '--cli-input-json', `file://${actionFile}`]);
+      lAwscli.push(performance.now() - t0);
+    }
+    if (!latticeCliMissing) {
+      // The seed's writes must have landed: the last one is on the rule now.
+      const w = (await lattice.send(new GetRuleCommand(ruleIds))).action!.forward!.targetGroups!;
+      if (!w.some((g) => g.weight === 10 + RUNS - 1)) throw new Error(`bench: the awscli update-rule did not write: ${JSON.stringify(w)}`);
+    }
+    await resetRule();
+
+    const lCold: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const script = `require(${JSON.stringify(bundle('SetWeightFunction'))}).handler(${JSON.stringify({ deployment: lDeployment, weight: 20 + i })}, {functionName:'bench',awsRequestId:'b',getRemainingTimeInMillis:()=>30000}).then(r=>{if(!r.changed)process.exit(3)})`;
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, ['-e', script], { env: process.env, encoding: 'utf8' });
+      lCold.push(performance.now() - t0);
+      if (r.status !== 0) throw new Error(`cold Lattice set-weight failed (${r.status}): ${r.stderr}`);
+    }
+    await setWeight({ deployment: lDeployment, weight: 1 }, context);
+    const lWarm: number[] = [];
+    for (let i = 0; i < RUNS * 10; i++) {
+      const t0 = performance.now();
+      const r = await setWeight({ deployment: lDeployment, weight: 30 + (i % 2) }, context);
+      lWarm.push(performance.now() - t0);
+      if (!r.changed) throw new Error('warm Lattice step did not write');
+    }
+    await resetRule();
+    const lLocked = await prepare({ input: lInput, executionId: 'bench-lattice-execution' }, context);
+    const lInExecution: number[] = [];
+    for (let i = 0; i < RUNS * 10; i++) {
+      const t0 = performance.now();
+      const r = await setWeight({ deployment: lLocked, weight: 40 + (i % 2) }, context);
+      lInExecution.push(performance.now() - t0);
+      if (!r.changed) throw new Error('warm locked Lattice step did not write');
+    }
+    await requireBundle(bundle('RollbackFunction')).handler({ deployment: lLocked }, context);
+    const lNoop: number[] = [];
+    await setWeight({ deployment: lDeployment, weight: 31 }, context);
+    for (let i = 0; i < RUNS * 10; i++) {
+      const t0 = performance.now();
+      const r = await setWeight({ deployment: lDeployment, weight: 31 }, context);
+      lNoop.push(performance.now() - t0);
+      if (r.changed) throw new Error('a Lattice step with the weights already set wrote');
+    }
+    await resetRule();
+
+    table(weightStepRows({
+      awscli: latticeCliMissing ? { skipped: latticeCliMissing } : median(lAwscli),
+      cold: median(lCold), warm: median(lWarm), inExecution: median(lInExecution), noop: median(lNoop),
+    }, latticeFigures));
 
     // ---------------------------------------------------------------- 3. state machines
     console.log('\n3. The linear state machine on the local AWS (moto\'s Step Functions interpreter, real function bundles)');

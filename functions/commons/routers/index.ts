@@ -98,7 +98,14 @@ export function backendOf(route: unknown): Backend | undefined {
 
 /** The route's label ("mesh/router/route") without a client: for messages and logs. */
 export function routeLabelOf(route: unknown): string | undefined {
-  return backendOf(route)?.label;
+  switch (routerTypeOf(route)) {
+    case 'appmesh':
+      return appMeshLabel(route as AppMeshRouteRef);
+    case 'lattice':
+      return latticeLabel(route as LatticeRouteRef);
+    default:
+      return undefined;
+  }
 }
 
 /** Client settings as the AWS CLI takes them: for the CLI and scripts. */

@@ -29,7 +29,7 @@ export function parseExecutionArn(arn: string): ExecutionArnParts | undefined {
 
 /** The execution ARN of `name` started on `stateMachineArn`. */
 /** Errors with which a machine ends before its first change (Prepare's refusals, the baseline's). */
-const refusedBeforeAnyChange = new Set<string>([fe.InvalidInput, fe.DeploymentInProgress, fe.RouteNotFound, fe.VirtualNodeNotFound,
+const refusedBeforeAnyChange = new Set<string>([fe.InvalidInput, fe.DeploymentInProgress, fe.RouteNotFound, fe.VirtualNodeNotFound, fe.TargetGroupNotFound,
   fe.TargetNotInRoute, fe.UnsupportedRoute, fe.ControllerManagedRoute, machineErrors.BaselineUnhealthy, fe.HealthCheckMisconfigured]);
 const refusalCause = /Nothing was changed: route .* was not touched|Refused before any change/;
 

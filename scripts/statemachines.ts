@@ -55,7 +55,7 @@ const retryHard = [{
 
 const caught = (ErrorEquals: ErrorName[], Next: StateName, ResultPath = '$.error'): Catcher => ({ ErrorEquals, ResultPath, Next });
 /** Prepare's refusals: before any change, so the execution ends with the function's own error. */
-const refusals: ErrorName[] = ['InvalidInput', 'DeploymentInProgress', 'RouteNotFound', 'VirtualNodeNotFound', 'TargetNotInRoute',
+const refusals: ErrorName[] = ['InvalidInput', 'DeploymentInProgress', 'RouteNotFound', 'VirtualNodeNotFound', 'TargetGroupNotFound', 'TargetNotInRoute',
   'UnsupportedRoute', 'ControllerManagedRoute', 'AwsRequestRejected', 'TransientAwsError'];
 /** The writers (Shift, Promote): drift goes to the onDrift policy, anything else rolls back. */
 const writerCatch = [caught(['RouteDriftDetected'], 'OnDrift'), caught(['States.ALL'], 'Rollback')];

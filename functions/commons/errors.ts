@@ -32,6 +32,11 @@ export class VirtualNodeNotFound extends MeshCanaryError {
   override name = 'VirtualNodeNotFound';
 }
 
+/** A VPC Lattice target group named by the deployment does not exist (Lattice's ResourceNotFoundException for it). */
+export class TargetGroupNotFound extends MeshCanaryError {
+  override name = 'TargetGroupNotFound';
+}
+
 /** The stable virtual node is not one of the route's weighted targets. */
 export class TargetNotInRoute extends MeshCanaryError {
   override name = 'TargetNotInRoute';

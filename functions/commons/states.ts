@@ -79,6 +79,7 @@ export const functionErrors = {
   DeploymentInProgress: 'DeploymentInProgress',
   RouteNotFound: 'RouteNotFound',
   VirtualNodeNotFound: 'VirtualNodeNotFound',
+  TargetGroupNotFound: 'TargetGroupNotFound',
   TargetNotInRoute: 'TargetNotInRoute',
   UnsupportedRoute: 'UnsupportedRoute',
   ControllerManagedRoute: 'ControllerManagedRoute',

@@ -232,7 +232,7 @@ describe('Lattice\'s errors, named', () => {
     ['GetRule', 'AccessDeniedException', new AccessDeniedException({ message: 'not authorized', $metadata: { httpStatusCode: 403 } }), 'AwsRequestRejected', 'AccessDeniedException'],
     ['GetRule', 'ThrottlingException', new ThrottlingException({ message: 'slow down', $metadata: { httpStatusCode: 429 } }), 'TransientAwsError', 'ThrottlingException'],
     ['GetRule', 'InternalServerException', new InternalServerException({ message: 'oops', $metadata: { httpStatusCode: 500 } }), 'TransientAwsError', 'InternalServerException'],
-    ['UpdateRule', 'ResourceNotFoundException (target group)', new ResourceNotFoundException({ message: 'Target group not found', resourceId: C, resourceType: 'TARGET_GROUP', $metadata: { httpStatusCode: 404 } }), 'VirtualNodeNotFound', `TARGET_GROUP ${C}`],
+    ['UpdateRule', 'ResourceNotFoundException (target group)', new ResourceNotFoundException({ message: 'Target group not found', resourceId: C, resourceType: 'TARGET_GROUP', $metadata: { httpStatusCode: 404 } }), 'TargetGroupNotFound', `TARGET_GROUP ${C}`],
     ['UpdateRule', 'ValidationException', new ValidationException({ message: 'weight out of range', reason: 'fieldValidationFailed', $metadata: { httpStatusCode: 400 } }), 'AwsRequestRejected', 'ValidationException'],
     ['UpdateRule', 'ConflictException', new ConflictException({ message: 'conflict', resourceId: rule, resourceType: 'RULE', $metadata: { httpStatusCode: 409 } }), 'AwsRequestRejected', 'ConflictException'],
     ['UpdateRule', 'ThrottlingException', new ThrottlingException({ message: 'slow down', $metadata: { httpStatusCode: 429 } }), 'TransientAwsError', 'ThrottlingException'],

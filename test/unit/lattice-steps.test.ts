@@ -55,9 +55,9 @@ test('a rescaled step, then someone\'s edit, then rollback: exactly the snapshot
   expect(out.keptChanges).toEqual([{ targetGroupIdentifier: fake.tg('y'), snapshot: { targetGroupIdentifier: fake.tg('y'), weight: 10 }, now: { targetGroupIdentifier: fake.tg('y'), weight: 7 } }]);
 });
 
-test('a canary target group that does not exist: the first write is refused naming it (VirtualNodeNotFound), nothing changed', async () => {
+test('a canary target group that does not exist: the first write is refused naming it (TargetGroupNotFound), nothing changed', async () => {
   const { input, deps, named } = setup({ s: 100 });
   const d = await prepare({ input: { ...input, canaryTargetGroup: 'tg-zzzzzzzzzzzzzzzzz' }, executionId: executionId('tg'), machine: 'linear' }, deps) as any;
-  await expect(setWeight({ deployment: d, weight: 10 }, deps)).rejects.toMatchObject({ name: 'VirtualNodeNotFound', message: expect.stringContaining('TARGET_GROUP tg-zzzzzzzzzzzzzzzzz') });
+  await expect(setWeight({ deployment: d, weight: 10 }, deps)).rejects.toMatchObject({ name: 'TargetGroupNotFound', message: expect.stringContaining('TARGET_GROUP tg-zzzzzzzzzzzzzzzzz') });
   expect(named()).toEqual([['s', 100]]);
 });

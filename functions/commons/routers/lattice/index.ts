@@ -15,7 +15,7 @@ import {
   type RuleAction, type VPCLatticeClientConfig, type WeightedTargetGroup,
 } from '@aws-sdk/client-vpc-lattice';
 import {
-  AwsRequestRejected, ControllerManagedRoute, RouteNotFound, UnsupportedRoute, VirtualNodeNotFound, wrapAwsError, type MeshCanaryError,
+  AwsRequestRejected, ControllerManagedRoute, RouteNotFound, UnsupportedRoute, TargetGroupNotFound, wrapAwsError, type MeshCanaryError,
 } from '../../errors.ts';
 import type { Target } from '../../weights.ts';
 import type { Codec, RouteState, Snapshot, TrafficRouter, Words } from '../types.ts';
@@ -168,7 +168,7 @@ export function latticeRouter(clients: LatticeClients, route: LatticeRouteRef, s
 
     async ensureCanStart(state) {
       // A canary target group that does not exist is refused by the first UpdateRule/UpdateListener
-      // (ResourceNotFoundException → VirtualNodeNotFound naming it), before any traffic moves.
+      // (ResourceNotFoundException → TargetGroupNotFound naming it), before any traffic moves.
       // The AWS Gateway API Controller tags the rule (or listener) and the service it manages;
       // either tag refuses, and the service's tags name the Kubernetes route to shift instead.
       if (options.allowControllerManaged) return;
@@ -195,7 +195,7 @@ export function latticeRouter(clients: LatticeClients, route: LatticeRouteRef, s
         else await clients.lattice().send(new UpdateListenerCommand({ serviceIdentifier: service, listenerIdentifier: listener, defaultAction: action }));
       } catch (err) {
         throw wrap(err, call, (m, type) => (/target.?group/i.test(type ?? '') || /target group|tg-/i.test(m)
-          ? new VirtualNodeNotFound(`${m} (target groups written: ${targets.map((t) => t.id).join(', ')})`)
+          ? new TargetGroupNotFound(`${m} (target groups written: ${targets.map((t) => t.id).join(', ')})`)
           : new RouteNotFound(m)));
       }
       // Neither response carries lastUpdatedAt: the next read says it.

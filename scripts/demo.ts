@@ -52,7 +52,7 @@ Needs python3 with moto[server]==5.2.1 (installed into .venv when missing and Py
 reachable). Bundles go to .local-aws/demo-dist, function logs to .local-aws/lambda.log. Exits 0 when every deployment ends as
 the story says, with the route as the story says.`;
 
-const backends = ['appmesh', 'lattice'] as const;
+const backends = ['lattice', 'appmesh'] as const; // Lattice first: App Mesh ended on 2026-09-30
 type Backend = (typeof backends)[number];
 let args: { help: boolean; backend?: string };
 try {

@@ -28,7 +28,7 @@ const rows = (backend: string, first: number, v15: string, v2: string, orderV2: 
   new RegExp(`${first + 3}\\s+${backend}\\s+product → v2, a bad release\\s+rolled back \\(CanaryRolledBack\\)\\s+[\\d.]+ s\\s+${v15} 100\\s+yes`),
 ];
 
-test('the demo replays the seed\'s story on App Mesh and on VPC Lattice: every deployment ends as told, in about a minute, with a report each', async () => {
+test('the demo replays the seed\'s story on VPC Lattice, then on App Mesh: every deployment ends as told, in about a minute, with a report each', async () => {
   const startedAt = Date.now();
   const { code, stdout, stderr } = await demo();
   const seconds = (Date.now() - startedAt) / 1000;
@@ -37,8 +37,8 @@ test('the demo replays the seed\'s story on App Mesh and on VPC Lattice: every d
   expect(seconds).toBeLessThan(75);
   expect(stdout).toMatch(/Summary\n\s+#\s+backend\s+deployment\s+outcome/);
   for (const row of [
-    ...rows('App Mesh', 1, 'product-v15-vn', 'customer-v2-vn', 'order-v2-vn'),
-    ...rows('VPC Lattice', 5, 'demo-product-v15', 'demo-customer-v2', 'demo-order-v2'),
+    ...rows('VPC Lattice', 1, 'demo-product-v15', 'demo-customer-v2', 'demo-order-v2'),
+    ...rows('App Mesh', 5, 'product-v15-vn', 'customer-v2-vn', 'order-v2-vn'),
   ]) expect(stdout).toMatch(row);
   expect(stdout).toContain('$ mesh-canary approve demo-3-order-v2-vn');
   expect(stdout).toContain('$ mesh-canary approve demo-lattice-3-order-v2');

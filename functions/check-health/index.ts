@@ -9,6 +9,7 @@ import { parseCheckHealthEvent } from '../commons/events.ts';
 import { cloudWatch } from '../commons/clients/cloudwatch.ts';
 import { lambdaHandler, logger } from '../commons/handler.ts';
 import { checkHealth, type HealthReport } from '../commons/health.ts';
+import { checksOf } from '../commons/release.ts';
 import { settleSecondsOf } from '../commons/settle.ts';
 import { gate, planOf, type Progress } from '../commons/strategy.ts';
 
@@ -19,7 +20,7 @@ export interface CheckHealthResult extends HealthReport {
 
 export async function checkCanaryHealth(event: unknown, client: CloudWatchClient, now = new Date()): Promise<CheckHealthResult> {
   const { deployment, progress } = parseCheckHealthEvent(event);
-  const report = await checkHealth(client, deployment.healthChecks, now);
+  const report = await checkHealth(client, checksOf(deployment), now);
   if (!progress) {
     logger.info(`canary verdict: ${report.verdict}`, { verdict: report.verdict, checks: report.checks });
     return report;

@@ -92,7 +92,13 @@ export function metricResult(check: MetricCheck, values: number[], samples: numb
 
 const round = (n: number): number => Math.round(n * 1000) / 1000;
 
-async function alarmChecks(cw: CloudWatchClient, alarms: NonNullable<HealthChecks['alarms']>): Promise<CheckResult[]> {
+/** The alarms of one or several sets of checks: every name, and each prefix (a release has one set per route). */
+interface AlarmSelection {
+  names: string[];
+  prefixes: string[];
+}
+
+async function alarmChecks(cw: CloudWatchClient, alarms: AlarmSelection): Promise<CheckResult[]> {
   const found = new Map<string, CheckResult>();
   const describe = async (input: { AlarmNames?: string[]; AlarmNamePrefix?: string }): Promise<number> => {
     let count = 0;
@@ -112,14 +118,14 @@ async function alarmChecks(cw: CloudWatchClient, alarms: NonNullable<HealthCheck
     } while (NextToken);
     return count;
   };
-  if (alarms.names?.length) {
+  if (alarms.names.length) {
     for (let i = 0; i < alarms.names.length; i += 100) await describe({ AlarmNames: alarms.names.slice(i, i + 100) });
     const missing = alarms.names.filter((n) => !found.has(n));
     if (missing.length) throw new HealthCheckMisconfigured(`CloudWatch alarm${missing.length > 1 ? 's' : ''} not found: ${missing.join(', ')}`);
   }
-  if (alarms.prefix !== undefined) {
-    const n = await describe({ AlarmNamePrefix: alarms.prefix });
-    if (n === 0) throw new HealthCheckMisconfigured(`no CloudWatch alarm name starts with "${alarms.prefix}"`);
+  for (const prefix of alarms.prefixes) {
+    const n = await describe({ AlarmNamePrefix: prefix });
+    if (n === 0) throw new HealthCheckMisconfigured(`no CloudWatch alarm name starts with "${prefix}"`);
   }
   return [...found.values()];
 }
@@ -231,13 +237,22 @@ function accumulate(into: Map<string, number[]>, r: MetricDataResult): void {
   into.set(r.Id!, [...(into.get(r.Id!) ?? []), ...(r.Values ?? [])]);
 }
 
-/** Evaluates every configured check and returns the verdict with one entry per check. */
-export async function checkHealth(cw: CloudWatchClient, checks: HealthChecks | undefined, now = new Date()): Promise<HealthReport> {
+/**
+ * Evaluates every configured check and returns the verdict with one entry per check. Several
+ * sets of checks (a release's own and each route's) are evaluated as one: an alarm named twice
+ * is one check.
+ */
+export async function checkHealth(cw: CloudWatchClient, checks: HealthChecks | readonly (HealthChecks | undefined)[] | undefined, now = new Date()): Promise<HealthReport> {
+  const sets = (Array.isArray(checks) ? checks : [checks]).filter((c): c is HealthChecks => c !== undefined);
+  const alarms: AlarmSelection = {
+    names: [...new Set(sets.flatMap((c) => c.alarms?.names ?? []))],
+    prefixes: [...new Set(sets.flatMap((c) => (c.alarms?.prefix === undefined ? [] : [c.alarms.prefix])))],
+  };
   const results = [
-    ...(checks?.alarms ? await alarmChecks(cw, checks.alarms) : []),
+    ...(alarms.names.length || alarms.prefixes.length ? await alarmChecks(cw, alarms) : []),
     ...(await measure(cw, [
-      ...(checks?.metrics ?? []).map(metricMeasured),
-      ...(checks?.errorRates ?? []).map(errorRateMeasured),
+      ...sets.flatMap((c) => c.metrics ?? []).map(metricMeasured),
+      ...sets.flatMap((c) => c.errorRates ?? []).map(errorRateMeasured),
     ], now)),
   ];
   return { verdict: overallVerdict(results), checks: results, checkedAt: now.toISOString() };

@@ -206,8 +206,77 @@ const canaryIsNotStable = rule((d) => [
 const appMeshInput = /* @__PURE__ */ (() => object({ ...appMeshShape, ...commonShape }).check(canaryIsNotStable))();
 const latticeInput = /* @__PURE__ */ (() => object({ ...latticeShape, ...commonShape }).check(canaryIsNotStable))();
 
-/** What a user asks for: an App Mesh route or a VPC Lattice one. The strategy may be left out when no state machine runs it (the prepare step by hand). */
-export const deploymentInput = /* @__PURE__ */ (() => byBackend(appMeshInput, latticeInput))();
+// ---- Several routes in one deployment (issue 11): a release.
+/** At most this many routes move together: each step writes them all in one invocation, and their locks are one transaction. */
+export const MAX_ROUTES = 10;
+
+/** A value that names several routes (`routes`) rather than one (`route`). */
+export const namesRelease = (value: unknown): boolean => isObject(value) && 'routes' in value;
+
+/** Picks the release schema for a value with `routes`, else the one-route schemas by backend. */
+const byShape = <R extends z.core.$ZodType, A extends z.core.$ZodType, L extends z.core.$ZodType>(release: R, appMesh: A, lattice: L) =>
+  z.unknown().check(z.superRefine((value, ctx) => {
+    const result = z.safeParse(namesRelease(value) ? release : byBackend(appMesh, lattice), value, { reportInput: true });
+    if (!result.success) for (const issue of result.error.issues) ctx.addIssue(issue as never);
+  })) as unknown as z.ZodMiniType<z.output<R> | z.output<A> | z.output<L>>;
+
+/** One route of a release: the route fields of a one-route input, and health checks of its own. */
+const routeEntryShape = { healthChecks: z.optional(healthChecks) };
+const appMeshEntry = /* @__PURE__ */ (() => object({ ...appMeshShape, ...routeEntryShape }).check(canaryIsNotStable))();
+const latticeEntry = /* @__PURE__ */ (() => object({ ...latticeShape, ...routeEntryShape }).check(canaryIsNotStable))();
+
+/** A route as written, for telling two entries apart: a Lattice part by its ID, an ARN being the same resource. */
+function routeKey(route: unknown): string | undefined {
+  if (!isObject(route)) return undefined;
+  if ('service' in route || 'listener' in route) {
+    return ['service', 'listener', 'rule'].map((k) => (typeof route[k] === 'string' ? latticeIdOf(route[k] as string) : '')).join('/');
+  }
+  return ['meshOwner', 'meshName', 'virtualRouterName', 'routeName'].map((k) => String(route[k] ?? '')).join('/');
+}
+
+/** Across a release: each route once, and each metric or error-rate check named once (the release's and every route's). */
+const releaseRules = rule(({ routes, healthChecks: shared }) => {
+  if (!Array.isArray(routes) || routes.length > MAX_ROUTES) return [];
+  const seen = new Map<string, number>();
+  const problems: (Problem | false)[] = [];
+  routes.forEach((entry, i) => {
+    const key = isObject(entry) ? routeKey(entry.route) : undefined;
+    if (key === undefined) return;
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, i);
+    else problems.push((at) => `${at('routes', i, 'route')} names the same route as ${at('routes', first, 'route')}: each route once per deployment`);
+  });
+  for (const kind of ['metrics', 'errorRates'] as const) {
+    const names = new Map<string, string>();
+    const lists: [string, unknown][] = [['healthChecks', isObject(shared) ? shared[kind] : undefined],
+      ...routes.map((e, i): [string, unknown] => [`routes[${i}].healthChecks`, isObject(e) && isObject(e.healthChecks) ? e.healthChecks[kind] : undefined])];
+    for (const [where, list] of lists) {
+      if (!Array.isArray(list) || list.length > 20) continue;
+      for (const check of list) {
+        const name = isObject(check) && typeof check.name === 'string' ? check.name : undefined;
+        if (name === undefined) continue;
+        const other = names.get(name);
+        if (other !== undefined && other !== where) problems.push((at) => `${at(`${where}.${kind}`)}: the check name "${name.slice(0, 40)}" is also used in ${other}; each check of a release needs its own name`);
+        else names.set(name, where);
+      }
+    }
+  }
+  return problems;
+});
+
+const releaseInput = /* @__PURE__ */ (() => object({
+  routes: array(byBackend(appMeshEntry, latticeEntry), 1, MAX_ROUTES),
+  ...commonShape,
+}).check(releaseRules))();
+export type ReleaseRouteInput = (AppMeshDeploymentInput | LatticeDeploymentInput) & { healthChecks?: HealthChecks };
+export type ReleaseInput = Omit<AppMeshDeploymentInput, 'route' | 'stableNode' | 'canaryNode'> & { routes: ReleaseRouteInput[] };
+// ---- end of the release block
+
+/**
+ * What a user asks for: an App Mesh route or a VPC Lattice one, or several routes of either
+ * (`routes`). The strategy may be left out when no state machine runs it (the prepare step by hand).
+ */
+export const deploymentInput = /* @__PURE__ */ (() => byShape(releaseInput, appMeshInput, latticeInput))();
 export type AppMeshDeploymentInput = z.infer<typeof appMeshInput>;
 export type LatticeDeploymentInput = z.infer<typeof latticeInput>;
 /** Either backend's input: what the parsers below accept. */
@@ -242,7 +311,29 @@ const deploymentOf = <S extends z.core.$ZodLooseShape>(shape: S, snapshot: z.cor
   executionId: z.optional(text(2048)),
   snapshot,
 }).check(canaryIsNotStable);
-export const deployment = /* @__PURE__ */ (() => byBackend(deploymentOf(appMeshShape, appMeshSnapshot), deploymentOf(latticeShape, latticeSnapshot)))();
+/** A release's route after the prepare step: the route entry and its backend's snapshot. */
+const appMeshPrepared = /* @__PURE__ */ (() => object({ ...appMeshShape, ...routeEntryShape, snapshot: appMeshSnapshot }).check(canaryIsNotStable))();
+const latticePrepared = /* @__PURE__ */ (() => object({ ...latticeShape, ...routeEntryShape, snapshot: latticeSnapshot }).check(canaryIsNotStable))();
+/** A release's snapshot as the state machines carry it: every route's weighted targets (ReleaseTargets), and when. */
+const releaseSnapshot = object({
+  weightedTargets: array(object({ route: text(2048), weightedTargets: array(z.unknown(), 1, 100) }), 1, MAX_ROUTES),
+  takenAt: text(64),
+});
+const releaseDeployment = /* @__PURE__ */ (() => object({
+  routes: array(byBackend(appMeshPrepared, latticePrepared), 1, MAX_ROUTES),
+  ...commonShape,
+  executionId: z.optional(text(2048)),
+  snapshot: releaseSnapshot,
+}).check(releaseRules))();
+export const deployment = /* @__PURE__ */ (() => byShape(
+  releaseDeployment, deploymentOf(appMeshShape, appMeshSnapshot), deploymentOf(latticeShape, latticeSnapshot),
+))();
+/** One route of a prepared release. */
+export type ReleaseRoute = ReleaseRouteInput & { snapshot: z.infer<typeof appMeshSnapshot> | z.infer<typeof latticeSnapshot> };
+export type ReleaseDeployment = Omit<AppMeshDeployment, 'route' | 'stableNode' | 'canaryNode' | 'snapshot'> & {
+  routes: ReleaseRoute[];
+  snapshot: z.infer<typeof releaseSnapshot>;
+};
 export type AppMeshDeployment = AppMeshDeploymentInput & { executionId?: string; snapshot: z.infer<typeof appMeshSnapshot> };
 export type LatticeDeployment = LatticeDeploymentInput & { executionId?: string; snapshot: z.infer<typeof latticeSnapshot> };
 /** Either backend's deployment object. */

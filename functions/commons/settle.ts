@@ -24,14 +24,20 @@ export function settleSecondsFor(type: RouterType | 'lattice' | undefined): numb
   return type === undefined ? 0 : settleDefaults[type] ?? 0;
 }
 
-/** A deployment's settle time: its own settleSeconds, else its backend's default. */
-export function settleSecondsOf(d: { route?: unknown; settleSeconds?: number }): number {
-  return d.settleSeconds ?? settleSecondsFor(routerTypeOf(d.route));
+/** The backends of a deployment's routes (several for a release), the slowest to settle first. */
+function backendsOf(d: { route?: unknown; routes?: unknown }): (RouterType | undefined)[] {
+  const types = Array.isArray(d.routes) ? d.routes.map((r) => routerTypeOf((r as { route?: unknown })?.route)) : [routerTypeOf(d.route)];
+  return types.sort((a, b) => settleSecondsFor(b) - settleSecondsFor(a));
+}
+
+/** A deployment's settle time: its own settleSeconds, else its backend's default (a release: the slowest of its routes' backends). */
+export function settleSecondsOf(d: { route?: unknown; routes?: unknown; settleSeconds?: number }): number {
+  return d.settleSeconds ?? settleSecondsFor(backendsOf(d)[0]);
 }
 
 /** Why this deployment settles for `seconds`: the backend's reason, or the input's own choice. */
-export function settleNote(d: { route?: unknown; settleSeconds?: number }): string {
-  const type = routerTypeOf(d.route);
+export function settleNote(d: { route?: unknown; routes?: unknown; settleSeconds?: number }): string {
+  const type = backendsOf(d)[0];
   const backendDefault = settleSecondsFor(type);
   if (d.settleSeconds !== undefined && d.settleSeconds !== backendDefault) return `settleSeconds: ${d.settleSeconds}`;
   return (type && settleNotes[type]) ?? `settleSeconds: ${settleSecondsOf(d)}`;

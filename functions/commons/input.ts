@@ -293,16 +293,24 @@ export type DeploymentInput = AppMeshDeploymentInput;
  * strategy is required; the route is either backend's). The validators above say the same with
  * the backend picked first (byBackend), so their messages name the fields of one backend.
  */
-export const executionInput = /* @__PURE__ */ (() => object({
-  route: z.union([appMeshRoute, latticeRoute]),
-  stableNode: z.optional(appMeshName.check()),
-  canaryNode: z.optional(appMeshName.check()),
-  stableTargetGroup: z.optional(latticeTargetGroup.check()),
-  canaryTargetGroup: z.optional(latticeTargetGroup.check()),
-  allowControllerManaged: z.optional(bool()),
-  ...commonShape,
-  strategy,
-}).check(canaryIsNotStable))();
+export const executionInput = /* @__PURE__ */ (() => {
+  // One set of route fields, for a one-route input and for each route of a release: the JSON
+  // Schema describes them once (scripts/schema.ts reads "routes[].x" as the same field as "x").
+  const routeFields = {
+    route: z.optional(z.union([appMeshRoute, latticeRoute])),
+    stableNode: z.optional(appMeshName.check()),
+    canaryNode: z.optional(appMeshName.check()),
+    stableTargetGroup: z.optional(latticeTargetGroup.check()),
+    canaryTargetGroup: z.optional(latticeTargetGroup.check()),
+    allowControllerManaged: z.optional(bool()),
+  };
+  return object({
+    ...routeFields,
+    routes: z.optional(array(object({ ...routeFields, healthChecks: commonShape.healthChecks }).check(canaryIsNotStable), 1, MAX_ROUTES)),
+    ...commonShape,
+    strategy,
+  }).check(canaryIsNotStable);
+})();
 
 /** The deployment object: the input plus what the prepare step recorded (the snapshot). It travels from state to state. */
 const deploymentOf = <S extends z.core.$ZodLooseShape>(shape: S, snapshot: z.core.$ZodType) => object({
@@ -349,24 +357,40 @@ export type Deployment = AppMeshDeployment;
  * it; it fails on a path that names no field, and a unit test compares its output with the
  * committed file.
  */
+const appMeshOnly = [{ required: ['stableNode'] }, { required: ['canaryNode'] }];
+const latticeOnly = [{ required: ['stableTargetGroup'] }, { required: ['canaryTargetGroup'] }, { required: ['allowControllerManaged'] }];
+const appMeshRouteOf = (title: string) => ({
+  title, type: 'object', required: ['route', 'stableNode', 'canaryNode'], properties: { route: { type: 'object', required: ['meshName'] } },
+});
+const latticeRouteOf = (title: string) => ({
+  title, type: 'object', required: ['route', 'stableTargetGroup', 'canaryTargetGroup'], properties: { route: { type: 'object', required: ['service'] } },
+});
+
 // Built in a /* @__PURE__ */ call: a spread in a plain literal could run getters, as far as esbuild knows, and keep it in every bundle.
 export const jsonSchemaDocs: Record<string, Record<string, unknown>> = /* @__PURE__ */ (() => ({
   '': {
     title: 'mesh-canary deployment input',
     description: 'The input of a mesh-canary state machine execution: an App Mesh route with stableNode and canaryNode, '
-      + 'or a VPC Lattice route with stableTargetGroup and canaryTargetGroup. The prepare step validates it with the same rules '
+      + 'a VPC Lattice route with stableTargetGroup and canaryTargetGroup, or several such routes that move together (routes). The prepare step validates it with the same rules '
       + '(and those this schema cannot say: the canary differs from the stable, a Lattice route\'s ARNs agree with each other, '
       + 'each metric check has its own name, and strategy.type names the machine that runs it) before anything changes.',
     oneOf: [
+      { ...appMeshRouteOf('App Mesh'), not: { anyOf: [...latticeOnly, { required: ['routes'] }] } },
+      { ...latticeRouteOf('VPC Lattice'), not: { anyOf: [...appMeshOnly, { required: ['routes'] }] } },
       {
-        title: 'App Mesh', type: 'object', required: ['stableNode', 'canaryNode'], properties: { route: { type: 'object', required: ['meshName'] } },
-        not: { anyOf: [{ required: ['stableTargetGroup'] }, { required: ['canaryTargetGroup'] }, { required: ['allowControllerManaged'] }] },
-      },
-      {
-        title: 'VPC Lattice', type: 'object', required: ['stableTargetGroup', 'canaryTargetGroup'], properties: { route: { type: 'object', required: ['service'] } },
-        not: { anyOf: [{ required: ['stableNode'] }, { required: ['canaryNode'] }] },
+        title: 'Several routes (a release)', type: 'object', required: ['routes'],
+        not: { anyOf: [{ required: ['route'] }, ...appMeshOnly, ...latticeOnly] },
       },
     ],
+  },
+  routes: {
+    description: `Several routes that move together (a release): 1 to ${MAX_ROUTES}, on App Mesh or VPC Lattice, each with its own stable and canary `
+      + 'and optional health checks of its own. Every step gives each route the same canary share; one verdict covers every check; '
+      + 'any failure puts every route back to its own snapshot.',
+  },
+  'routes[]': {
+    title: 'A route of the release',
+    oneOf: [{ ...appMeshRouteOf('App Mesh route'), not: { anyOf: latticeOnly } }, { ...latticeRouteOf('VPC Lattice route'), not: { anyOf: appMeshOnly } }],
   },
   route: { description: 'The route whose weighted targets move: an App Mesh route, or a VPC Lattice listener rule (or a listener\'s default action).' },
   'route|0': { title: 'App Mesh route' },

@@ -219,9 +219,27 @@ export function definition(machine: Machine) {
     },
     PromotedOutput: {
       Type: 'Choice',
-      Comment: "The output names stable and canary in the route's backend's words: App Mesh's virtual nodes (as always), VPC Lattice's target groups.",
-      Choices: [{ Variable: '$.deployment.snapshot.router', StringEquals: 'lattice', Next: 'PromotedOnLattice' }],
+      Comment: "The output names stable and canary in the route's backend's words: App Mesh's virtual nodes (as always), VPC Lattice's target groups; a release's, each route's.",
+      Choices: [
+        { Variable: '$.deployment.routes', IsPresent: true, Next: 'PromotedRelease' },
+        { Variable: '$.deployment.snapshot.router', StringEquals: 'lattice', Next: 'PromotedOnLattice' },
+      ],
       Default: 'Promoted',
+    },
+    PromotedRelease: {
+      Type: 'Pass',
+      Comment: "The execution's output for several routes: each route with its stable, canary and snapshot, every verdict, and every route at the end.",
+      Parameters: {
+        outcome: 'promoted',
+        'routes.$': '$.deployment.routes',
+        'strategy.$': '$.deployment.strategy',
+        'verdicts.$': '$.gate.progress.history',
+        'checks.$': '$.gate.progress.checks',
+        'snapshot.$': '$.deployment.snapshot.weightedTargets',
+        'weightedTargets.$': '$.promotion.weightedTargets',
+        ...(approval ? { 'approval.$': '$.approval.Cause' } : {}),
+      },
+      End: true,
     },
     PromotedOnLattice: {
       Type: 'Pass',

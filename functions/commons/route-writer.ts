@@ -176,7 +176,7 @@ export class RouteWriter {
         routeVersion: outcomes.map((o) => o.result.routeVersion),
         keptChanges: outcomes.flatMap((o, i) => o.result.keptChanges.map((c) => ({ route: labels[i], ...(c as object) }))),
       },
-      summary: outcomes.map((o, i) => `${labels[i]}: ${o.summary}`).join('; '),
+      summary: outcomes.map((o) => o.summary).join('; '),
     };
   }
 

@@ -18,6 +18,7 @@ export const states = {
   PromotedOutput: 'PromotedOutput',
   Promoted: 'Promoted',
   PromotedOnLattice: 'PromotedOnLattice',
+  PromotedRelease: 'PromotedRelease',
   Unhealthy: 'Unhealthy',
   BaselineUnhealthy: 'BaselineUnhealthy',
   Rollback: 'Rollback',

@@ -17,7 +17,7 @@ import { routerClients } from '../commons/clients/routers.ts';
 import { requireEnv } from '../commons/env.ts';
 import { lambdaHandler, logger } from '../commons/handler.ts';
 import { RouteWriter, type RestoreResult, type WriterDeps } from '../commons/route-writer.ts';
-import { isRelease, routesText } from '../commons/release.ts';
+import { isRelease, routeLabels, routesText } from '../commons/release.ts';
 
 export interface RollbackResult extends RestoreResult {
   summary: string;
@@ -76,7 +76,10 @@ export async function rollback(event: unknown, deps: WriterDeps): Promise<Rollba
     await writer.release(deployment);
     logger.info('refused before any change; lock released', { reason });
     const message = reasonParts(reason).message;
-    return { changed: false, summary: `${message ? `${message}. ` : ''}Nothing was changed: route ${route} was not touched, and its deployment lock is released.` };
+    const untouched = isRelease(deployment)
+      ? `routes ${routeLabels(deployment).join(', ')} were not touched, and their deployment locks are released`
+      : `route ${route} was not touched, and its deployment lock is released`;
+    return { changed: false, summary: `${message ? `${message}. ` : ''}Nothing was changed: ${untouched}.` };
   }
   if (leaveRoute) {
     const { text, ...now } = await writer.current(deployment);

@@ -64,7 +64,7 @@ describe('settled: every route\'s call settles before the step returns or throws
 
   test('a fast failure waits for the slow success, then throws, naming how many failed', async () => {
     let slowDone = false;
-    const err = await settled(['a', 'b', 'c'], [
+    const err = await settled<unknown>(['a', 'b', 'c'], [
       later(1, () => { throw new UnsupportedRoute('mesh/a: no room'); }),
       later(30, () => { slowDone = true; }),
       later(2, () => 3),

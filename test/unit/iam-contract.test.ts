@@ -1,8 +1,9 @@
-// The IAM contract's reading of VPC Lattice requests (test/support/iam-contract.ts): each request
-// as the JS SDK sends it (captured from the real VPCLatticeClient, so paths and their encoding
-// are the SDK's, not hand-written), turned into the IAM action and resource AWS authorizes, and
-// evaluated against the roles of template.yaml (SAM-transformed, LatticeServiceArns set).
-// Until the Lattice router's integration tests record real requests, this is what proves the mapping.
+// The IAM contract's reading of requests (test/support/iam-contract.ts): each request as the JS
+// SDK sends it (captured from the real client, so paths, targets and bodies are the SDK's, not
+// hand-written), turned into the IAM actions and resources AWS authorizes, and evaluated against
+// the roles of template.yaml (SAM-transformed, LatticeServiceArns set). VPC Lattice: until the
+// Lattice router's integration tests record real requests, this is what proves the mapping.
+// DynamoDB TransactWriteItems (the multi-route lock): authorized item by item, every item checked.
 import {
   BatchUpdateRuleCommand, GetListenerCommand, GetRuleCommand, ListRulesCommand, ListTagsForResourceCommand, UpdateListenerCommand,
   UpdateRuleCommand, VPCLatticeClient,
@@ -12,6 +13,7 @@ import {
   type Deployed,
 } from '../support/iam-contract.ts';
 import type { RecordedRequest } from '../support/request-log.ts';
+import { DynamoDBClient, PutItemCommand, TransactWriteItemsCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 
 const ID = (prefix: string, c: string) => `${prefix}-${c.repeat(17)}`;
 const SVC = ID('svc', 'a');
@@ -146,5 +148,119 @@ describe("the template's Lattice grants, evaluated on these requests", () => {
   test('deployed without Lattice services (LatticeServiceArns empty), the same requests are all denied', async () => {
     const d = fromTransformed(structuredClone(transformed), { LatticeServiceArns: [''] });
     for (const fn of writers) expect(await failures(d, fn, await requests(fn))).toHaveLength(4);
+  });
+});
+
+describe('DynamoDB TransactWriteItems: each item is authorized as its own action on its own table', () => {
+  /** The request the real DynamoDBClient sends, as local/front.ts records it. */
+  async function recordedDynamo(command: any, fn = 'PrepareFunction'): Promise<RecordedRequest> {
+    let captured: any;
+    const client = new DynamoDBClient({
+      region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1,
+      requestHandler: { handle: async (req: any) => { captured = req; throw new Error('captured'); } } as any,
+    });
+    await client.send(command).catch(() => undefined);
+    return { function: fn, service: 'dynamodb', method: captured.method, url: captured.path, target: captured.headers['x-amz-target'], body: captured.body, buildDir: 'dist' };
+  }
+  const lockTable = () => deployed.ctx.ref('LockTable')!;
+  const lockTableArn = () => deployed.ctx.getAtt('LockTable', 'Arn')!;
+  /** One route's lock Put, as functions/commons/lock.ts acquireLock writes it. */
+  const lockPut = (route: string, TableName = lockTable()): TransactWriteItem => ({
+    Put: {
+      TableName,
+      Item: { route: { S: route }, executionId: { S: 'arn:aws:states:us-east-1:123456789012:execution:LinearStateMachine:e1' }, expiresAt: { N: '1900000000' } },
+      ConditionExpression: 'attribute_not_exists(#route) OR #executionId = :me OR #expiresAt < :now',
+      ExpressionAttributeNames: { '#route': 'route', '#executionId': 'executionId', '#expiresAt': 'expiresAt' },
+      ExpressionAttributeValues: { ':me': { S: 'arn:aws:states:us-east-1:123456789012:execution:LinearStateMachine:e1' }, ':now': { N: '1800000000' } },
+    },
+  });
+  const transaction = (...items: TransactWriteItem[]) => recordedDynamo(new TransactWriteItemsCommand({ TransactItems: items }));
+  const failures = async (d: Deployed, rs: RecordedRequest[], fn = 'PrepareFunction') => denied(await checkFunctions(rs, d, [fn])).map(describeVerdict);
+
+  test('the recorded request is what the SDK sends: X-Amz-Target DynamoDB_20120810.TransactWriteItems, the items in the body', async () => {
+    const r = await transaction(lockPut('demomesh/product-vr/product-r'), lockPut('demomesh/customer-vr/customer-r'));
+    expect(r.target).toBe('DynamoDB_20120810.TransactWriteItems');
+    expect(JSON.parse(r.body).TransactItems).toHaveLength(2);
+  });
+
+  test('Put, Delete, Update and ConditionCheck: PutItem, DeleteItem, UpdateItem and ConditionCheckItem, on the table, within TransactWriteItems', async () => {
+    const t = lockTable();
+    const r = await transaction(
+      lockPut('a'),
+      { Delete: { TableName: t, Key: { route: { S: 'b' } } } },
+      { Update: { TableName: t, Key: { route: { S: 'c' } }, UpdateExpression: 'SET #n = :n', ExpressionAttributeNames: { '#n': 'n' }, ExpressionAttributeValues: { ':n': { N: '1' } } } },
+      { ConditionCheck: { TableName: t, Key: { route: { S: 'd' } }, ConditionExpression: 'attribute_not_exists(route)' } },
+    );
+    const auths = await authorizationsFor(r, deployed);
+    expect(auths.map((a) => [a.action, a.resource, a.context])).toEqual(
+      ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem']
+        .map((action) => [action, lockTableArn(), { 'dynamodb:EnclosingOperation': 'TransactWriteItems' }]),
+    );
+    expect(auths[3].why).toContain('TransactItems[3] (ConditionCheck)');
+  });
+
+  test('a Put per route on one table is one PutItem on it (the same check, made once)', async () => {
+    const r = await transaction(...['a', 'b', 'c', 'd', 'e'].map((route) => lockPut(route)));
+    expect((await authorizationsFor(r, deployed)).map((a) => [a.action, a.resource])).toEqual([['dynamodb:PutItem', lockTableArn()]]);
+  });
+
+  test("PrepareFunction's role may take all routes' locks in one transaction (template.yaml: PutItem on the lock table)", async () => {
+    const r = await transaction(...['demomesh/product-vr/product-r', 'svc-a/listener-b/rule-c'].map((route) => lockPut(route)));
+    expect(await failures(deployed, [r])).toEqual([]);
+  });
+
+  test('a role without dynamodb:PutItem on the lock table is denied the transaction, naming the action', async () => {
+    // PrepareFunction's role as template.yaml makes it, minus dynamodb:PutItem wherever it is granted.
+    const withoutPut = structuredClone(transformed);
+    const strip = (v: any): any => {
+      if (Array.isArray(v)) return v.filter((x) => x !== 'dynamodb:PutItem').map(strip);
+      if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, strip(x)]));
+      return v;
+    };
+    withoutPut.Resources.PrepareFunctionRole.Properties.Policies = strip(withoutPut.Resources.PrepareFunctionRole.Properties.Policies);
+    const d = fromTransformed(withoutPut);
+    const r = await transaction(lockPut('demomesh/product-vr/product-r'), lockPut('demomesh/customer-vr/customer-r'));
+    expect(await failures(d, [r])).toEqual([
+      expect.stringMatching(new RegExp(`^PrepareFunction dynamodb:PutItem on ${lockTableArn()}: ImplicitlyDenied .*TransactWriteItems TransactItems\\[0\\] \\(Put\\)`)),
+    ]);
+    // The same role still may read and release a lock: only the missing action is denied.
+    expect(await failures(deployed, [r])).toEqual([]);
+  });
+
+  test('the items carry dynamodb:EnclosingOperation: a role that denies transactional writes (the guide\'s example 3) is denied, PutItem alone is not', async () => {
+    const noTransactions = structuredClone(transformed);
+    noTransactions.Resources.PrepareFunctionRole.Properties.Policies.push({
+      PolicyName: 'NoTransactions',
+      PolicyDocument: { Statement: [{
+        Effect: 'Deny', Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'], Resource: '*',
+        Condition: { 'ForAnyValue:StringEquals': { 'dynamodb:EnclosingOperation': ['TransactWriteItems'] } },
+      }] },
+    });
+    const d = fromTransformed(noTransactions);
+    const put = await recordedDynamo(new PutItemCommand(lockPut('a').Put!));
+    expect(await failures(d, [put])).toEqual([]);
+    expect(await failures(d, [await transaction(lockPut('a'), lockPut('b'))])).toEqual([expect.stringMatching(/^PrepareFunction dynamodb:PutItem on .*: ExplicitlyDenied/)]);
+  });
+
+  test('every item is evaluated: an allowed Put does not hide a ConditionCheck the role may not make', async () => {
+    // PrepareFunction has PutItem, GetItem and DeleteItem on the lock table, not ConditionCheckItem.
+    const r = await transaction(lockPut('a'), { ConditionCheck: { TableName: lockTable(), Key: { route: { S: 'b' } }, ConditionExpression: 'attribute_not_exists(route)' } });
+    expect(await failures(deployed, [r])).toEqual([expect.stringMatching(/^PrepareFunction dynamodb:ConditionCheckItem on .*: ImplicitlyDenied/)]);
+  });
+
+  test('a function whose role only reads the lock (SetWeightFunction) is denied the transaction', async () => {
+    const r = await recordedDynamo(new TransactWriteItemsCommand({ TransactItems: [lockPut('a'), lockPut('b')] }), 'SetWeightFunction');
+    expect(await failures(deployed, [r], 'SetWeightFunction')).toEqual([expect.stringMatching(/^SetWeightFunction dynamodb:PutItem on .*: ImplicitlyDenied/)]);
+  });
+
+  test('what the contract cannot read is a ContractGap, never a pass', async () => {
+    const raw = (body: unknown): RecordedRequest => ({ function: 'PrepareFunction', service: 'dynamodb', method: 'POST', url: '/', target: 'DynamoDB_20120810.TransactWriteItems', body: JSON.stringify(body), buildDir: 'dist' });
+    await expect(authorizationsFor(raw({ TransactItems: [] }), deployed)).rejects.toThrow(/no TransactItems/);
+    await expect(authorizationsFor(raw({ TransactItems: [{ Put: lockPut('a').Put, Delete: { TableName: lockTable(), Key: {} } }] }), deployed)).rejects.toThrow(/TransactItems\[0\] has Put and Delete/);
+    await expect(authorizationsFor(raw({ TransactItems: [{ Get: { TableName: lockTable(), Key: {} } }] }), deployed)).rejects.toThrow(/a Get, which the contract does not know/);
+    // A table the template does not create.
+    await expect(authorizationsFor(raw({ TransactItems: [lockPut('a', 'some-other-table')] }), deployed)).rejects.toThrow(/which template.yaml does not create/);
+    // Other DynamoDB operations are still gaps until the contract knows them.
+    await expect(authorizationsFor({ ...raw({}), target: 'DynamoDB_20120810.TransactGetItems' }, deployed)).rejects.toThrow(ContractGap);
   });
 });

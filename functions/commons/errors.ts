@@ -93,6 +93,8 @@ export class AwsRequestRejected extends MeshCanaryError {
 
 const transientNames = new Set([
   'ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded',
+  // DynamoDB: a write that met a transaction in flight on its item (a release taking its locks).
+  'TransactionConflictException', 'TransactionInProgressException',
   'ServiceUnavailableException', 'ServiceUnavailable', 'InternalServerErrorException', 'InternalFailure',
   'InternalServiceError', 'RequestTimeout', 'RequestTimeoutException', 'TimeoutError',
   'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN',

@@ -91,3 +91,10 @@ describe('settled: every route\'s call settles before the step returns or throws
     expect(err.message).toBe('as it was');
   });
 });
+
+test('a lock release that met a release\'s transaction in flight (TransactionConflictException) is TransientAwsError: retried', async () => {
+  const { releaseLock } = await import('../../functions/commons/lock.ts');
+  const { DeleteItemCommand, TransactionConflictException } = await import('@aws-sdk/client-dynamodb');
+  dynamo.on(DeleteItemCommand).rejects(new TransactionConflictException({ message: 'Transaction is ongoing for the item', $metadata: { httpStatusCode: 400 } }));
+  await expect(releaseLock(table, routes[0], me)).rejects.toBeInstanceOf(TransientAwsError);
+});

@@ -6,7 +6,7 @@ import { approvalStates as approval, machineErrors, states } from '../functions/
 import { planOf, type Strategy } from '../functions/commons/strategy.ts';
 import { activeStates, outcomeOf, readableCause, type Outcome } from './execution.ts';
 import { routeLabelOf } from '../functions/commons/routers/index.ts';
-import { releaseOf } from './release.ts';
+import { isMultiRoute, releaseOf, releasesOf, type RouteRelease, type RouteTargets } from './release.ts';
 import { settleNote, settleSecondsOf } from '../functions/commons/settle.ts';
 import { deploymentEvents, type DeploymentEvent, type Target } from './follow.ts';
 import { duration, padStart, targetsText, weightTable, type Style } from './render.ts';
@@ -17,8 +17,39 @@ export interface ExecutionState {
   /** From DescribeExecution. */
   description: { name?: string; executionArn?: string; status?: string; startDate?: Date; stopDate?: Date; error?: string; cause?: string };
   history: HistoryEvent[];
-  /** The route's targets read by the CLI after the end (how an abort left it), when known. */
-  routeAfter?: { targets: Target[]; restored: boolean };
+  /** The route's targets read by the CLI after the end (how an abort left it), when known; with several routes, each route's too. */
+  routeAfter?: { targets: Target[]; restored: boolean; routes?: RouteAfter[] };
+}
+
+/** How an abort left one route of several: its targets, and whether they are what undoing the deployment gives. */
+export interface RouteAfter extends RouteTargets {
+  restored: boolean;
+}
+
+/** One route of a multi-route deployment in the watch view. */
+export interface RouteView {
+  label: string;
+  stable?: string;
+  canary?: string;
+  targetWord?: string;
+  /** The route's weighted targets as last written (or read, after an abort). */
+  targets?: Target[];
+  /** The canary's share of this route's stable+canary pool, 0-100. */
+  canaryWeight: number;
+  /** Set when the route's share is not the one the release gave it at the last step (drift, a partial write, an abort). */
+  diverged?: Divergence;
+}
+
+/** A moment where one route's canary share was not the release's. */
+export interface Divergence {
+  at: Date;
+  label: string;
+  /** The canary's share on this route. */
+  share: number;
+  /** The share the release gave every route then (after a rollback or an abort: the route's snapshot share). */
+  expected: number;
+  /** What showed it: a step's result, or the route read after an abort. */
+  when: 'shift' | 'promoted' | 'rolled-back' | 'halted' | 'after-abort';
 }
 
 export interface Upcoming {
@@ -42,8 +73,10 @@ export interface WatchView {
   targets?: Target[];
   /** What the route's backend calls a target ("virtual node"), for the table's header. */
   targetWord?: string;
-  /** The canary's share of the stable+canary pool, 0-100. */
+  /** The canary's share of the stable+canary pool, 0-100 (with several routes: the release's, which every route should have). */
   canaryWeight: number;
+  /** A deployment with several routes: each route, in input order (then route, stable, canary, targets are unset). */
+  routes?: RouteView[];
   step: string;
   activity: string;
   upcoming: Upcoming[];
@@ -143,6 +176,77 @@ export function canaryShare(targets: Target[], release: { stable?: string; canar
   return total ? Math.round((100 * (pool.find((t) => t.id === release.canary)?.weight ?? 0)) / total) : 0;
 }
 
+const routeRelease = (releases: readonly RouteRelease[], label: string) => releases.find((r) => r.label === label) ?? { stable: undefined, canary: undefined };
+
+/**
+ * Where a route of a multi-route deployment did not have the release's share: after a shift
+ * (the step's share), a promotion (100), a rollback (its snapshot's share), a halt on drift (the
+ * share of the last shift), and after an abort (not restored). One entry per route and moment.
+ */
+export function divergences(events: readonly DeploymentEvent[], releases: readonly RouteRelease[], routeAfter?: ExecutionState['routeAfter']): Divergence[] {
+  const out: Divergence[] = [];
+  const snapshotShare = new Map<string, number>();
+  let lastShift: number | undefined;
+  let lastAt: Date | undefined;
+  for (const e of events) {
+    lastAt = e.at;
+    if (e.kind === 'prepared') {
+      for (const r of e.routes ?? []) snapshotShare.set(r.label, canaryShare(r.targets, routeRelease(releases, r.label)));
+      continue;
+    }
+    if (e.kind !== 'shift' && e.kind !== 'promoted' && e.kind !== 'rolled-back' && e.kind !== 'halted') continue;
+    for (const r of e.routes ?? []) {
+      const atSnapshot = snapshotShare.get(r.label) ?? 0;
+      const expected = e.kind === 'shift' ? e.weight : e.kind === 'promoted' ? 100 : e.kind === 'rolled-back' ? atSnapshot : lastShift ?? atSnapshot;
+      const share = canaryShare(r.targets, routeRelease(releases, r.label));
+      if (share !== expected) out.push({ at: e.at, label: r.label, share, expected, when: e.kind });
+    }
+    if (e.kind === 'shift') lastShift = e.weight;
+  }
+  for (const r of routeAfter?.routes ?? []) {
+    if (!r.restored) out.push({ at: lastAt ?? new Date(0), label: r.label, share: canaryShare(r.targets, routeRelease(releases, r.label)), expected: snapshotShare.get(r.label) ?? 0, when: 'after-abort' });
+  }
+  return out;
+}
+
+/** The share every route has, or undefined when they differ (or there are none). */
+function commonShare(routes: readonly RouteTargets[], releases: readonly RouteRelease[]): number | undefined {
+  const shares = new Set(routes.map((r) => canaryShare(r.targets, routeRelease(releases, r.label))));
+  return shares.size === 1 ? [...shares][0] : undefined;
+}
+
+/** The routes of a multi-route deployment as the view shows them, and the release's share. */
+function routeViews(state: ExecutionState, events: readonly DeploymentEvent[], releases: readonly RouteRelease[]): { routes: RouteView[]; canaryWeight: number } {
+  let latest: RouteTargets[] | undefined;
+  let canaryWeight = 0;
+  for (const e of events) {
+    if (e.kind === 'prepared') latest = e.routes ?? latest;
+    if (e.kind === 'shift') [latest, canaryWeight] = [e.routes ?? latest, e.weight];
+    if (e.kind === 'promoted') [latest, canaryWeight] = [e.routes ?? latest, 100];
+    if (e.kind === 'rolled-back') [latest, canaryWeight] = [e.routes ?? latest, 0];
+    // Left as the person set them: where they all are, or the release's share when they differ.
+    if (e.kind === 'halted') [latest, canaryWeight] = [e.routes ?? latest, commonShare(e.routes ?? [], releases) ?? canaryWeight];
+  }
+  const after = state.routeAfter?.routes;
+  if (after) [latest, canaryWeight] = [after, commonShare(after, releases) ?? canaryWeight];
+  // A divergence shows while it is the latest word on the route: the last step's result, or the read after an abort.
+  const found = divergences(events, releases, state.routeAfter);
+  const lastWrite = events.findLast((e) => (e.kind === 'shift' || e.kind === 'promoted' || e.kind === 'rolled-back' || e.kind === 'halted') && e.routes);
+  const current = after ? found.filter((x) => x.when === 'after-abort') : found.filter((x) => x.when !== 'after-abort' && x.at === lastWrite?.at);
+  return {
+    canaryWeight,
+    routes: releases.map((r) => {
+      const targets = latest?.find((t) => t.label === r.label)?.targets;
+      const diverged = current.find((x) => x.label === r.label);
+      return {
+        label: r.label, stable: r.stable, canary: r.canary, targetWord: r.backend?.words.target,
+        ...(targets ? { targets } : {}), canaryWeight: targets ? canaryShare(targets, r) : 0,
+        ...(diverged ? { diverged } : {}),
+      };
+    }),
+  };
+}
+
 /** The model of the watch view at `now`. */
 export function watchView(state: ExecutionState, now: Date): WatchView {
   const { description: d, history } = state;
@@ -150,6 +254,7 @@ export function watchView(state: ExecutionState, now: Date): WatchView {
   const started = events.find((e) => e.kind === 'started') as Extract<DeploymentEvent, { kind: 'started' }> | undefined;
   const input = started?.input ?? {};
   const release = releaseOf(input);
+  const releases = isMultiRoute(input) ? releasesOf(input) : undefined;
   const strategy: Strategy | undefined = input.strategy?.type ? { ...input.strategy } : undefined;
   const startedAt = d.startDate ?? started?.at ?? now;
   const ended = d.status !== undefined && d.status !== 'RUNNING';
@@ -166,6 +271,8 @@ export function watchView(state: ExecutionState, now: Date): WatchView {
     if (e.kind === 'halted') [targets, canaryWeight] = [e.weightedTargets, canaryShare(e.weightedTargets, release)];
   }
   if (state.routeAfter) [targets, canaryWeight] = [state.routeAfter.targets, canaryShare(state.routeAfter.targets, release)];
+  const multi = releases ? routeViews(state, events, releases) : undefined;
+  if (multi) [targets, canaryWeight] = [undefined, multi.canaryWeight];
 
   const active = ended ? [] : activeStates(history);
   const upcoming: Upcoming[] = [];
@@ -205,6 +312,7 @@ export function watchView(state: ExecutionState, now: Date): WatchView {
     elapsedMs: (ended ? d.stopDate ?? now : now).getTime() - startedAt.getTime(),
     targets,
     canaryWeight,
+    ...(multi ? { routes: multi.routes } : {}),
     step: stepText(strategy, events),
     activity: ended ? 'ended' : activityText(active.map((s) => s.name), lastVerdict?.nextWeight),
     upcoming,
@@ -212,7 +320,7 @@ export function watchView(state: ExecutionState, now: Date): WatchView {
     ...(settlingUntil ? { settlingUntil } : {}),
     verdicts,
     approval: firstAsked ? { since: firstAsked.at, answer } : undefined,
-    outcome: ended ? outcomeOf(d, state.routeAfter?.restored) : undefined,
+    outcome: ended ? outcomeOf(d, state.routeAfter?.restored, releases?.length ?? 1) : undefined,
     events,
   };
 }
@@ -229,13 +337,16 @@ function outcomeMark(o: Outcome, style: Style): string {
 /** The frame the live view redraws: header, bars, step, what happens next, the last verdicts. */
 export function renderFrame(v: WatchView, style: Style, now: Date, options: { verdictLines?: number } = {}): string[] {
   const statusText = v.outcome ? outcomeMark(v.outcome, style) : style.cyan(v.status);
-  const lines = [
-    `${style.bold('mesh-canary')}  ${v.name}  ${statusText}  ${style.dim(duration(v.elapsedMs))}`,
+  const head = `${style.bold('mesh-canary')}  ${v.name}  ${statusText}  ${style.dim(duration(v.elapsedMs))}`;
+  const lines = v.routes ? [head, ...routeBlocks(v, v.routes, style)] : [
+    head,
     `${style.dim('route   ')} ${v.route ?? '?'}`,
     `${style.dim('release ')} ${v.stable ?? '?'} → ${style.yellow(v.canary ?? '?')}   ${style.dim(v.strategyText)}`,
     '',
   ];
-  if (v.targets?.length) {
+  if (v.routes) {
+    // the routes' blocks are above
+  } else if (v.targets?.length) {
     lines.push(...weightTable(v.targets, style, { highlight: v.canary, word: v.targetWord }).map((l) => `  ${l}`));
   } else {
     lines.push(style.dim('  (the route\'s weights appear once the snapshot is taken)'));
@@ -244,7 +355,7 @@ export function renderFrame(v: WatchView, style: Style, now: Date, options: { ve
   lines.push(`${style.dim('step    ')} ${v.step}`);
   if (v.outcome) {
     const detail = v.outcome.kind === 'promoted'
-      ? `in ${duration(v.elapsedMs)}${v.targets ? `: ${targetsText(v.targets)}` : ''}`
+      ? `in ${duration(v.elapsedMs)}${v.routes ? `: all ${v.routes.length} routes` : v.targets ? `: ${targetsText(v.targets)}` : ''}`
       : v.outcome.summary.replace(/^(rolled back:?|aborted;|aborted,|halted on drift:)\s*/, '');
     lines.push(`${style.dim('outcome ')} ${outcomeMark(v.outcome, style)} ${detail}`.trimEnd());
   } else {
@@ -271,6 +382,43 @@ export function renderFrame(v: WatchView, style: Style, now: Date, options: { ve
   return lines;
 }
 
+/** How a divergence reads beside its route: "at 40%, not the release's 25%", "NOT at its snapshot". */
+export function divergenceText(x: Divergence): string {
+  switch (x.when) {
+    case 'after-abort':
+      return `NOT at its snapshot (canary at ${x.share}%, snapshot ${x.expected}%)`;
+    case 'rolled-back':
+      return `canary at ${x.share}% after the rollback, not its snapshot's ${x.expected}%`;
+    case 'halted':
+      return `changed by hand: canary at ${x.share}%, not the release's ${x.expected}%`;
+    default:
+      return `canary at ${x.share}%, not the release's ${x.expected}%`;
+  }
+}
+
+/** The header of a multi-route deployment's frame and one block per route: its label, stable → canary, and its weighted targets as bars. */
+function routeBlocks(v: WatchView, routes: readonly RouteView[], style: Style): string[] {
+  const lines = [
+    `${style.dim('routes  ')} ${routes.length}, moved together: every route at the same canary share`,
+    `${style.dim('release ')} ${style.dim(v.strategyText)}`,
+  ];
+  for (const r of routes) {
+    lines.push('');
+    const mark = r.diverged ? `   ${style.red(divergenceText(r.diverged))}` : '';
+    lines.push(`  ${style.bold(r.label)}  ${r.stable ?? '?'} → ${style.yellow(r.canary ?? '?')}${mark}`);
+    if (r.targets?.length) lines.push(...weightTable(r.targets, style, { highlight: r.canary, word: r.targetWord }).map((l) => `    ${l}`));
+    else lines.push(style.dim('    (the route\'s weights appear once the snapshot is taken)'));
+  }
+  lines.push('');
+  return lines;
+}
+
+/** "label: product-vn 75, product-v2-vn 25; label2: ...": each route's targets. */
+export const routesText = (routes: readonly RouteTargets[]): string => routes.map((r) => `${r.label}: ${targetsText(r.targets)}`).join('; ');
+
+/** A summary written one line per route, on one line. */
+const oneLine = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+
 /** "settling until 10:01:30 UTC (VPC Lattice applies weight changes in about 90 s)": no verdict counts before then. */
 export const settlingText = (until: Date, note: string) => `settling until ${until.toISOString().slice(11, 19)} UTC (${note})`;
 
@@ -278,17 +426,21 @@ export const settlingText = (until: Date, note: string) => `settling until ${unt
 export function eventText(e: DeploymentEvent, style: Style): string {
   switch (e.kind) {
     case 'started': {
+      if (isMultiRoute(e.input)) {
+        const rs = releasesOf(e.input);
+        return `started: ${rs.length} routes: ${rs.map((r) => `${r.label} ${r.stable ?? '?'} → ${r.canary ?? '?'}`).join('; ')} (${strategyText(e.input.strategy as Strategy | undefined)})`;
+      }
       const r = releaseOf(e.input);
       return `started: ${routeLabelOf(e.input?.route) ?? '?'} ${r.stable ?? '?'} → ${r.canary ?? '?'} (${strategyText(e.input?.strategy)})`;
     }
     case 'prepared':
-      return `snapshot taken: ${targetsText(e.snapshot)}`;
+      return `snapshot taken: ${e.routes ? routesText(e.routes) : targetsText(e.snapshot)}`;
     case 'verdict': {
       const to = e.decision === 'advance' && e.nextWeight !== undefined ? ` to ${e.nextWeight}%` : '';
       return `verdict at ${e.weight}%: ${verdictMark(e.verdict, style)} → ${e.decision}${to}${e.reasons.length ? ` (${e.reasons.join('; ')})` : ''}`;
     }
     case 'shift':
-      return `canary at ${e.weight}%: ${targetsText(e.weightedTargets)}`;
+      return `canary at ${e.weight}%: ${e.routes ? routesText(e.routes) : targetsText(e.weightedTargets)}`;
     case 'awaiting-approval':
       return 'waiting for approval (mesh-canary approve | reject); health checks keep running';
     case 'approval':
@@ -296,11 +448,11 @@ export function eventText(e: DeploymentEvent, style: Style): string {
       if (e.answer === 'rejected') return style.red(`rejected${e.reason ? `: ${e.reason}` : ''}`);
       return style.yellow('nobody answered before the approval timeout');
     case 'promoted':
-      return `${style.green('promoted')}: ${targetsText(e.weightedTargets)}`;
+      return `${style.green('promoted')}: ${e.routes ? routesText(e.routes) : targetsText(e.weightedTargets)}`;
     case 'rolled-back':
-      return `${style.yellow('rolled back')}: ${e.summary}`;
+      return `${style.yellow('rolled back')}: ${e.routes ? oneLine(e.summary) : e.summary}`;
     case 'halted':
-      return `${style.yellow('halted on drift')}: ${e.summary}`;
+      return `${style.yellow('halted on drift')}: ${e.routes ? oneLine(e.summary) : e.summary}`;
     case 'ended':
       return `execution ${e.status}${e.error ? ` with ${e.error}` : ''}${e.error && e.error !== machineErrors.CanaryRolledBack && e.cause ? `: ${readableCause(e.cause)}` : ''}`;
   }

@@ -2,6 +2,8 @@
 // describe-route ... --output table` showed them, with each target's share and a bar. An App
 // Mesh route (--mesh/--router/--route) or a VPC Lattice one (--service/--listener [--rule]),
 // whose target groups show by name and ID.
+// --input FILE takes the route from a deployment input; one with several routes shows every route
+// (one table each, in input order; --output json: {"routes": [...]}).
 // --watch refreshes every second on a terminal, or prints each change otherwise.
 import type { AppMeshRouteRef } from '../../functions/commons/routers/appmesh/reference.ts';
 import type { LatticeRouteRef } from '../../functions/commons/routers/lattice/reference.ts';
@@ -13,6 +15,7 @@ import type { Aws } from '../aws.ts';
 import { exitCodes, UsageError } from '../errors.ts';
 import { sleep } from '../follow.ts';
 import { readDeploymentInput } from '../input.ts';
+import { isMultiRoute, routeEntriesOf } from '../release.ts';
 import { LiveRegion, weightTable } from '../render.ts';
 import { type Context, readRoute, type RouteNow, routeText } from './context.ts';
 
@@ -67,6 +70,19 @@ export function routeFromOptions(o: RoutesOptions): AppMeshRouteRef | LatticeRou
   return { meshName: o.mesh!, virtualRouterName: o.router!, routeName: o.route!, ...(o.meshOwner ? { meshOwner: o.meshOwner } : {}) };
 }
 
+/**
+ * Every route the options name: those of a deployment input with several routes (in input
+ * order), else the one route of routeFromOptions.
+ */
+export function routesFromOptions(o: RoutesOptions): (AppMeshRouteRef | LatticeRouteRef)[] {
+  if (o.input && !given(o, appMeshFlags).length && !given(o, latticeFlags).length) {
+    const input: unknown = readDeploymentInput(o.input);
+    if (isMultiRoute(input)) return routeEntriesOf(input).map((e) => e.route as AppMeshRouteRef | LatticeRouteRef);
+    return [(input as { route: AppMeshRouteRef | LatticeRouteRef }).route];
+  }
+  return [routeFromOptions(o)];
+}
+
 /** The targets' names, when the backend has names beside its IDs (VPC Lattice's target groups); none for App Mesh, whose ids are names. */
 async function namesOf(aws: Aws, now: RouteNow): Promise<TargetGroupNames | undefined> {
   const lattice = aws.routers().lattice;
@@ -88,16 +104,16 @@ const unnamedText = (names: TargetGroupNames | undefined) => {
 };
 
 export async function routes(ctx: Context, options: RoutesOptions): Promise<number> {
-  const route = routeFromOptions(options);
+  const list = routesFromOptions(options);
   const aws = ctx.aws();
-  // Names are read once per set of targets: a target group's name does not change.
-  let named: { ids: string; names: TargetGroupNames | undefined } | undefined;
-  const names = async (now: RouteNow) => {
+  // Names are read once per set of targets (per route): a target group's name does not change.
+  const named: ({ ids: string; names: TargetGroupNames | undefined } | undefined)[] = list.map(() => undefined);
+  const namesOne = async (now: RouteNow, i: number) => {
     const ids = now.targets.map((t) => t.id).sort().join(' ');
-    if (named?.ids !== ids) named = { ids, names: await namesOf(aws, now) };
-    return named.names;
+    if (named[i]?.ids !== ids) named[i] = { ids, names: await namesOf(aws, now) };
+    return named[i]!.names;
   };
-  const render = (now: RouteNow, n: TargetGroupNames | undefined) => {
+  const renderOne = (route: AppMeshRouteRef | LatticeRouteRef, now: RouteNow, n: TargetGroupNames | undefined) => {
     const note = unnamedText(n);
     return [
       `${ctx.style.bold(routeText(route))}  ${ctx.style.dim(`${now.kind}, version ${now.version ?? '?'}${options.watch ? ` · ${new Date().toLocaleTimeString()}` : ''}`)}`,
@@ -105,10 +121,16 @@ export async function routes(ctx: Context, options: RoutesOptions): Promise<numb
       ...(note ? [`  ${ctx.style.dim(note)}`] : []),
     ];
   };
-  const asJson = (now: RouteNow, n: TargetGroupNames | undefined) => ({ route, routeKind: now.kind, version: now.version, weightedTargets: share(now, n) });
+  const jsonOne = (route: AppMeshRouteRef | LatticeRouteRef, now: RouteNow, n: TargetGroupNames | undefined) => ({ route, routeKind: now.kind, version: now.version, weightedTargets: share(now, n) });
+
+  // Every route is read concurrently; one route shows as it always has, several one table each.
+  const read = () => Promise.all(list.map((route) => readRoute(aws, route)));
+  const names = (nows: RouteNow[]) => Promise.all(nows.map((now, i) => namesOne(now, i)));
+  const render = (nows: RouteNow[], ns: (TargetGroupNames | undefined)[]) => nows.flatMap((now, i) => [...(i > 0 ? [''] : []), ...renderOne(list[i], now, ns[i])]);
+  const asJson = (nows: RouteNow[], ns: (TargetGroupNames | undefined)[]) => (list.length === 1 ? jsonOne(list[0], nows[0], ns[0]) : { routes: nows.map((now, i) => jsonOne(list[i], now, ns[i])) });
 
   if (!options.watch) {
-    const now = await readRoute(aws, route);
+    const now = await read();
     const n = await names(now);
     if (ctx.json) ctx.result(asJson(now, n));
     else for (const line of render(now, n)) ctx.say(line);
@@ -117,14 +139,14 @@ export async function routes(ctx: Context, options: RoutesOptions): Promise<numb
 
   ctx.io.graceful();
   const region = new LiveRegion(ctx.io.stdout, !ctx.json && ctx.style.live);
-  let previous: RouteNow | undefined;
+  let previous: RouteNow[] | undefined;
   try {
     while (!ctx.io.signal.aborted) {
-      const now = await readRoute(aws, route);
+      const now = await read();
       const n = await names(now);
       if (ctx.style.live && !ctx.json) {
         region.update(render(now, n));
-      } else if (!previous || !sameTargets(previous.targets, now.targets)) {
+      } else if (!previous || now.some((r, i) => !sameTargets(previous![i].targets, r.targets))) {
         // Not a terminal: one table (or one JSON line) per change, not per second.
         if (ctx.json) ctx.io.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...asJson(now, n) })}\n`);
         else for (const line of [...render(now, n), '']) ctx.say(line);

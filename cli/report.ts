@@ -188,7 +188,8 @@ export function renderReport(state: ExecutionState, now: Date = new Date()): str
   const moments = new Map<Date, Divergence[]>();
   for (const x of diverged) moments.set(x.at, [...(moments.get(x.at) ?? []), x]);
   for (const [at, xs] of moments) {
-    const label = xs.length === 1 ? `${xs[0].label}: ${xs[0].share}%, not ${xs[0].expected}%` : `${xs.length} routes off the release's share`;
+    // The shares first: a Lattice label alone can fill the lane.
+    const label = xs.length === 1 ? `${xs[0].share}% (not ${xs[0].expected}%) on ${xs[0].label}` : `${xs.length} routes off the release's share`;
     markers.push({ at, label: clip(label, 60), colour: colour.diverged, tooltip: `${rel(at)} ${xs.map((x) => `${x.label}: ${divergenceText(x)}`).join('; ')}`, dashed: true });
   }
 

@@ -76,8 +76,10 @@ class History {
   private t = T0;
   private progress: any = { stage: -1, weight: 0, passes: 0, consecutiveFailures: 0, checks: 0, history: [] };
   readonly deployment: any;
+  readonly input: any;
 
-  constructor(readonly input: any = multiInput()) {
+  constructor(input: any = multiInput()) {
+    this.input = input;
     this.deployment = multiDeployment(input);
     this.push('ExecutionStarted', 'executionStartedEventDetails', { input: JSON.stringify(input) });
   }

@@ -7,6 +7,8 @@ export interface Out {
   write(text: string): unknown;
   isTTY?: boolean;
   columns?: number;
+  /** The terminal's height, when it is one: a frame redrawn in place must fit in it. */
+  rows?: number;
 }
 
 export interface Style {

@@ -9,7 +9,7 @@ import { routeLabelOf } from '../functions/commons/routers/index.ts';
 import { isMultiRoute, releaseOf, releasesOf, type RouteRelease, type RouteTargets } from './release.ts';
 import { settleNote, settleSecondsOf } from '../functions/commons/settle.ts';
 import { deploymentEvents, type DeploymentEvent, type Target } from './follow.ts';
-import { duration, padStart, targetsText, weightTable, type Style } from './render.ts';
+import { bar, duration, padEnd, padStart, targetsText, visibleLength, weightTable, type Style } from './render.ts';
 
 export type VerdictEvent = Extract<DeploymentEvent, { kind: 'verdict' }>;
 
@@ -335,10 +335,16 @@ function outcomeMark(o: Outcome, style: Style): string {
 }
 
 /** The frame the live view redraws: header, bars, step, what happens next, the last verdicts. */
-export function renderFrame(v: WatchView, style: Style, now: Date, options: { verdictLines?: number } = {}): string[] {
+export function renderFrame(v: WatchView, style: Style, now: Date, options: { verdictLines?: number; maxLines?: number; compact?: boolean } = {}): string[] {
+  // Several routes' blocks can be taller than the terminal (which breaks redrawing in place): then one line per route.
+  if (v.routes && options.maxLines !== undefined && !options.compact) {
+    const full = renderFrame(v, style, now, { ...options, maxLines: undefined });
+    if (full.length > options.maxLines) return renderFrame(v, style, now, { ...options, compact: true, maxLines: undefined });
+    return full;
+  }
   const statusText = v.outcome ? outcomeMark(v.outcome, style) : style.cyan(v.status);
   const head = `${style.bold('mesh-canary')}  ${v.name}  ${statusText}  ${style.dim(duration(v.elapsedMs))}`;
-  const lines = v.routes ? [head, ...routeBlocks(v, v.routes, style)] : [
+  const lines = v.routes ? [head, ...routeBlocks(v, v.routes, style, options.compact)] : [
     head,
     `${style.dim('route   ')} ${v.route ?? '?'}`,
     `${style.dim('release ')} ${v.stable ?? '?'} → ${style.yellow(v.canary ?? '?')}   ${style.dim(v.strategyText)}`,
@@ -397,11 +403,23 @@ export function divergenceText(x: Divergence): string {
 }
 
 /** The header of a multi-route deployment's frame and one block per route: its label, stable → canary, and its weighted targets as bars. */
-function routeBlocks(v: WatchView, routes: readonly RouteView[], style: Style): string[] {
+function routeBlocks(v: WatchView, routes: readonly RouteView[], style: Style, compact = false): string[] {
   const lines = [
     `${style.dim('routes  ')} ${routes.length}, moved together: every route at the same canary share`,
     `${style.dim('release ')} ${style.dim(v.strategyText)}`,
   ];
+  if (compact) {
+    // One line per route: its canary's share as a bar, its targets as text.
+    lines.push('');
+    const width = Math.max(...routes.map((r) => visibleLength(r.label)));
+    for (const r of routes) {
+      const mark = r.diverged ? `  ${style.red(divergenceText(r.diverged))}` : '';
+      const shares = r.targets?.length ? `${padStart(`${r.canaryWeight}%`, 4)} ${style.yellow(bar(r.canaryWeight / 100, 20))}  ${targetsText(r.targets)}` : style.dim('(weights once the snapshot is taken)');
+      lines.push(`  ${padEnd(r.label, width)}  ${shares}${mark}`);
+    }
+    lines.push('');
+    return lines;
+  }
   for (const r of routes) {
     lines.push('');
     const mark = r.diverged ? `   ${style.red(divergenceText(r.diverged))}` : '';

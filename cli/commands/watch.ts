@@ -52,10 +52,12 @@ export async function watchExecution(ctx: Context, aws: Aws, executionArn: strin
   const intervalMs = Math.max(100, (options.pollSeconds ?? 1) * 1000);
   const live = !ctx.json && style.live;
   const region = new LiveRegion(io.stdout, live);
+  // A frame taller than the terminal cannot be redrawn in place: several routes then take one line each.
+  const frameOptions = () => (io.stdout.rows ? { maxLines: io.stdout.rows - 3 } : {});
   let last: Poll | undefined;
   let notice: RetryNotice | undefined;
   const draw = () => {
-    const frame = last ? renderFrame(watchView(last, new Date()), style, new Date()) : [];
+    const frame = last ? renderFrame(watchView(last, new Date()), style, new Date(), frameOptions()) : [];
     if (notice) frame.push('', style.yellow(noticeText(notice)));
     region.update(frame);
   };
@@ -106,7 +108,7 @@ export async function watchExecution(ctx: Context, aws: Aws, executionArn: strin
   const state: ExecutionState = { description, history, routeAfter };
   const view = watchView(state, new Date());
   const outcome = view.outcome ?? outcomeOf(description, routeAfter?.restored);
-  region.update(renderFrame(view, style, new Date()));
+  region.update(renderFrame(view, style, new Date(), frameOptions()));
   region.close();
   process.off('exit', restoreCursor);
 

@@ -236,6 +236,19 @@ describe('the watch view of a multi-route execution', () => {
     expect(frame.join('\n')).not.toMatch(/undefined|route {3}\?/);
   });
 
+  test('a frame taller than the terminal: one line per route (its share as a bar, its targets), the rest as it was', () => {
+    const h = new History().prepare().shift(25, releaseTargets(productAt(25), customerAt(30)));
+    const view = watchView(h.running(), h.now);
+    const full = renderFrame(view, plain, h.now, { maxLines: 100 });
+    expect(full).toEqual(renderFrame(view, plain, h.now));
+    const compact = renderFrame(view, plain, h.now, { maxLines: 12 });
+    expect(compact.length).toBeLessThan(full.length);
+    const width = CUSTOMER.length;
+    expect(compact).toContain(`  ${PRODUCT.padEnd(width)}   25% ${'█'.repeat(5)}${'░'.repeat(15)}  product-vn 75, product-v2-vn 25`);
+    expect(compact).toContain(`  ${CUSTOMER}   30% ${'█'.repeat(6)}${'░'.repeat(14)}  ${STABLE} 70, ${CANARY} 30  canary at 30%, not the release's 25%`);
+    expect(compact.slice(-3)).toEqual(full.slice(-3));
+  });
+
   test('before the snapshot, each route says its weights come then', () => {
     const h = new History();
     const frame = renderFrame(watchView(h.running(), h.now), plain, h.now);

@@ -131,7 +131,8 @@ const commands: Command[] = [
       + 'and reads the route until the deployment is undone (stable and canary at their snapshot weights, no canary it added; '
       + 'other targets as people left them), again once a step that was running must have ended (35 s after its latest attempt began). '
       + 'A stop during Prepare waits for Prepare, then releases the lock it took. '
-      + 'Refuses an execution that already ended, unless --restore is given: then it only restores the route.',
+      + 'Refuses an execution that already ended, unless --restore is given: then it only restores the route. '
+      + 'A deployment with several routes is undone on every route, each against its own snapshot.',
     positionals: { min: 1, max: 1 },
     options: {
       restore: { type: 'boolean', help: 'also for an execution that already ended: put the route back to its snapshot' },
@@ -162,7 +163,7 @@ const commands: Command[] = [
       service: { type: 'string', value: 'ID|ARN', help: 'VPC Lattice: the service' },
       listener: { type: 'string', value: 'ID|ARN', help: 'VPC Lattice: the listener' },
       rule: { type: 'string', value: 'ID|ARN', help: 'VPC Lattice: the listener rule (default: the listener\'s default action)' },
-      input: { type: 'string', value: 'FILE', help: 'take the route from this deployment input instead' },
+      input: { type: 'string', value: 'FILE', help: 'take the route from this deployment input instead (one with several routes: every route, one table each)' },
       watch: { type: 'boolean', help: 'keep refreshing until Ctrl-C' },
     },
     examples: [

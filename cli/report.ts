@@ -361,17 +361,16 @@ export function renderReport(state: ExecutionState, now: Date = new Date()): str
     // ---- the routes: each with its stable → canary and its targets at the end
     ty += 30;
     add(`<text x="${cols[0]}" y="${ty}" font-size="13" font-weight="700" fill="${colour.text}">Routes (${v.routes.length}, moved together)</text>`);
-    ty += 20;
-    const routeCols = [cols[0], cols[0] + 330, cols[0] + 560];
-    ['route', 'stable → canary', 'at the end'].forEach((h, i) => add(`<text x="${routeCols[i]}" y="${ty}" font-size="11" font-weight="700" fill="${colour.muted}">${h}</text>`));
-    add(`<line x1="${cols[0]}" y1="${ty + 6}" x2="${W - RIGHT}" y2="${ty + 6}" stroke="${colour.grid}"/>`);
+    // Two lines per route: its label, then stable → canary and its targets at the end (long Lattice IDs fit).
     for (const r of v.routes) {
       ty += 20;
-      const cells = [clip(r.label, 52), clip(`${r.stable ?? '?'} → ${r.canary ?? '?'}`, 36), clip(r.targets ? targetsText(r.targets) : 'not read', 52)];
-      cells.forEach((c, i) => add(`<text x="${routeCols[i]}" y="${ty}" font-size="12" fill="${colour.text}">${esc(c)}<title>${esc(i === 0 ? r.label : c)}</title></text>`));
+      add(`<text x="${cols[0]}" y="${ty}" font-size="12" font-weight="600" fill="${colour.text}">${esc(clip(r.label, 120))}</text>`);
+      ty += 16;
+      const detail = `${r.stable ?? '?'} → ${r.canary ?? '?'} · at the end: ${r.targets ? targetsText(r.targets) : 'not read'}`;
+      add(`<text x="${cols[0] + 12}" y="${ty}" font-size="11" fill="${colour.muted}">${esc(clip(detail, 135))}<title>${esc(detail)}</title></text>`);
       if (r.diverged) {
         ty += 16;
-        add(`<text x="${routeCols[0] + 12}" y="${ty}" font-size="11" fill="${colour.diverged}">${esc(divergenceText(r.diverged))}</text>`);
+        add(`<text x="${cols[0] + 12}" y="${ty}" font-size="11" fill="${colour.diverged}">${esc(divergenceText(r.diverged))}</text>`);
       }
     }
   }

@@ -417,7 +417,6 @@ function routeBlocks(v: WatchView, routes: readonly RouteView[], style: Style, c
       const shares = r.targets?.length ? `${padStart(`${r.canaryWeight}%`, 4)} ${style.yellow(bar(r.canaryWeight / 100, 20))}  ${targetsText(r.targets)}` : style.dim('(weights once the snapshot is taken)');
       lines.push(`  ${padEnd(r.label, width)}  ${shares}${mark}`);
     }
-    lines.push('');
     return lines;
   }
   for (const r of routes) {
@@ -427,7 +426,6 @@ function routeBlocks(v: WatchView, routes: readonly RouteView[], style: Style, c
     if (r.targets?.length) lines.push(...weightTable(r.targets, style, { highlight: r.canary, word: r.targetWord }).map((l) => `    ${l}`));
     else lines.push(style.dim('    (the route\'s weights appear once the snapshot is taken)'));
   }
-  lines.push('');
   return lines;
 }
 

@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { AppMeshClient, DescribeRouteCommand } from '@aws-sdk/client-app-mesh';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
-  DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, StopExecutionCommand, type HistoryEvent,
+  DescribeExecutionCommand, GetExecutionHistoryCommand, SendTaskFailureCommand, SFNClient, StartExecutionCommand, StopExecutionCommand, type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { GetRuleCommand, VPCLatticeClient } from '@aws-sdk/client-vpc-lattice';
 import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
 import { defaultExecutionName } from '../../cli/commands/start.ts';
 import { EXECUTION_NAME, outcomeOf, preparedDeployment } from '../../cli/execution.ts';
 import { deploymentEvents } from '../../cli/follow.ts';
@@ -122,12 +123,21 @@ class History {
       .push('WaitStateExited', 'stateExitedEventDetails', { name: 'Wait', output: '{}' });
   }
 
+  awaitApproval(): this {
+    return this.push('ParallelStateEntered', 'stateEnteredEventDetails', { name: 'AwaitApproval', input: '{}' }).push('ParallelStateStarted')
+      .push('TaskStateEntered', 'stateEnteredEventDetails', { name: 'RequestApproval', input: '{}' })
+      .push('TaskScheduled', 'taskScheduledEventDetails', {
+        resourceType: 'lambda', resource: 'invoke.waitForTaskToken',
+        parameters: JSON.stringify({ FunctionName: 'RequestApprovalFunction', Payload: { deployment: this.deployment, taskToken: 'secret-token', weight: 10 } }),
+      });
+  }
+
   promote(): this {
     return this.task('Promote', { promotion: { changed: true, weightedTargets: releaseTargets([{ virtualNode: 'product-v2-vn', weight: 100 }], [{ targetGroupIdentifier: CANARY, weight: 100 }]), routeVersion: [3, null], removedStableTarget: true } });
   }
 
   /** Rollback (or HaltOnDrift) with the error a Catch put at $.error. */
-  undo(state: 'Rollback' | 'HaltOnDrift', summary: string, targets = at(0), error?: { Error: string; Cause: string }): this {
+  undo(state: 'Rollback' | 'HaltOnDrift', summary: string, targets = releaseTargets(productSnapshot.weightedTargets, customerSnapshot.weightedTargets), error?: { Error: string; Cause: string }): this {
     return this.task(state, { deployment: this.deployment, ...(error ? { error } : {}), rollback: { changed: true, weightedTargets: targets, routeVersion: [3, null], summary, keptChanges: [] } });
   }
 
@@ -318,8 +328,9 @@ describe('the report of a multi-route execution', () => {
     expect(svg).toContain(`<title>mesh-canary: 2 routes: product-v2-vn, ${CANARY}</title>`);
     expect(svg).toContain(`${PRODUCT}, ${CUSTOMER} · linear, +25% every 1 min`);
     expect(svg).toContain('>Routes (2, moved together)</text>');
-    expect(svg).toContain(`>${PRODUCT}<title>${PRODUCT}</title></text>`);
-    expect(svg).toContain(`>product-vn → product-v2-vn<title>`);
+    expect(svg).toContain(`>${PRODUCT}</text>`);
+    expect(svg).toContain(`>product-vn → product-v2-vn · at the end: product-vn 100<title>`);
+    expect(svg).toContain(`>${STABLE} → ${CANARY} · at the end: ${STABLE} 100<title>`);
     // One line: the step shares, as for one route; no marker when every route had the release's share.
     expect(svg.match(/stroke="#2563eb" stroke-width="2.5" stroke-linejoin="round"/g)).toHaveLength(1);
     expect(svg).not.toContain('#9333ea');
@@ -413,6 +424,28 @@ describe('watch --output json of a multi-route execution', () => {
     const r = await cli('watch', EXECUTION);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`canary at 50%: ${PRODUCT}: product-vn 50, product-v2-vn 50; ${CUSTOMER}: ${STABLE} 50, ${CANARY} 50\n`);
+  });
+});
+
+describe('reject of a multi-route execution', () => {
+  const sfn = mockClient(SFNClient);
+  afterAll(() => sfn.restore());
+
+  test('names every canary on its route, and says every route goes back', async () => {
+    const h = new History(multiInput({ strategy: { type: 'manual-approval', canaryPercent: 10, approvalTimeoutSeconds: 600 } })).prepare().shift(10).awaitApproval();
+    sfn.reset();
+    sfn.on(DescribeExecutionCommand).resolves({ ...h.running().description, stateMachineArn: 'x' } as any);
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: h.events });
+    sfn.on(SendTaskFailureCommand).resolves({});
+    const r = await cli('reject', EXECUTION, '--reason', 'latency', ...local);
+    expect(r.code).toBe(0);
+    expect(sfn).toHaveReceivedCommandWith(SendTaskFailureCommand, { taskToken: 'secret-token', error: 'Rejected', cause: 'latency' });
+    expect(r.stdout).toBe(`rejected product-v2-vn on ${PRODUCT}, ${CANARY} on ${CUSTOMER}: every route goes back to its snapshot (execution release-42)\n`);
+    const json = JSON.parse((await cli('reject', EXECUTION, '--output', 'json', ...local)).stdout);
+    expect(json.routes).toEqual([
+      { route: productRoute, canary: 'product-v2-vn', stableNode: 'product-vn', canaryNode: 'product-v2-vn' },
+      { route: latticeRoute, canary: CANARY, stableTargetGroup: STABLE, canaryTargetGroup: CANARY },
+    ]);
   });
 });
 

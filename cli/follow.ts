@@ -198,8 +198,10 @@ function failureOf(error: unknown, routes: readonly RouteRelease[]): StepFailure
   } catch {
     // not JSON: the cause as it is
   }
-  // The longest label first: one label may begin another's text.
-  const route = message ? [...routes].sort((a, b) => b.label.length - a.label.length).find((r) => r.label !== '?' && message.includes(r.label))?.label : undefined;
+  // The route the message names first (the route writer puts the deciding route's label first, the
+  // others after "also"); of two labels found at one place, the longer (one may begin the other).
+  const found = message ? routes.filter((r) => r.label !== '?' && message.includes(r.label)) : [];
+  const route = found.sort((a, b) => message!.indexOf(a.label) - message!.indexOf(b.label) || b.label.length - a.label.length)[0]?.label;
   return { error: e.Error, ...(message ? { cause: message } : {}), ...(route ? { route } : {}) };
 }
 

@@ -75,19 +75,6 @@ export function releasesOf(d: unknown): RouteRelease[] {
   return routeEntriesOf(d).map((entry) => ({ ...releaseOf(entry), label: routeLabelOf(entry.route) ?? '?', route: entry.route, entry }));
 }
 
-/**
- * A multi-route deployment as one one-route deployment per route (its entry, with the
- * release-wide fields the route writer reads), so the writer's one-route reads (undoneNow)
- * serve each route. A one-route deployment is returned as it is.
- */
-export function routeDeploymentsOf<D extends object>(d: D): D[] {
-  if (!isMultiRoute(d)) return [d];
-  const { routes, ...release } = d as Record<string, unknown>;
-  // The release's snapshot is the ReleaseTargets of all routes; each entry carries its own.
-  delete release.snapshot;
-  return (routes as unknown[]).map((e) => ({ ...release, ...(isObject(e) ? e : {}) }) as unknown as D);
-}
-
 /** A route's weighted targets, neutral, under its label. */
 export interface RouteTargets {
   label: string;

@@ -20,7 +20,8 @@ import type { Aws } from '../aws.ts';
 import { CommandFailed, exitCodes } from '../errors.ts';
 import { activeStates, outcomeOf, preparedDeployment } from '../execution.ts';
 import { deploymentEvents, fullHistory, routeSnapshots, sleep, snapshotTargets, type Target } from '../follow.ts';
-import { isMultiRoute, releaseOf, releasesOf, routeDeploymentsOf, routeEntriesOf } from '../release.ts';
+import { routeParts } from '../../functions/commons/release.ts';
+import { isMultiRoute, releaseOf, releasesOf, routeEntriesOf } from '../release.ts';
 import { targetsText } from '../render.ts';
 import { type Context, resolveExecution, routeText, user } from './context.ts';
 
@@ -103,7 +104,7 @@ async function undoneNow(aws: Aws, d: AnyDeployment): Promise<{ restored: boolea
   const writer = new RouteWriter({ routers: aws.routers() });
   const releases = releasesOf(d);
   const snapshots = isMultiRoute(d) ? routeSnapshots(d, releases)?.map((r) => r.targets) : [snapshotTargets(d.snapshot, backendOf(d.route))];
-  const routes = await Promise.all(routeDeploymentsOf(d).map(async (one, i): Promise<RouteUndone> => {
+  const routes = await Promise.all(routeParts(d).map(async (one, i): Promise<RouteUndone> => {
     const now = await writer.undoneNow(one);
     return {
       label: releases[i].label, route: releases[i].route, snapshot: snapshots?.[i] ?? [],

@@ -10,7 +10,8 @@ import { CommandFailed, UsageError } from '../errors.ts';
 import { EXECUTION_NAME, executionArnOf, parseExecutionArn } from '../execution.ts';
 import type { Target } from '../follow.ts';
 import type { Out, Style } from '../render.ts';
-import { isMultiRoute, releasesOf, routeDeploymentsOf } from '../release.ts';
+import { routeParts } from '../../functions/commons/release.ts';
+import { isMultiRoute, releasesOf } from '../release.ts';
 import { machineOutputs, Stack } from '../stack.ts';
 import type { RouteAfter } from '../view.ts';
 
@@ -145,7 +146,7 @@ export async function atSnapshot(aws: Aws, deployment: AnyDeployment): Promise<{
   const writer = new RouteWriter({ routers: aws.routers() });
   if (isMultiRoute(deployment)) {
     const labels = releasesOf(deployment).map((r) => r.label);
-    const nows = await Promise.all(routeDeploymentsOf(deployment).map((d) => writer.undoneNow(d)));
+    const nows = await Promise.all(routeParts(deployment).map((d) => writer.undoneNow(d)));
     const routes = nows.map((now, i) => ({ label: labels[i], targets: now.targets, restored: now.undone }));
     return { restored: routes.every((r) => r.restored), targets: routes.flatMap((r) => r.targets), routes };
   }

@@ -20,7 +20,7 @@ import { defaultExecutionName } from '../../cli/commands/start.ts';
 import { EXECUTION_NAME, outcomeOf, preparedDeployment } from '../../cli/execution.ts';
 import { deploymentEvents } from '../../cli/follow.ts';
 import { run } from '../../cli/program.ts';
-import { releasesOf, routeDeploymentsOf } from '../../cli/release.ts';
+import { releasesOf } from '../../cli/release.ts';
 import { styleFor } from '../../cli/render.ts';
 import { renderReport, stages } from '../../cli/report.ts';
 import { divergences, eventText, renderFrame, watchView, type ExecutionState } from '../../cli/view.ts';
@@ -352,6 +352,10 @@ describe('the report of a multi-route execution', () => {
     const rolled = new History().prepare().shift(25).undo('Rollback', 'rolled back because RouteDriftDetected', at(0), { Error: 'RouteDriftDetected', Cause: cause });
     const failure = deploymentEvents(rolled.events).find((e) => e.kind === 'rolled-back');
     expect(failure).toMatchObject({ failure: { error: 'RouteDriftDetected', route: CUSTOMER } });
+    // Several routes failed: the deciding one is named first, the others after "also".
+    const both = JSON.stringify({ errorType: 'RouteDriftDetected', errorMessage: `${PRODUCT}: the route changed (also ${CUSTOMER}: RouteDriftDetected: the route changed) [2 of 2 routes failed]` });
+    const twice = new History().prepare().shift(25).undo('Rollback', 'r', at(0), { Error: 'RouteDriftDetected', Cause: both });
+    expect(deploymentEvents(twice.events).find((e) => e.kind === 'rolled-back')).toMatchObject({ failure: { route: PRODUCT } });
     expect(renderReport(rolled.end('FAILED', 'CanaryRolledBack', 'rolled back because RouteDriftDetected'))).toContain(`rolled back: RouteDriftDetected on ${CUSTOMER}`.slice(0, 59));
 
     const halted = new History().prepare().shift(25).undo('HaltOnDrift', 'halted', releaseTargets(productAt(25), customerAt(60)), { Error: 'RouteDriftDetected', Cause: cause });
@@ -363,19 +367,6 @@ describe('the report of a multi-route execution', () => {
     const view = watchView(state, halted.now);
     expect(view.canaryWeight).toBe(25);
     expect(stages(view.events, view.startedAt, halted.now, 'x').at(-1)?.then).toBe(`halted, weights changed by hand: on ${CUSTOMER}; every route left as it is`);
-  });
-});
-
-describe('the routes of a multi-route deployment, for the route writer', () => {
-  test('one one-route deployment per route, with the release\'s fields the writer reads', () => {
-    const d = multiDeployment(multiInput({ keepStableTarget: true }));
-    const parts = routeDeploymentsOf(d);
-    expect(parts).toHaveLength(2);
-    expect(parts[0]).toMatchObject({ route: productRoute, stableNode: 'product-vn', canaryNode: 'product-v2-vn', snapshot: productSnapshot, executionId: EXECUTION, keepStableTarget: true });
-    expect(parts[1]).toMatchObject({ route: latticeRoute, stableTargetGroup: STABLE, snapshot: customerSnapshot });
-    expect(parts[1]).not.toHaveProperty('routes');
-    const one = { route: productRoute, snapshot: productSnapshot };
-    expect(routeDeploymentsOf(one)).toEqual([one]);
   });
 });
 

@@ -48,8 +48,12 @@ export interface Divergence {
   share: number;
   /** The share the release gave every route then (after a rollback or an abort: the route's snapshot share). */
   expected: number;
-  /** What showed it: a step's result, or the route read after an abort. */
-  when: 'shift' | 'promoted' | 'rolled-back' | 'halted' | 'after-abort';
+  /**
+   * What showed it: a step's result, or the route read after an abort. 'partial-step': a halt
+   * found the route at the share of the step that was being written (that step moved it before
+   * it failed on another route), not changed by hand.
+   */
+  when: 'shift' | 'promoted' | 'rolled-back' | 'halted' | 'partial-step' | 'after-abort';
 }
 
 export interface Upcoming {
@@ -187,9 +191,12 @@ export function divergences(events: readonly DeploymentEvent[], releases: readon
   const out: Divergence[] = [];
   const snapshotShare = new Map<string, number>();
   let lastShift: number | undefined;
+  // The share the step after the last verdict writes (advance: its next share, promote: 100).
+  let inFlight: number | undefined;
   let lastAt: Date | undefined;
   for (const e of events) {
     lastAt = e.at;
+    if (e.kind === 'verdict') inFlight = e.decision === 'advance' ? e.nextWeight : e.decision === 'promote' ? 100 : undefined;
     if (e.kind === 'prepared') {
       for (const r of e.routes ?? []) snapshotShare.set(r.label, canaryShare(r.targets, routeRelease(releases, r.label)));
       continue;
@@ -199,9 +206,12 @@ export function divergences(events: readonly DeploymentEvent[], releases: readon
       const atSnapshot = snapshotShare.get(r.label) ?? 0;
       const expected = e.kind === 'shift' ? e.weight : e.kind === 'promoted' ? 100 : e.kind === 'rolled-back' ? atSnapshot : lastShift ?? atSnapshot;
       const share = canaryShare(r.targets, routeRelease(releases, r.label));
-      if (share !== expected) out.push({ at: e.at, label: r.label, share, expected, when: e.kind });
+      if (share === expected) continue;
+      // Halted mid-step: a route the step already moved is not one someone changed by hand.
+      const partial = e.kind === 'halted' && share === inFlight && r.label !== e.failure?.route;
+      out.push({ at: e.at, label: r.label, share, expected, when: partial ? 'partial-step' : e.kind });
     }
-    if (e.kind === 'shift') lastShift = e.weight;
+    if (e.kind === 'shift') [lastShift, inFlight] = [e.weight, undefined];
   }
   for (const r of routeAfter?.routes ?? []) {
     if (!r.restored) out.push({ at: lastAt ?? new Date(0), label: r.label, share: canaryShare(r.targets, routeRelease(releases, r.label)), expected: snapshotShare.get(r.label) ?? 0, when: 'after-abort' });
@@ -397,6 +407,8 @@ export function divergenceText(x: Divergence): string {
       return `canary at ${x.share}% after the rollback, not its snapshot's ${x.expected}%`;
     case 'halted':
       return `changed by hand: canary at ${x.share}%, not the release's ${x.expected}%`;
+    case 'partial-step':
+      return `canary at ${x.share}%: the step to ${x.share}% moved this route before the release halted`;
     default:
       return `canary at ${x.share}%, not the release's ${x.expected}%`;
   }

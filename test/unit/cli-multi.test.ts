@@ -316,6 +316,18 @@ describe('divergences: where a route did not have the release\'s share', () => {
       { label: CUSTOMER, share: 20, expected: 25, when: 'shift' },
       { label: CUSTOMER, share: 10, expected: 50, when: 'halted' },
     ]);
+    // Halted while shifting to 50%: the step moved product before customer's drift stopped it.
+    const cause = JSON.stringify({ errorType: 'RouteDriftDetected', errorMessage: `${CUSTOMER}: the route changed since this deployment last wrote it` });
+    const midStep = new History().prepare().shift(25).verdict('pass', 'advance', { nextWeight: 50 })
+      .undo('HaltOnDrift', 'halted', releaseTargets(productAt(50), customerAt(60)), { Error: 'RouteDriftDetected', Cause: cause });
+    expect(divergences(deploymentEvents(midStep.events), releases).map(({ label, share, expected, when }) => ({ label, share, expected, when }))).toEqual([
+      { label: PRODUCT, share: 50, expected: 25, when: 'partial-step' },
+      { label: CUSTOMER, share: 60, expected: 25, when: 'halted' },
+    ]);
+    expect(renderFrame(watchView(midStep.running(), midStep.now), plain, midStep.now)).toEqual(expect.arrayContaining([
+      `  ${PRODUCT}  product-vn → product-v2-vn   canary at 50%: the step to 50% moved this route before the release halted`,
+      `  ${CUSTOMER}  ${STABLE} → ${CANARY}   changed by hand: canary at 60%, not the release's 25%`,
+    ]));
     const rolled = new History().prepare().shift(25).undo('Rollback', 'r', releaseTargets(productAt(0), customerAt(25)));
     expect(divergences(deploymentEvents(rolled.events), releases)).toMatchObject([{ label: CUSTOMER, share: 25, expected: 0, when: 'rolled-back' }]);
     expect(divergences(deploymentEvents(rolledBack().history), releases)).toEqual([]);

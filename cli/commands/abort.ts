@@ -58,13 +58,14 @@ async function invokeRollback(aws: Aws, functionArn: string, event: object, many
 
 /**
  * The route(s) whose lock the rollback function releases, as its releaseLock event names them:
- * `{ route }` for one route, `{ routes: [...] }` for several (every entry a router recognises).
- * Read from the prepared deployment, else the execution's input.
+ * `{ route }` for one route, `{ routes: [{ route }, ...] }` for several (each entry a router
+ * recognises, as the input's entries name their routes). Read from the prepared deployment,
+ * else the execution's input.
  */
-function lockedRoutesOf(history: HistoryEvent[], input: string | undefined, deployment: AnyDeployment | undefined): { route: unknown } | { routes: unknown[] } | undefined {
+function lockedRoutesOf(history: HistoryEvent[], input: string | undefined, deployment: AnyDeployment | undefined): { route: unknown } | { routes: { route: unknown }[] } | undefined {
   const fromValue = (value: unknown) => {
     if (isMultiRoute(value)) {
-      const routes = routeEntriesOf(value).map((e) => e.route).filter((r) => routerTypeOf(r));
+      const routes = routeEntriesOf(value).map((e) => e.route).filter((r) => routerTypeOf(r)).map((route) => ({ route }));
       return routes.length ? { routes } : undefined;
     }
     const route = (value as { route?: unknown } | undefined)?.route;

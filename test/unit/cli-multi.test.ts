@@ -24,7 +24,7 @@ import { releasesOf } from '../../cli/release.ts';
 import { styleFor } from '../../cli/render.ts';
 import { renderReport, stages } from '../../cli/report.ts';
 import { divergences, eventText, renderFrame, watchView, type ExecutionState } from '../../cli/view.ts';
-import { parseDeploymentInput } from '../../functions/commons/input.ts';
+import { parseRollbackEvent } from '../../functions/commons/events.ts';
 import { describeRouteOutput, richSpec } from '../support/fixtures.ts';
 
 const T0 = Date.parse('2026-11-27T10:00:00.000Z');
@@ -464,17 +464,7 @@ describe('start: the default name of a multi-route execution', () => {
   });
 });
 
-// These pass a multi-route file through the prepare step's validator (parseDeploymentInput), which
-// accepts `routes` once the core's input change lands; until then they are skipped, and say so.
-const parserTakesRoutes = (() => {
-  try {
-    parseDeploymentInput(multiInput(), 'linear');
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const withParser = parserTakesRoutes ? test : test.skip;
+// start and routes --input read the file with the prepare step's own validator (parseDeploymentInput), which takes `routes`.
 const dir = mkdtempSync(join(tmpdir(), 'mesh-canary-cli-multi-'));
 const file = (name: string, content: unknown) => {
   const path = join(dir, name);
@@ -496,7 +486,7 @@ describe('start and routes with a multi-route input file', () => {
     });
   });
 
-  withParser('start names the execution after the first canary and how many more routes, and sends the input as it is', async () => {
+  test('start names the execution after the first canary and how many more routes, and sends the input as it is', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION });
     const r = await cli('start', 'linear', '--input', file('release.json', multiInput()), '--state-machine-arn', 'arn:aws:states:us-east-1:123456789012:stateMachine:LinearStateMachine', ...local);
     expect(r.code).toBe(0);
@@ -505,7 +495,7 @@ describe('start and routes with a multi-route input file', () => {
     expect(JSON.parse(sent.input!)).toEqual(multiInput());
   });
 
-  withParser('routes --input shows every route, one table each, in input order; --output json one entry per route', async () => {
+  test('routes --input shows every route, one table each, in input order; --output json one entry per route', async () => {
     const path = file('release.json', multiInput());
     const r = await cli('routes', '--input', path, ...local);
     expect(r.code).toBe(0);
@@ -562,6 +552,7 @@ describe('abort of a multi-route execution', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(invoked()).toEqual([{ deployment: multiDeployment(), reason: expect.stringMatching(/^aborted by .* via mesh-canary abort$/) }]);
+    expect(parseRollbackEvent(invoked()[0])).toMatchObject({ deployment: { routes: [{ route: productRoute }, { route: latticeRoute }] } });
     expect(r.stdout.split('\n')).toEqual([
       'release-42 had ended FAILED; all 2 routes restored to their snapshots (no step was running at the stop):',
       `  route ${PRODUCT} restored to its snapshot: product-vn 100`,
@@ -597,7 +588,7 @@ describe('abort of a multi-route execution', () => {
     expect(r.stderr).not.toContain(`${PRODUCT} has`);
   });
 
-  test('stopped during Prepare: {"releaseLock": {"routes": [every route], "executionId"}}, and says no route was changed', async () => {
+  test('stopped during Prepare: {"releaseLock": {"routes": [{"route"} per route], "executionId"}}, and says no route was changed', async () => {
     const h = new History().push('TaskStateEntered', 'stateEnteredEventDetails', { name: 'Prepare', input: '{}' })
       .push('TaskScheduled', 'taskScheduledEventDetails', { resourceType: 'lambda', resource: 'invoke', parameters: '{}' });
     sfn.on(DescribeExecutionCommand).resolves({ executionArn: EXECUTION, name: 'release-42', status: 'RUNNING', startDate: new Date(T0), input: JSON.stringify(multiInput()), stateMachineArn: 'x' });
@@ -606,7 +597,9 @@ describe('abort of a multi-route execution', () => {
     lambda.on(InvokeCommand).resolves(payload({ released: true }));
     const r = await cli('abort', EXECUTION, '--rollback-function-arn', ROLLBACK, ...local);
     expect(r.code).toBe(0);
-    expect(invoked()).toEqual([{ releaseLock: { routes: [productRoute, latticeRoute], executionId: EXECUTION } }]);
+    expect(invoked()).toEqual([{ releaseLock: { routes: [{ route: productRoute }, { route: latticeRoute }], executionId: EXECUTION } }]);
+    // The rollback function's own parser takes it as a release's releaseLock.
+    expect(parseRollbackEvent(invoked()[0])).toEqual({ releaseLock: { routes: [{ route: productRoute }, { route: latticeRoute }], executionId: EXECUTION } });
     expect(r.stdout).toBe('stopped release-42 at state Prepare before its prepare step took a snapshot: none of its 2 routes was changed; the route locks it held are released\n');
   });
 });

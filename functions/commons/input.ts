@@ -235,7 +235,7 @@ function routeKey(route: unknown): string | undefined {
 }
 
 /** Across a release: each route once, and each metric or error-rate check named once (the release's and every route's). */
-const releaseRules = rule(({ routes, healthChecks: shared }) => {
+const releaseRules = /* @__PURE__ */ rule(({ routes, healthChecks: shared }) => {
   if (!Array.isArray(routes) || routes.length > MAX_ROUTES) return [];
   const seen = new Map<string, number>();
   const problems: (Problem | false)[] = [];
@@ -323,16 +323,18 @@ const deploymentOf = <S extends z.core.$ZodLooseShape>(shape: S, snapshot: z.cor
 const appMeshPrepared = /* @__PURE__ */ (() => object({ ...appMeshShape, ...routeEntryShape, snapshot: appMeshSnapshot }).check(canaryIsNotStable))();
 const latticePrepared = /* @__PURE__ */ (() => object({ ...latticeShape, ...routeEntryShape, snapshot: latticeSnapshot }).check(canaryIsNotStable))();
 /** A release's snapshot as the state machines carry it: every route's weighted targets (ReleaseTargets), and when. */
-const releaseSnapshot = object({
+const releaseSnapshot = /* @__PURE__ */ object({
   weightedTargets: array(object({ route: text(2048), weightedTargets: array(z.unknown(), 1, 100) }), 1, MAX_ROUTES),
   takenAt: text(64),
 });
+// The release-wide rules (each route once, check names unique) are the prepare step's: a deployment
+// is what prepare returned, and leaving them out here keeps them out of every other function's bundle.
 const releaseDeployment = /* @__PURE__ */ (() => object({
   routes: array(byBackend(appMeshPrepared, latticePrepared), 1, MAX_ROUTES),
   ...commonShape,
   executionId: z.optional(text(2048)),
   snapshot: releaseSnapshot,
-}).check(releaseRules))();
+}))();
 export const deployment = /* @__PURE__ */ (() => byShape(
   releaseDeployment, deploymentOf(appMeshShape, appMeshSnapshot), deploymentOf(latticeShape, latticeSnapshot),
 ))();

@@ -138,3 +138,80 @@ describe('the VPC Lattice payloads, on a Lattice rule of the local AWS', () => {
     expect(input.route).toEqual({ service: real.service, listener: real.listener, rule: real.rule });
   });
 });
+
+describe('the release payloads (*-release.json): product and customer to v2 together, on the demo mesh', () => {
+  const routes = ['product', 'customer'].map((s) => ({ meshName: 'demomesh', virtualRouterName: `${s}-vr`, routeName: `${s}-r` }));
+  const routeSpecs = () => Promise.all(routes.map(async (r) => (await appMesh.send(new DescribeRouteCommand(r))).route!));
+  const targetsNow = async () => (await routeSpecs()).map((r) => r.spec!.httpRoute!.action!.weightedTargets);
+  const alarmState = (AlarmName: string, StateValue: 'OK' | 'ALARM') =>
+    cloudWatch.send(new SetAlarmStateCommand({ AlarmName, StateValue, StateReason: `events.test: ${StateValue}` }));
+
+  beforeAll(async () => {
+    // The release's checks: each route's canary 5xx, and the caller's (order calls both) for the release as a whole.
+    for (const AlarmName of ['product-v2-5xx', 'customer-v2-5xx', 'order-5xx']) {
+      await cloudWatch.send(new PutMetricAlarmCommand({
+        AlarmName, Namespace: 'mesh-canary/demo', MetricName: 'Http5xx', Statistic: 'Sum',
+        Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      }));
+      await alarmState(AlarmName, 'OK');
+    }
+  });
+
+  test('every release file in events/ is run here', () => {
+    const files = readdirSync(join(__dirname, '..', '..', 'events')).filter((f) => f.includes('release')).sort();
+    expect(files).toEqual([
+      'check-health-release.json', 'execution-release-linear.json', 'prepare-release.json', 'promote-release.json', 'rollback-release.json', 'set-weight-release.json',
+    ]);
+  });
+
+  test('execution-release-linear.json is valid for the linear machine and names both routes', () => {
+    const input = event('execution-release-linear.json');
+    expect(parseDeploymentInput(input, 'linear')).toEqual(input);
+    expect(input.routes.map((r: { route: object }) => r.route)).toEqual(routes);
+  });
+
+  test('prepare → set-weight → check-health → promote → rollback, both routes at every step, each from its events/ file', async () => {
+    const before = await routeSpecs();
+
+    const deployment = await call('PrepareFunction', event('prepare-release.json'));
+    expect(deployment.snapshot.weightedTargets).toEqual([
+      { route: 'demomesh/product-vr/product-r', weightedTargets: [{ virtualNode: 'product-vn', weight: 100 }] },
+      { route: 'demomesh/customer-vr/customer-r', weightedTargets: [{ virtualNode: 'customer-vn', weight: 100 }] },
+    ]);
+    expect(deployment.routes.map((r: { snapshot: { version: number } }) => r.snapshot.version)).toEqual(before.map((r) => r.metadata!.version));
+
+    const shifted = await call('SetWeightFunction', event('set-weight-release.json'));
+    expect(shifted).toMatchObject({ weight: 30, changed: true });
+    expect(shifted.routeVersion).toHaveLength(2);
+    expect(await targetsNow()).toEqual([
+      [{ virtualNode: 'product-vn', weight: 70 }, { virtualNode: 'product-v2-vn', weight: 30 }],
+      [{ virtualNode: 'customer-vn', weight: 70 }, { virtualNode: 'customer-v2-vn', weight: 30 }],
+    ]);
+    expect(await call('SetWeightFunction', event('set-weight-release.json'))).toMatchObject({ changed: false, routeVersion: shifted.routeVersion });
+
+    const healthy = await call('CheckHealthFunction', event('check-health-release.json'));
+    expect(healthy.verdict).toBe('pass');
+    expect(healthy.checks.map((c: { check: string }) => c.check).sort()).toEqual(['alarm:customer-v2-5xx', 'alarm:order-5xx', 'alarm:product-v2-5xx']);
+    // One route's own check fails the whole release, and so does the release-wide one.
+    for (const alarm of ['customer-v2-5xx', 'order-5xx']) {
+      await alarmState(alarm, 'ALARM');
+      expect((await call('CheckHealthFunction', event('check-health-release.json'))).verdict).toBe('fail');
+      await alarmState(alarm, 'OK');
+    }
+
+    const promoted = await call('PromoteFunction', event('promote-release.json'));
+    expect(promoted).toMatchObject({
+      changed: true, removedStableTarget: true,
+      weightedTargets: [
+        { route: 'demomesh/product-vr/product-r', weightedTargets: [{ virtualNode: 'product-v2-vn', weight: 100 }] },
+        { route: 'demomesh/customer-vr/customer-r', weightedTargets: [{ virtualNode: 'customer-v2-vn', weight: 100 }] },
+      ],
+    });
+
+    const restored = await call('RollbackFunction', event('rollback-release.json'));
+    expect(restored).toMatchObject({ changed: true });
+    const after = await routeSpecs();
+    expect(after.map((r) => r.spec)).toEqual(before.map((r) => r.spec));
+    expect(after.map((r) => r.metadata!.version)).toEqual(before.map((r) => r.metadata!.version! + 3));
+  });
+});

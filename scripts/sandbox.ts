@@ -26,9 +26,10 @@ demo-customer, a listener rule each on the v1 target group; canary target groups
 demo-product-v15, demo-customer-v2, demo-order-v2, demo-product-v2), the alarms the
 events/execution-*.json inputs name (OK), a steady healthy latency metric for product-v15-vn
 and healthy request counts (AWS/VpcLattice) for the Lattice canary target groups, writes fast
-variants of those inputs (and of events/execution-lattice-*.json, on the demo's Lattice IDs)
-to .local-aws/inputs/, and prints the endpoint, the ARNs and ready commands for mesh-canary and
-the AWS CLI. Runs until Ctrl-C, which stops everything.
+variants of those inputs (and of events/execution-lattice-*.json, on the demo's Lattice IDs,
+and of events/execution-release-linear.json, a release moving product and customer to v2
+together) to .local-aws/inputs/, and prints the endpoint, the ARNs and ready commands for
+mesh-canary and the AWS CLI. Runs until Ctrl-C, which stops everything.
 
 Options:
   --no-build   use the bundles already in dist/
@@ -52,6 +53,8 @@ const latticeStories: Record<StrategyType, { service: 'product' | 'customer' | '
   'step-then-all': { service: 'customer', stable: 'customer-v1', canary: 'customer-v2' },
   'manual-approval': { service: 'order', stable: 'order-v1', canary: 'order-v2' },
 };
+/** The release's alarms besides customer-v2-5xx (the step-then-all input's too), with the node each watches. */
+const releaseAlarms = [['product-v2-5xx', 'product-v2-vn'], ['order-5xx', 'order-vn']];
 /** Seconds a sandbox Lattice deployment waits after each weight change (real Lattice: about 90, the default). */
 const LATTICE_SETTLE_SECONDS = 2;
 const METRIC = { Namespace: 'mesh-canary/demo', MetricName: 'LatencyMs', Dimensions: [{ Name: 'VirtualNode', Value: 'product-v15-vn' }] };
@@ -83,8 +86,9 @@ try {
   const lattice = await createDemoLattice(new VPCLatticeClient({}));
   const latticeCanaries = Object.values(latticeStories).map((l) => lattice.targetGroups[l.canary]);
   const cloudWatch = new CloudWatchClient({});
-  // The alarms the inputs name: product-v15-5xx by name, customer-v2-* by prefix.
-  for (const [alarm, node] of [['product-v15-5xx', 'product-v15-vn'], ['customer-v2-5xx', 'customer-v2-vn']]) {
+  // The alarms the inputs name: product-v15-5xx by name, customer-v2-* by prefix; the release's
+  // product-v2-5xx and customer-v2-5xx (one per route) and order-5xx (the caller of both, release-wide).
+  for (const [alarm, node] of [['product-v15-5xx', 'product-v15-vn'], ['customer-v2-5xx', 'customer-v2-vn'], ...releaseAlarms]) {
     await cloudWatch.send(new PutMetricAlarmCommand({
       AlarmName: alarm, Namespace: 'mesh-canary/demo', MetricName: 'Http5xx', Dimensions: [{ Name: 'VirtualNode', Value: node }],
       Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -138,6 +142,12 @@ try {
     writeFileSync(path, `${JSON.stringify(input, null, 2)}\n`);
     latticeInputs[machine] = relative(process.cwd(), path) || path;
   }
+  // The release: product and customer to v2 together (events/execution-release-linear.json), fast.
+  const release = { ...JSON.parse(readFileSync(join(projectRoot, 'events', 'execution-release-linear.json'), 'utf8')), strategy: fast.linear };
+  parseDeploymentInput(release, 'linear');
+  const releasePath = join(inputsDir, 'release-linear.json');
+  writeFileSync(releasePath, `${JSON.stringify(release, null, 2)}\n`);
+  const releaseInput = relative(process.cwd(), releasePath) || releasePath;
   const product = lattice.services.product;
 
   const url = aws.endpoint;
@@ -151,7 +161,7 @@ mesh-canary sandbox ready in ${((performance.now() - started) / 1000).toFixed(1)
   stack     ${stack.stackName} (its outputs name the machines, as in AWS)
   machines  ${Object.entries(stack.machines).map(([m, arn]) => `${m.padEnd(pad)}  ${arn}`).join(`\n            `)}
   mesh      ${DEMO_MESH}: order, product, customer on v1; nodes product-v15-vn, customer-v2-vn, order-v2-vn, product-v2-vn
-  health    alarms product-v15-5xx and customer-v2-5xx (OK); LatencyMs samples for product-v15-vn every 10 s
+  health    alarms product-v15-5xx, customer-v2-5xx, product-v2-5xx and order-5xx (OK); LatencyMs samples for product-v15-vn every 10 s
   lattice   services demo-order, demo-product, demo-customer (a listener rule each, on v1);
             target groups demo-product-v15, demo-customer-v2, demo-order-v2, demo-product-v2
             (settleSeconds ${LATTICE_SETTLE_SECONDS} here; real VPC Lattice settles about 90 s, the default)
@@ -160,6 +170,8 @@ mesh-canary sandbox ready in ${((performance.now() - started) / 1000).toFixed(1)
             (events/execution-*.json with short intervals)
             ${Object.values(latticeInputs).join(', ')}
             (events/execution-lattice-*.json on the demo's target groups: product, customer, order)
+            ${releaseInput}
+            (events/execution-release-linear.json: product and customer to v2 together, one release)
 
 Paste into another shell (for the AWS CLI; mesh-canary needs only --endpoint-url):
 ${Object.entries(aws.env).map(([key, value]) => `  export ${key}=${value}`).join('\n')}
@@ -187,8 +199,16 @@ On VPC Lattice (routes shows demo-product's listener rule; each input names its 
   npx mesh-canary abort lattice-bake-me ${e}
   aws ${e} vpc-lattice get-rule --service-identifier ${product.service} --listener-identifier ${product.listener} --rule-identifier ${product.rule} --query "action.forward.targetGroups"
 
-The linear and manual-approval inputs both move product-vn to product-v15-vn: once one is
-promoted, the route no longer has product-vn. Put it back with
+Two routes in one release (product-vn → product-v2-vn and customer-vn → customer-v2-vn, every step on
+both, all or nothing; --restore puts both back on v1 once it is promoted):
+  npx mesh-canary routes --input ${releaseInput} ${e}
+  npx mesh-canary start linear --input ${releaseInput} --name release-v2 ${e} --wait
+  npx mesh-canary abort release-v2 --restore ${e}
+  aws ${e} appmesh describe-route --mesh-name ${DEMO_MESH} --virtual-router-name customer-vr --route-name customer-r --query "route.spec.httpRoute.action.weightedTargets" --output table
+
+The linear and manual-approval inputs both move product-vn to product-v15-vn (and the release moves
+it to product-v2-vn; the release and step-then-all both move customer-vn): once one is promoted,
+the route no longer has its v1 node. Put it back with
   npx mesh-canary abort <execution> --restore ${e}
 or restart the sandbox. State lives in memory. Function logs: .local-aws/lambda.log.
 

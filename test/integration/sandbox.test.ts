@@ -49,7 +49,41 @@ test('it comes up with the endpoint, the machines and ready commands', () => {
   for (const m of ['linear', 'step-then-all', 'manual-approval']) expect(output).toMatch(new RegExp(`${m}\\s+arn:aws:states:`));
   expect(output).toMatch(/lattice\s+services demo-order, demo-product, demo-customer/);
   expect(output).toMatch(/real VPC Lattice settles about 90 s/);
+  expect(output).toMatch(/alarms product-v15-5xx, customer-v2-5xx, product-v2-5xx and order-5xx \(OK\)/);
+  expect(output).toMatch(/\.local-aws\/inputs\/release-linear\.json\n\s+\(events\/execution-release-linear\.json: product and customer to v2 together/);
 });
+
+// Before the step-then-all story below: both move customer-vn, and this one leaves it back on v1.
+test('its printed release commands work as printed: routes shows both routes, start --wait promotes both, abort --restore puts both back', async () => {
+  const input = JSON.parse(readFileSync(join(projectRoot, '.local-aws', 'inputs', 'release-linear.json'), 'utf8'));
+  expect(input.routes.map((r: { canaryNode: string }) => r.canaryNode)).toEqual(['product-v2-vn', 'customer-v2-vn']);
+  expect(input.strategy.intervalSeconds).toBeLessThan(60); // the fast variant of events/execution-release-linear.json
+  const routes = () => {
+    const out = cli(/^npx mesh-canary routes --input \S*release-linear\.json /);
+    expect([out.status, out.stderr]).toEqual([0, '']);
+    expect(out.stdout).toMatch(/demomesh\/product-vr\/product-r[\s\S]*demomesh\/customer-vr\/customer-r/);
+    return out.stdout;
+  };
+  const before = routes();
+  expect(before).toMatch(/product-vn\s+100\s+100%/);
+  expect(before).toMatch(/customer-vn\s+100\s+100%/);
+
+  const started = cli(/^npx mesh-canary start linear --input \S*release-linear\.json /);
+  expect([started.status, started.stderr]).toEqual([0, '']);
+  expect(started.stdout).toMatch(/arn:aws:states:.*:execution:LinearStateMachine:release-v2/);
+  expect(started.stdout).toMatch(/promoted/i);
+  const promoted = routes();
+  expect(promoted).toMatch(/product-v2-vn\s+100\s+100%/);
+  expect(promoted).toMatch(/customer-v2-vn\s+100\s+100%/);
+  expect(promoted).not.toMatch(/(product|customer)-vn\s/); // each stable removed, on both routes
+
+  const restored = cli(/^npx mesh-canary abort release-v2 /);
+  expect([restored.status, restored.stderr]).toEqual([0, '']);
+  const after = routes();
+  expect(after).toMatch(/product-vn\s+100\s+100%/);
+  expect(after).toMatch(/customer-vn\s+100\s+100%/);
+  expect(after).not.toMatch(/-v2-vn\s/);
+}, 180_000);
 
 test('its printed commands work as printed: routes, start, abort', async () => {
   // As printed but without --watch (which refreshes until Ctrl-C).

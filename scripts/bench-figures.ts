@@ -35,6 +35,54 @@ export const latticeFigures = {
   noop: 'Lattice set-weight warm, weights already set',
 } as const;
 
+/** The route counts of figure 2c (one step on several routes), and its target: the most routes within this factor of one. */
+export const ROUTE_COUNTS = [1, 2, 5] as const;
+export const ROUTES_TARGET = 1.5;
+/**
+ * The latency the third row of figure 2c adds to every App Mesh call (the local front's latency
+ * fault, at rate 1): a regional API round trip, where moto answers in a few ms of CPU. Real
+ * App Mesh calls wait on the network, not on one Python process, and that wait is what concurrent
+ * writes overlap.
+ */
+export const ADDED_LATENCY_MS = 50;
+
+/**
+ * Figure 2c's rows: one set-weight step on a deployment of 1, 2 and 5 App Mesh routes (its routes
+ * written concurrently), warm. Through the local Lambda front (an Invoke, as Step Functions makes
+ * one), with the bundle loaded in the bench's process (as figure 2's warm row), and through the
+ * front again with ADDED_LATENCY_MS on every App Mesh call.
+ */
+export const routeStepFigures = {
+  invoke: 'one step, set-weight warm, Lambda Invoke',
+  inProcess: 'one step, set-weight warm, in process (as figure 2)',
+  invokeLatency: `one step, Lambda Invoke, +${ADDED_LATENCY_MS} ms per App Mesh call`,
+} as const;
+
+/** Medians (ms) of one figure 2c row, by route count. */
+export type RouteStepMedians = Record<(typeof ROUTE_COUNTS)[number], number>;
+
+/** Figure 2c's table: the medians at 1, 2 and 5 routes, and 5 routes over 1 route against the target. */
+export function routeStepRows(m: Record<keyof typeof routeStepFigures, RouteStepMedians>): string[][] {
+  const most = ROUTE_COUNTS[ROUTE_COUNTS.length - 1];
+  const row = (label: string, x: RouteStepMedians) => {
+    const ratio = x[most] / x[1];
+    return [label, ...ROUTE_COUNTS.map((n) => ms(x[n])), `${ratio.toFixed(2)}x`, `<= ${ROUTES_TARGET}x: ${verdict(ratio <= ROUTES_TARGET)}`];
+  };
+  return [
+    ['approach', ...ROUTE_COUNTS.map((n) => `${n} route${n === 1 ? '' : 's'}`), `${most} routes / 1 route`, 'target'],
+    row(routeStepFigures.invoke, m.invoke),
+    row(routeStepFigures.inProcess, m.inProcess),
+    row(routeStepFigures.invokeLatency, m.invokeLatency),
+  ];
+}
+
+/** Figure 2c's labels an output does not print a row for: the label, a median per route count, then the ratio. */
+export function missingRouteStepFigures(output: string): string[] {
+  const median = '\\d+(\\.\\d+)? ms';
+  return Object.values(routeStepFigures).filter((label) =>
+    !new RegExp(`^\\s*${escape(label)}\\s+${ROUTE_COUNTS.map(() => median).join('\\s+')}\\s+\\d+\\.\\d+x\\s+<= ${ROUTES_TARGET}x: (meets|MISSES) target\\s*$`, 'm').test(output));
+}
+
 /** The labels of one weight-step table (figure 2 on App Mesh, 2b on VPC Lattice). */
 export type WeightStepLabels = Record<'awscli' | 'cold' | 'warm' | 'inExecution' | 'noop', string>;
 

@@ -5,12 +5,16 @@
 // (the reasons awsCliMissing and awsCliLatticeMissing give) and the speed-ups against them "skipped:
 // no seed figure"; the second test shows it with an
 // `aws` on PATH that does not run (a quick bench takes about 25 s on an idle 2-core machine).
+// Figure 2c (one step on 1, 2 and 5 routes) must print each row with its three medians and the
+// ratio against its target (missingRouteStepFigures), whatever the ratio.
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { listFunctions, projectRoot } from '../../local/template.ts';
-import { awsCliLatticeMissing, awsCliMissing, figureLabels, missingFigures, NO_SEED, QUICK_FLEET } from '../../scripts/bench-figures.ts';
+import {
+  awsCliLatticeMissing, awsCliMissing, figureLabels, missingFigures, missingRouteStepFigures, NO_SEED, QUICK_FLEET,
+} from '../../scripts/bench-figures.ts';
 
 const labels = () => [...listFunctions().map((f) => f.logicalId), ...figureLabels(QUICK_FLEET)];
 
@@ -33,8 +37,9 @@ test('npm run bench -- --quick completes and prints every figure with a number',
   const shown = `bench output:\n${output}`;
   if (code !== 0) throw new Error(`the quick bench exited ${code}\n${shown}`);
   expect(output).toContain(`quick: one run of each figure, ${QUICK_FLEET} deployments together`);
-  const missing = missingFigures(output, labels(), QUICK_FLEET, awsCliMissing(), awsCliLatticeMissing());
+  const missing = [...missingFigures(output, labels(), QUICK_FLEET, awsCliMissing(), awsCliLatticeMissing()), ...missingRouteStepFigures(output)];
   if (missing.length) throw new Error(`no figure printed for: ${missing.join('; ')}\n${shown}`);
+  expect(output).toMatch(/^2c\. One step on 1, 2, 5 routes: .*median of 10$/m);
 }, 600_000);
 
 test('without a working AWS CLI the quick bench still completes: the seed figure and its speed-ups say skipped', async () => {
@@ -50,7 +55,7 @@ test('without a working AWS CLI the quick bench still completes: the seed figure
     const { code, output } = await runQuickBench(env);
     const shown = `bench output:\n${output}`;
     if (code !== 0) throw new Error(`the quick bench exited ${code}\n${shown}`);
-    const missing = missingFigures(output, labels(), QUICK_FLEET, reason, reason);
+    const missing = [...missingFigures(output, labels(), QUICK_FLEET, reason, reason), ...missingRouteStepFigures(output)];
     if (missing.length) throw new Error(`no figure printed for: ${missing.join('; ')}\n${shown}`);
     // cold, warm, in an execution, weights already set, on App Mesh and on Lattice: no speed-up without the seed.
     expect(output.split(NO_SEED).length - 1).toBe(8);

@@ -203,6 +203,7 @@ Two routes in one release (product-vn → product-v2-vn and customer-vn → cust
 both, all or nothing; --restore puts both back on v1 once it is promoted):
   npx mesh-canary routes --input ${releaseInput} ${e}
   npx mesh-canary start linear --input ${releaseInput} --name release-v2 ${e} --wait
+  npx mesh-canary report release-v2 --out reports/release-v2.svg ${e}
   npx mesh-canary abort release-v2 --restore ${e}
   aws ${e} appmesh describe-route --mesh-name ${DEMO_MESH} --virtual-router-name customer-vr --route-name customer-r --query "route.spec.httpRoute.action.weightedTargets" --output table
 

@@ -54,7 +54,7 @@ test('it comes up with the endpoint, the machines and ready commands', () => {
 });
 
 // Before the step-then-all story below: both move customer-vn, and this one leaves it back on v1.
-test('its printed release commands work as printed: routes shows both routes, start --wait promotes both, abort --restore puts both back', async () => {
+test('its printed release commands work as printed: routes shows both routes, start --wait promotes both, report draws it, abort --restore puts both back', async () => {
   const input = JSON.parse(readFileSync(join(projectRoot, '.local-aws', 'inputs', 'release-linear.json'), 'utf8'));
   expect(input.routes.map((r: { canaryNode: string }) => r.canaryNode)).toEqual(['product-v2-vn', 'customer-v2-vn']);
   expect(input.strategy.intervalSeconds).toBeLessThan(60); // the fast variant of events/execution-release-linear.json
@@ -76,6 +76,12 @@ test('its printed release commands work as printed: routes shows both routes, st
   expect(promoted).toMatch(/product-v2-vn\s+100\s+100%/);
   expect(promoted).toMatch(/customer-v2-vn\s+100\s+100%/);
   expect(promoted).not.toMatch(/(product|customer)-vn\s/); // each stable removed, on both routes
+
+  const reported = cli(/^npx mesh-canary report release-v2 /);
+  expect([reported.status, reported.stderr]).toEqual([0, '']);
+  const svg = readFileSync(join(projectRoot, 'reports', 'release-v2.svg'), 'utf8');
+  expect(svg).toContain('<svg');
+  expect(svg).toContain('demomesh/product-vr/product-r, demomesh/customer-vr/customer-r'); // both routes named
 
   const restored = cli(/^npx mesh-canary abort release-v2 /);
   expect([restored.status, restored.stderr]).toEqual([0, '']);

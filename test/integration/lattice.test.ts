@@ -5,24 +5,16 @@
 // settleSeconds is 0 so the tests stay fast (Lattice's default is 90).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { routerFor } from '../../functions/commons/routers/index.ts';
 import {
-  alarm, approvalToken, finished, history, setAlarm, sfn, shifts, stack, start, statesEntered, until,
+  alarm, approvalToken, finished, history, setAlarm, sfn, shifts, start, statesEntered, until,
 } from '../support/executions.ts';
-import { LOCAL_ACCOUNT, root } from '../support/fixtures.ts';
+import { root } from '../support/fixtures.ts';
 import { call } from '../support/invoke.ts';
 import {
-  demoLattice, lattice, latticeCanaryPercent, latticeRouteState, latticeTargets, setLatticeByHand, type LatticeRoute,
+  demoLattice, latticeCanaryPercent, latticeLockItem as lockItem, latticeRouteState, latticeTargets, setLatticeByHand,
 } from '../support/lattice.ts';
 
-const dynamo = new DynamoDBClient({});
-/** The route's lock item, keyed as the router keys it. */
-async function lockItem(route: LatticeRoute) {
-  const key = await routerFor({ route, stableTargetGroup: 'x', canaryTargetGroup: 'y' } as never, { lattice: () => lattice }).identity(LOCAL_ACCOUNT);
-  return (await dynamo.send(new GetItemCommand({ TableName: stack().outputs.LockTableName, Key: { route: { S: key } }, ConsistentRead: true }))).Item;
-}
 const linear = (stepPercent = 25, intervalSeconds = 1) => ({ strategy: { type: 'linear', stepPercent, intervalSeconds }, settleSeconds: 0 });
 const guardEvent = (arn: string, end: { stateMachineArn?: string; name?: string }) => {
   const documented = JSON.parse(readFileSync(join(root, 'events', 'guard-aborted.json'), 'utf8'));

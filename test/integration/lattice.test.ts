@@ -214,3 +214,18 @@ test.each([['a listener rule', false], ['a listener\'s default action', true]] a
   expect(await latticeRouteState(route)).toEqual(before);
   expect(await lockItem(route)).toBeUndefined();
 });
+
+test('a stopped deployment\'s lock can be given back (mesh-canary abort\'s releaseLock) even once the rule\'s action is a fixed response; the route is not touched', async () => {
+  const { input } = await demoLattice();
+  const arn = await start('linear', { ...input, ...linear(25, 1) });
+  await until('the canary at 25%', async () => (await latticeCanaryPercent(input.route, input.canaryTargetGroup)) === 25);
+  await sfn.send(new StopExecutionCommand({ executionArn: arn, cause: 'maintenance' }));
+  expect((await finished(arn)).status).toBe('ABORTED');
+  await setLatticeActionByHand(input.route, { fixedResponse: { statusCode: 500 } });
+  const before = await latticeRouteState(input.route);
+  expect((await lockItem(input.route))?.executionId?.S).toBe(arn);
+
+  expect(await call('RollbackFunction', { releaseLock: { route: input.route, executionId: arn } })).toMatchObject({ released: true });
+  expect(await lockItem(input.route)).toBeUndefined();
+  expect(await latticeRouteState(input.route)).toEqual(before);
+});

@@ -1,7 +1,8 @@
 // Real executions of the three state machines on VPC Lattice routes on the local AWS (the real
 // function bundles, moto with local/moto_launcher.py's Lattice): promoted, rolled back on an
-// alarm, approval, drift under both onDrift policies, the abort guard, concurrent starts. Every
-// route is read back with Lattice's own API (GetRule/GetListener), never through the router.
+// alarm, approval, drift under both onDrift policies, the abort guard, concurrent starts, a
+// rollback that cannot restore (RollbackFailed, the lock kept). The error-rate check is in
+// lattice-health.test.ts, faults in lattice-faults.test.ts. Every route is read back with Lattice's own API (GetRule/GetListener), never through the router.
 // settleSeconds is 0 so the tests stay fast (Lattice's default is 90).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

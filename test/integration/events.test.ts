@@ -6,9 +6,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppMeshClient, DescribeRouteCommand } from '@aws-sdk/client-app-mesh';
 import { CloudWatchClient, PutMetricAlarmCommand, PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { VPCLatticeClient } from '@aws-sdk/client-vpc-lattice';
 import { parseDeploymentInput } from '../../functions/commons/input.ts';
-import { latticeRoute, latticeRuleTargets, type LocalLatticeRoute } from '../support/lattice-route.ts';
+import { demoLattice, latticeTargets } from '../support/lattice.ts';
 import { createDemoMesh } from '../../local/demo-mesh.ts';
 import { event } from '../support/fixtures.ts';
 import { call } from '../support/invoke.ts';
@@ -66,7 +65,6 @@ test('prepare → set-weight → check-health → promote → rollback, each fro
 });
 
 describe('the VPC Lattice payloads, on a Lattice rule of the local AWS', () => {
-  const lattice = new VPCLatticeClient({});
   const placeholders = {
     service: 'svc-0123456789abcdef0', listener: 'listener-0123456789abcdef0', rule: 'rule-0123456789abcdef0',
     stable: 'tg-0123456789abcdef0', canary: 'tg-0fedcba9876543210',
@@ -78,7 +76,7 @@ describe('the VPC Lattice payloads, on a Lattice rule of the local AWS', () => {
     for (const k of Object.keys(placeholders) as (keyof typeof placeholders)[]) text = text.split(placeholders[k]).join(real[k]);
     return JSON.parse(text);
   };
-  const ruleTargets = () => latticeRuleTargets(lattice, real as LocalLatticeRoute);
+  const ruleTargets = async () => (await latticeTargets(real)).map((g) => ({ id: g.targetGroupIdentifier, weight: g.weight }));
   const share = (targets: { id?: string; weight?: number }[], id: string) => {
     const total = targets.reduce((s, t) => s + (t.weight ?? 0), 0);
     return Math.round((100 * (targets.find((t) => t.id === id)?.weight ?? 0)) / total);
@@ -91,8 +89,8 @@ describe('the VPC Lattice payloads, on a Lattice rule of the local AWS', () => {
   }));
 
   beforeAll(async () => {
-    const r = await latticeRoute(lattice);
-    real = { service: r.service, listener: r.listener, rule: r.rule, stable: r.stable, canary: r.canary };
+    const { input: { route, stableTargetGroup, canaryTargetGroup } } = await demoLattice();
+    real = { service: route.service, listener: route.listener, rule: route.rule!, stable: stableTargetGroup, canary: canaryTargetGroup };
   });
 
   test('every Lattice file in events/ is run here', () => {

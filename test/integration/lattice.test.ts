@@ -1,32 +1,32 @@
 // Real executions of the three state machines on VPC Lattice routes on the local AWS (the real
 // function bundles, moto with local/moto_launcher.py's Lattice): promoted, rolled back on an
-// alarm, approval, drift under both onDrift policies, the abort guard, concurrent starts. Every
-// route is read back with Lattice's own API (GetRule/GetListener), never through the router.
+// alarm, approval, drift under both onDrift policies, the abort guard, concurrent starts, a
+// rollback that cannot restore (RollbackFailed, the lock kept). The error-rate check is in
+// lattice-health.test.ts, faults in lattice-faults.test.ts. Every route is read back with Lattice's own API (GetRule/GetListener), never through the router.
 // settleSeconds is 0 so the tests stay fast (Lattice's default is 90).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { SendTaskFailureCommand, SendTaskSuccessCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { routerFor } from '../../functions/commons/routers/index.ts';
 import {
-  alarm, approvalToken, finished, history, setAlarm, sfn, shifts, stack, start, statesEntered, until,
+  SendTaskFailureCommand, SendTaskSuccessCommand, StopExecutionCommand, type DescribeExecutionCommandOutput,
+} from '@aws-sdk/client-sfn';
+import {
+  alarm, approvalToken, finished, history, setAlarm, sfn, shifts, start, statesEntered, until,
 } from '../support/executions.ts';
-import { LOCAL_ACCOUNT, root } from '../support/fixtures.ts';
+import { root } from '../support/fixtures.ts';
 import { call } from '../support/invoke.ts';
 import {
-  demoLattice, lattice, latticeCanaryPercent, latticeRouteState, latticeTargets, setLatticeByHand, type LatticeRoute,
+  demoLattice, latticeCanaryPercent, latticeLockItem as lockItem, latticeRouteState, latticeTargets, setLatticeActionByHand, setLatticeByHand,
 } from '../support/lattice.ts';
 
-const dynamo = new DynamoDBClient({});
-/** The route's lock item, keyed as the router keys it. */
-async function lockItem(route: LatticeRoute) {
-  const key = await routerFor({ route, stableTargetGroup: 'x', canaryTargetGroup: 'y' } as never, { lattice: () => lattice }).identity(LOCAL_ACCOUNT);
-  return (await dynamo.send(new GetItemCommand({ TableName: stack().outputs.LockTableName, Key: { route: { S: key } }, ConsistentRead: true }))).Item;
-}
 const linear = (stepPercent = 25, intervalSeconds = 1) => ({ strategy: { type: 'linear', stepPercent, intervalSeconds }, settleSeconds: 0 });
 const guardEvent = (arn: string, end: { stateMachineArn?: string; name?: string }) => {
   const documented = JSON.parse(readFileSync(join(root, 'events', 'guard-aborted.json'), 'utf8'));
   return { ...documented, resources: [arn], detail: { ...documented.detail, executionArn: arn, stateMachineArn: end.stateMachineArn, name: end.name, status: 'ABORTED' } };
+};
+/** The event EventBridge sends when an execution ends as `end` says (FAILED, with its error and cause). */
+const endedEvent = (arn: string, end: DescribeExecutionCommandOutput) => {
+  const event = guardEvent(arn, end);
+  return { ...event, detail: { ...event.detail, status: end.status, error: end.error ?? null, cause: end.cause ?? null } };
 };
 
 describe.each([['a listener rule', false], ['a listener\'s default action', true]] as const)('on %s', (_label, defaultAction) => {
@@ -180,4 +180,53 @@ test('two executions started together on one rule, one by IDs and one by ARNs: o
   expect(entered).not.toContain('Rollback');
   expect(await latticeTargets(input.route)).toEqual([{ targetGroupIdentifier: input.canaryTargetGroup, weight: expect.any(Number) }]);
   expect(await lockItem(input.route)).toBeUndefined();
+});
+
+test.each([['a listener rule', false], ['a listener\'s default action', true]] as const)('a rollback that cannot restore on %s (a fixed response put in place of the forward action mid-deployment) ends RollbackFailed naming the route; the lock is kept, as on App Mesh, until the guard\'s own restore succeeds', async (_label, defaultAction) => {
+  const { input } = await demoLattice({ defaultAction });
+  const { route } = input;
+  const before = await latticeRouteState(route);
+  const arn = await start('linear', { ...input, ...linear(25, 1) });
+  await until('the canary at 25%', async () => (await latticeCanaryPercent(route, input.canaryTargetGroup)) === 25);
+  const left = await latticeTargets(route);
+  // Someone puts up a maintenance page: there is no forward action left to put the weights back in.
+  await setLatticeActionByHand(route, { fixedResponse: { statusCode: 404 } });
+
+  const end = await finished(arn);
+  expect(end.error).toBe('RollbackFailed');
+  expect(end.cause).toMatch(/needs a person/);
+  const label = `${route.service}/${route.listener}/${route.rule ?? 'default'}`;
+  expect(end.cause).toContain(`Why it failed: `);
+  expect(end.cause!.slice(end.cause!.indexOf('Why it failed: '))).toContain(`UnsupportedRoute`);
+  expect(end.cause!.slice(end.cause!.indexOf('Why it failed: '))).toContain(`${label}: the ${defaultAction ? 'listener\'s default action' : 'rule'} is a fixed response`);
+  expect(shifts(await history(arn))).toEqual([25]);
+  // Nothing was written over the person's fixed response, and the execution still holds the route's lock.
+  expect((await latticeRouteState(route))[defaultAction ? 'defaultAction' : 'action']).toEqual({ fixedResponse: { statusCode: 404 } });
+  expect((await lockItem(route))?.executionId?.S).toBe(arn);
+
+  // The abort guard gets the FAILED event: its restore fails the same way, so the lock stays (someone must look first).
+  const event = endedEvent(arn, end);
+  await expect(call('GuardFunction', event)).rejects.toMatchObject({ name: 'UnsupportedRoute', message: expect.stringContaining(label) });
+  expect((await lockItem(route))?.executionId?.S).toBe(arn);
+
+  // The person puts the forward action back as the deployment left it: the guard's restore now succeeds and releases the lock.
+  await setLatticeByHand(route, left);
+  expect(await call('GuardFunction', event)).toMatchObject({ action: 'restored', changed: true });
+  expect(await latticeRouteState(route)).toEqual(before);
+  expect(await lockItem(route)).toBeUndefined();
+});
+
+test('a stopped deployment\'s lock can be given back (mesh-canary abort\'s releaseLock) even once the rule\'s action is a fixed response; the route is not touched', async () => {
+  const { input } = await demoLattice();
+  const arn = await start('linear', { ...input, ...linear(25, 1) });
+  await until('the canary at 25%', async () => (await latticeCanaryPercent(input.route, input.canaryTargetGroup)) === 25);
+  await sfn.send(new StopExecutionCommand({ executionArn: arn, cause: 'maintenance' }));
+  expect((await finished(arn)).status).toBe('ABORTED');
+  await setLatticeActionByHand(input.route, { fixedResponse: { statusCode: 500 } });
+  const before = await latticeRouteState(input.route);
+  expect((await lockItem(input.route))?.executionId?.S).toBe(arn);
+
+  expect(await call('RollbackFunction', { releaseLock: { route: input.route, executionId: arn } })).toMatchObject({ released: true });
+  expect(await lockItem(input.route)).toBeUndefined();
+  expect(await latticeRouteState(input.route)).toEqual(before);
 });

@@ -135,34 +135,41 @@ export function latticeRouter(clients: LatticeClients, route: LatticeRouteRef, s
     }
   }
 
+  /** The rule (or listener) as Lattice returns it, and its canonical identity; the action is not judged here. */
+  async function fetchRoute(): Promise<{ action?: RuleAction; lastUpdatedAt?: Date; identity: string }> {
+    const call = ids.rule ? `GetRule ${label}` : `GetListener ${label}`;
+    let out: { arn?: string; action?: RuleAction; lastUpdatedAt?: Date };
+    try {
+      if (rule) {
+        const r = await clients.lattice().send(new GetRuleCommand({ serviceIdentifier: service, listenerIdentifier: listener, ruleIdentifier: rule }));
+        out = { arn: r.arn, action: r.action, lastUpdatedAt: r.lastUpdatedAt };
+      } else {
+        const l = await clients.lattice().send(new GetListenerCommand({ serviceIdentifier: service, listenerIdentifier: listener }));
+        out = { arn: l.arn, action: l.defaultAction, lastUpdatedAt: l.lastUpdatedAt };
+      }
+    } catch (err) {
+      throw wrap(err, call, (m) => new RouteNotFound(m));
+    }
+    const prefix = ids.prefix ?? latticePrefixOf(out.arn);
+    if (!prefix) throw new RouteNotFound(`${call}: the response names no ARN, so the route's lock cannot be named`);
+    return { action: out.action, lastUpdatedAt: out.lastUpdatedAt, identity: latticeArn(ids, prefix) };
+  }
+
   const router: TrafficRouter<Target> = {
     type: 'lattice', label, stable: latticeIdOf(stable), canary: latticeIdOf(canary), limits: latticeLimits, words: latticeWords, codec: latticeCodec,
 
     async identity() {
-      // An ARN anywhere in the reference settles it; IDs alone need the route's own ARN.
-      return settled ?? (await router.read()).identity;
+      // An ARN anywhere in the reference settles it; IDs alone need the route's own ARN, whatever
+      // its action is now (a lock must be nameable even when the action is no longer a forward).
+      return settled ?? (await fetchRoute()).identity;
     },
 
     async read(): Promise<RouteState<Target>> {
-      const call = ids.rule ? `GetRule ${label}` : `GetListener ${label}`;
-      let out: { arn?: string; action?: RuleAction; lastUpdatedAt?: Date };
-      try {
-        if (rule) {
-          const r = await clients.lattice().send(new GetRuleCommand({ serviceIdentifier: service, listenerIdentifier: listener, ruleIdentifier: rule }));
-          out = { arn: r.arn, action: r.action, lastUpdatedAt: r.lastUpdatedAt };
-        } else {
-          const l = await clients.lattice().send(new GetListenerCommand({ serviceIdentifier: service, listenerIdentifier: listener }));
-          out = { arn: l.arn, action: l.defaultAction, lastUpdatedAt: l.lastUpdatedAt };
-        }
-      } catch (err) {
-        throw wrap(err, call, (m) => new RouteNotFound(m));
-      }
-      const prefix = ids.prefix ?? latticePrefixOf(out.arn);
-      if (!prefix) throw new RouteNotFound(`${call}: the response names no ARN, so the route's lock cannot be named`);
+      const out = await fetchRoute();
       return {
         targets: forwardTargets(out.action, label, what).map(toNeutral),
         revision: out.lastUpdatedAt ? new Date(out.lastUpdatedAt).toISOString() : '',
-        kind, identity: latticeArn(ids, prefix), raw: out.action,
+        kind, identity: out.identity, raw: out.action,
       };
     },
 

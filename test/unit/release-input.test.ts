@@ -105,3 +105,20 @@ test('a prepared release: its routes as one-route deployments, its labels, and e
   const bad = { ...d, routes: [d.routes[0], { ...d.routes[1], snapshot: { router: 'appmesh' } }] };
   expect(() => parseDeployment(bad)).toThrow(/deployment\.routes\[1\]\.snapshot\.routeKind is missing/);
 });
+
+test('the approver\'s message for a release names every route with its stable and canary, and says all of them roll back on a rejection', async () => {
+  const { approvalMessage } = await import('../../functions/request-approval/index.ts');
+  const d: any = {
+    routes: [product, checkout], strategy: { type: 'manual-approval', canaryPercent: 10, approvalTimeoutSeconds: 600 },
+    executionId: 'arn:aws:states:us-east-1:123456789012:execution:ManualApproval:release-7',
+  };
+  const { subject, body } = approvalMessage(d, 'tok', 10);
+  expect(subject).toBe('mesh-canary: approve product-v2-vn on demomesh/product-vr/product-r and 1 more route?');
+  expect(body).toContain('A release of 2 canaries is waiting for your approval.');
+  expect(body).toContain('  routes     2, moving together, each now at 10% of the stable+canary traffic');
+  expect(body).toContain('    demomesh/product-vr/product-r: product-vn → product-v2-vn (virtual node)');
+  expect(body).toContain('    svc-0123456789abcdef0/listener-0123456789abcdef0/rule-0123456789abcdef0: tg-0123456789abcdef0 → tg-0fedcba9876543210 (target group)');
+  expect(body).toContain('Reject (roll every route back to exactly what it was):');
+  // One route: the message it always was.
+  expect(approvalMessage({ ...product, strategy: d.strategy, executionId: d.executionId } as any, 'tok', 10).body).toContain('  canary     product-v2-vn (virtual node) (now at 10% of the stable+canary traffic)');
+});

@@ -146,6 +146,22 @@ const awaitApproval: State = {
 /** One machine's definition. The three differ only where `approval` says: the approval wait after the shift. */
 export function definition(machine: Machine) {
   const approval = machine === 'manual-approval';
+  /** A promoted execution's output: what was deployed (in its backend's words, or a release's routes), every verdict, and the route(s) at the end. */
+  const promotedOutput = (Comment: string, deployed: Record<string, string>) => ({
+    Type: 'Pass' as const,
+    Comment,
+    Parameters: {
+      outcome: 'promoted',
+      ...deployed,
+      'strategy.$': '$.deployment.strategy',
+      'verdicts.$': '$.gate.progress.history',
+      'checks.$': '$.gate.progress.checks',
+      'snapshot.$': '$.deployment.snapshot.weightedTargets',
+      'weightedTargets.$': '$.promotion.weightedTargets',
+      ...(approval ? { 'approval.$': '$.approval.Cause' } : {}),
+    },
+    End: true as const,
+  });
   const States: States = {
     Prepare: {
       ...invoke('Prepare', { 'input.$': '$', 'executionId.$': '$$.Execution.Id', machine }),
@@ -226,55 +242,18 @@ export function definition(machine: Machine) {
       ],
       Default: 'Promoted',
     },
-    PromotedRelease: {
-      Type: 'Pass',
-      Comment: "The execution's output for several routes: each route with its stable, canary and snapshot, every verdict, and every route at the end.",
-      Parameters: {
-        outcome: 'promoted',
-        'routes.$': '$.deployment.routes',
-        'strategy.$': '$.deployment.strategy',
-        'verdicts.$': '$.gate.progress.history',
-        'checks.$': '$.gate.progress.checks',
-        'snapshot.$': '$.deployment.snapshot.weightedTargets',
-        'weightedTargets.$': '$.promotion.weightedTargets',
-        ...(approval ? { 'approval.$': '$.approval.Cause' } : {}),
-      },
-      End: true,
-    },
-    PromotedOnLattice: {
-      Type: 'Pass',
-      Comment: "The execution's output on VPC Lattice: what was deployed, every verdict, and the route at the end.",
-      Parameters: {
-        outcome: 'promoted',
-        'route.$': '$.deployment.route',
-        'stableTargetGroup.$': '$.deployment.stableTargetGroup',
-        'canaryTargetGroup.$': '$.deployment.canaryTargetGroup',
-        'strategy.$': '$.deployment.strategy',
-        'verdicts.$': '$.gate.progress.history',
-        'checks.$': '$.gate.progress.checks',
-        'snapshot.$': '$.deployment.snapshot.weightedTargets',
-        'weightedTargets.$': '$.promotion.weightedTargets',
-        ...(approval ? { 'approval.$': '$.approval.Cause' } : {}),
-      },
-      End: true,
-    },
-    Promoted: {
-      Type: 'Pass',
-      Comment: "The execution's output: what was deployed, every verdict, and the route at the end.",
-      Parameters: {
-        outcome: 'promoted',
-        'route.$': '$.deployment.route',
-        'stableNode.$': '$.deployment.stableNode',
-        'canaryNode.$': '$.deployment.canaryNode',
-        'strategy.$': '$.deployment.strategy',
-        'verdicts.$': '$.gate.progress.history',
-        'checks.$': '$.gate.progress.checks',
-        'snapshot.$': '$.deployment.snapshot.weightedTargets',
-        'weightedTargets.$': '$.promotion.weightedTargets',
-        ...(approval ? { 'approval.$': '$.approval.Cause' } : {}),
-      },
-      End: true,
-    },
+    PromotedRelease: promotedOutput(
+      "The execution's output for several routes: each route with its stable, canary and snapshot, every verdict, and every route at the end.",
+      { 'routes.$': '$.deployment.routes' },
+    ),
+    PromotedOnLattice: promotedOutput(
+      "The execution's output on VPC Lattice: what was deployed, every verdict, and the route at the end.",
+      { 'route.$': '$.deployment.route', 'stableTargetGroup.$': '$.deployment.stableTargetGroup', 'canaryTargetGroup.$': '$.deployment.canaryTargetGroup' },
+    ),
+    Promoted: promotedOutput(
+      "The execution's output: what was deployed, every verdict, and the route at the end.",
+      { 'route.$': '$.deployment.route', 'stableNode.$': '$.deployment.stableNode', 'canaryNode.$': '$.deployment.canaryNode' },
+    ),
     Unhealthy: {
       Type: 'Pass',
       Parameters: { Error: 'CanaryUnhealthy' satisfies ErrorName, 'Cause.$': '$.gate.progress.reason' },

@@ -12,7 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { routeFromOptions } from '../../cli/commands/routes.ts';
 import { preparedDeployment } from '../../cli/execution.ts';
 import { deploymentEvents } from '../../cli/follow.ts';
-import { run } from '../../cli/program.ts';
+import { cli } from '../support/cli-run.ts';
 import { releaseOf } from '../../cli/release.ts';
 import { renderReport } from '../../cli/report.ts';
 import { styleFor } from '../../cli/render.ts';
@@ -44,17 +44,6 @@ const file = (name: string, content: unknown) => {
   return path;
 };
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    signal: new AbortController().signal,
-    graceful: () => undefined,
-  });
-  return { code, stdout, stderr };
-}
 const local = ['--region', 'us-east-1', '--endpoint-url', 'http://127.0.0.1:9'];
 
 /** A Lattice execution's history: started, prepared (snapshot in weightedTargets), one shift, optionally halted. */

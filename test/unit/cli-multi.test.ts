@@ -19,7 +19,7 @@ import 'aws-sdk-client-mock-jest';
 import { defaultExecutionName } from '../../cli/commands/start.ts';
 import { EXECUTION_NAME, outcomeOf, preparedDeployment } from '../../cli/execution.ts';
 import { deploymentEvents } from '../../cli/follow.ts';
-import { run } from '../../cli/program.ts';
+import { cli } from '../support/cli-run.ts';
 import { releasesOf } from '../../cli/release.ts';
 import { styleFor } from '../../cli/render.ts';
 import { renderReport, stages } from '../../cli/report.ts';
@@ -382,17 +382,6 @@ describe('the report of a multi-route execution', () => {
   });
 });
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    signal: new AbortController().signal,
-    graceful: () => undefined,
-  });
-  return { code, stdout, stderr };
-}
 const local = ['--region', 'us-east-1', '--endpoint-url', 'http://127.0.0.1:9'];
 
 describe('watch --output json of a multi-route execution', () => {

@@ -52,6 +52,17 @@ class EpochDatetime(datetime):
         return super().strftime(fmt)
 
 
+def serialized(lock):
+    """A decorator that runs a backend method under `lock`: one check-then-write at a time, as AWS applies them."""
+    def atomic(fn):
+        def wrapper(*args, **kwargs):
+            with lock:
+                return fn(*args, **kwargs)
+        wrapper.__name__ = fn.__name__
+        return wrapper
+    return atomic
+
+
 def patch_appmesh() -> None:
     from moto.appmesh.dataclasses import shared
     from moto.appmesh.dataclasses.route import RouteMetadata
@@ -409,14 +420,7 @@ def patch_dynamodb_atomic_writes() -> None:
     serializable, as in AWS."""
     from moto.dynamodb.models import DynamoDBBackend
 
-    lock = threading.RLock()
-
-    def atomic(fn):
-        def wrapper(*args, **kwargs):
-            with lock:
-                return fn(*args, **kwargs)
-        wrapper.__name__ = fn.__name__
-        return wrapper
+    atomic = serialized(threading.RLock())
 
     for name in ("put_item", "get_item", "update_item", "delete_item", "transact_write_items", "transact_get_items"):
         setattr(DynamoDBBackend, name, atomic(getattr(DynamoDBBackend, name)))
@@ -803,14 +807,7 @@ def patch_vpclattice() -> None:
 
     # moto's server answers on threads: one lock makes each check-then-write atomic, so two
     # rules can never take one priority at once (AWS refuses the second).
-    lock = threading.RLock()
-
-    def atomic(fn):
-        def wrapper(*args, **kwargs):
-            with lock:
-                return fn(*args, **kwargs)
-        wrapper.__name__ = fn.__name__
-        return wrapper
+    atomic = serialized(threading.RLock())
 
     for fn in (get_service, get_target_group, create_listener, get_listener, list_listeners, update_listener,
                create_rule, get_rule, list_rules, update_rule, batch_update_rule):

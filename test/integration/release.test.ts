@@ -45,6 +45,45 @@ function expectEveryRouteAtEachShare(events: HistoryEvent[], routes: TestRoute[]
 /** A task of the given state was scheduled (a write step ran). */
 const scheduled = (events: HistoryEvent[], state: string) => statesEntered(events).includes(state);
 
+describe('promoted together', () => {
+  test('two routes, product and customer (the seed\'s story), each with its own health check and one release-wide: every step moves both, then both promoted', async () => {
+    const routes = await releaseRoutes({ mesh: ['product', 'customer'] });
+    const before = await states(routes);
+    const [productAlarm, customerAlarm, releaseAlarm] = [await alarm(), await alarm(), await alarm()];
+    const input = entries(routes);
+    input[0].healthChecks = { alarms: { names: [productAlarm] } };
+    input[1].healthChecks = { alarms: { names: [customerAlarm] } };
+    const arn = await start('linear', { routes: input, ...linear(25, 0), healthChecks: { alarms: { names: [releaseAlarm] } } });
+    const end = await finished(arn);
+    expect({ status: end.status, error: end.error, cause: end.cause }).toEqual({ status: 'SUCCEEDED' });
+
+    const events = await history(arn);
+    expectEveryRouteAtEachShare(events, routes, [25, 50, 75, 100]);
+    const output = JSON.parse(end.output!);
+    expect(output).toMatchObject({ outcome: 'promoted', checks: 5 });
+    expect(output.verdicts.map((v: any) => [v.weight, v.verdict, v.decision])).toEqual([
+      [0, 'pass', 'advance'], [25, 'pass', 'advance'], [50, 'pass', 'advance'], [75, 'pass', 'advance'], [100, 'pass', 'promote']]);
+    expect(output.weightedTargets).toEqual([
+      { route: routes[0].label, weightedTargets: [{ virtualNode: 'product-v15-vn', weight: 100 }] },
+      { route: routes[1].label, weightedTargets: [{ virtualNode: 'customer-v2-vn', weight: 100 }] },
+    ]);
+    expect(await allPromoted(routes, before)).toEqual([true, true]);
+    expect(await lockItems({ executionId: arn })).toEqual([]);
+  });
+
+  test('five routes, App Mesh and VPC Lattice mixed: every step moves all five to the same share, then all promoted', async () => {
+    const routes = await releaseRoutes({ mesh: ['product', 'customer', 'order'], lattice: ['product', 'customer'], order: [0, 3, 1, 4, 2] });
+    expect(routes.map((r) => r.backend)).toEqual(['appmesh', 'lattice', 'appmesh', 'lattice', 'appmesh']);
+    const before = await states(routes);
+    const arn = await start('linear', { routes: entries(routes), ...linear(30, 0), healthChecks: { alarms: { names: [await alarm()] } } });
+    const end = await finished(arn);
+    expect({ status: end.status, error: end.error, cause: end.cause }).toEqual({ status: 'SUCCEEDED' });
+    expectEveryRouteAtEachShare(await history(arn), routes, [30, 60, 90, 100]);
+    expect(await allPromoted(routes, before)).toEqual([true, true, true, true, true]);
+    expect(await lockItems({ executionId: arn })).toEqual([]);
+  });
+});
+
 describe('a failing verdict rolls every route back to exactly its snapshot', () => {
   test.each([
     ['an alarm of one route\'s own health checks', 'route'],

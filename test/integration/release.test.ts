@@ -5,9 +5,9 @@
 // exactly (App Mesh: the whole spec; Lattice: the whole rule). settleSeconds is 0 so releases
 // with Lattice routes stay fast (their default is 90).
 import { DeleteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { StopExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, StopExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import {
-  alarm, appMesh, finished, history, setAlarm, sfn, shifts, stack, start, statesEntered, until,
+  alarm, appMesh, approvalToken, finished, history, setAlarm, sfn, shifts, stack, start, statesEntered, until,
 } from '../support/executions.ts';
 import { call } from '../support/invoke.ts';
 import {
@@ -302,6 +302,56 @@ describe('a concurrent deployment touching one of the routes is refused and writ
     expect((await lockItems({ executionId: releaseArn })).map((i) => i.route).sort()).toEqual([product.lockKey, latticeCustomer.lockKey].sort());
     await stopAndGuard(releaseArn);
   });
+});
+
+describe('manual approval of a release', () => {
+  const strategy = { type: 'manual-approval', canaryPercent: 10, approvalTimeoutSeconds: 120, checkIntervalSeconds: 1 };
+
+  test('approve: every route waits at 10% until a person approves, then all promoted', async () => {
+    const routes = await releaseRoutes({ mesh: ['order'], lattice: ['order'] });
+    const before = await states(routes);
+    const arn = await start('manual-approval', { routes: entries(routes), strategy, settleSeconds: 0, healthChecks: { alarms: { names: [await alarm()] } } });
+    const token = await approvalToken(arn);
+    expect(await canaryPercents(routes)).toEqual([10, 10]);
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ approved: true }) }));
+    const end = await finished(arn);
+    expect({ status: end.status, error: end.error, cause: end.cause }).toEqual({ status: 'SUCCEEDED' });
+    expect(JSON.parse(end.output!)).toMatchObject({ outcome: 'promoted', approval: 'approved' });
+    expect(await allPromoted(routes, before)).toEqual([true, true]);
+    expect(await lockItems({ executionId: arn })).toEqual([]);
+  });
+
+  test('reject: every route restored exactly, the reason in the cause', async () => {
+    const routes = await releaseRoutes({ mesh: ['order'], lattice: ['order'] });
+    const before = await states(routes);
+    const arn = await start('manual-approval', { routes: entries(routes), strategy, settleSeconds: 0 });
+    const token = await approvalToken(arn);
+    expect(await canaryPercents(routes)).toEqual([10, 10]);
+    await sfn.send(new SendTaskFailureCommand({ taskToken: token, error: 'Rejected', cause: 'checkout latency doubled' }));
+    const end = await finished(arn);
+    expect(end.error).toBe('CanaryRolledBack');
+    expect(end.cause).toContain('Rejected: checkout latency doubled');
+    expect(await states(routes)).toEqual(before);
+    expect(await lockItems({ executionId: arn })).toEqual([]);
+  });
+});
+
+test('two releases started together, overlapping on one route: one proceeds, the other is refused and locks nothing', async () => {
+  const [product, customer, order] = await releaseRoutes({ mesh: ['product', 'customer', 'order'] });
+  const before = await states([product, customer, order]);
+  const [a, b] = await Promise.all([
+    start('linear', { routes: entries([product, customer]), ...linear(50, 1) }),
+    start('linear', { routes: entries([customer, order]), ...linear(50, 1) }),
+  ]);
+  const [endA, endB] = await Promise.all([finished(a), finished(b)]);
+  expect([endA, endB].map((e) => (e.status === 'SUCCEEDED' ? 'promoted' : e.error)).sort()).toEqual(['DeploymentInProgress', 'promoted']);
+  const [winner, loser] = endA.status === 'SUCCEEDED' ? [[product, customer], b] as const : [[customer, order], a] as const;
+  const untouched = winner.includes(product) ? order : product;
+  const loserEvents = await history(loser);
+  for (const state of ['Shift', 'Promote', 'Rollback']) expect(scheduled(loserEvents, state)).toBe(false);
+  expect(await lockItems({ executionId: loser })).toEqual([]);
+  expect(await untouched.state()).toEqual(before[[product, customer, order].indexOf(untouched)]);
+  expect(await allPromoted(winner, winner.map((r) => before[[product, customer, order].indexOf(r)]))).toEqual([true, true]);
 });
 
 describe('inputs refused before anything changes: InvalidInput, no route written, no lock item left', () => {

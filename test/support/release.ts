@@ -167,11 +167,11 @@ export async function lockItems(filter: { executionId?: string; keys?: string[] 
 }
 
 /** The event EventBridge sends when the execution ends (events/guard-aborted.json, made this execution's). */
-export function guardEvent(end: { executionArn?: string; stateMachineArn?: string; name?: string; status?: string; error?: string }) {
+export function guardEvent(end: { executionArn?: string; stateMachineArn?: string; name?: string; status?: string; error?: string; input?: string }) {
   const documented = event('guard-aborted.json');
   return {
     ...documented,
     resources: [end.executionArn],
-    detail: { ...documented.detail, executionArn: end.executionArn, stateMachineArn: end.stateMachineArn, name: end.name, status: end.status, error: end.error ?? null },
+    detail: { ...documented.detail, executionArn: end.executionArn, stateMachineArn: end.stateMachineArn, name: end.name, status: end.status, error: end.error ?? null, input: end.input ?? documented.detail.input },
   };
 }

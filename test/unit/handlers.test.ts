@@ -122,7 +122,7 @@ const bad: [string, (e: any) => Promise<unknown>, Array<[string, unknown, RegExp
     ['null deployment', { deployment: null, weight: 10 }, /deployment must be an object \(got null\)/],
   ]],
   ['check-health', (e) => checkHealth(e, context), [
-    ['an array', [], /event must be an object \(got an array\)/],
+    ['an array', [], /event must be an object \(got an empty array\)/],
     ['a deployment without route', { deployment: { ...deployment(), route: undefined } }, /deployment.route is missing/],
   ]],
   ['promote', (e) => promote(e, context), [

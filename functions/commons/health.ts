@@ -141,26 +141,33 @@ interface Measured {
  * One GetMetricData call per distinct window (pages followed), for every metric and error-rate
  * check, so every check sees exactly its own window.
  */
+/** AWS's limit on MetricDataQueries in one GetMetricData call. */
+export const MAX_QUERIES_PER_CALL = 500;
+
 async function measure(cw: CloudWatchClient, checks: Measured[], now: Date): Promise<CheckResult[]> {
   const results = new Map<string, number[]>();
   for (const windowSeconds of new Set(checks.map((c) => c.windowSeconds))) {
-    const queries = checks.flatMap((c) => (c.windowSeconds === windowSeconds ? c.queries : []));
-    let NextToken: string | undefined;
-    do {
-      let out;
-      try {
-        out = await cw.send(new GetMetricDataCommand({
-          MetricDataQueries: queries, StartTime: new Date(now.getTime() - windowSeconds * 1000), EndTime: now,
-          ScanBy: 'TimestampDescending', NextToken,
-        }));
-      } catch (err) {
-        const wrapped = wrapAwsError(err, 'GetMetricData');
-        if (wrapped instanceof TransientAwsError) throw wrapped;
-        throw new HealthCheckMisconfigured(wrapped.message, { cause: err });
-      }
-      for (const r of out.MetricDataResults ?? []) accumulate(results, r);
-      NextToken = out.NextToken;
-    } while (NextToken);
+    const all = checks.flatMap((c) => (c.windowSeconds === windowSeconds ? c.queries : []));
+    // GetMetricData takes at most 500 queries a call (a release's checks can add up to more).
+    for (let start = 0; start < all.length; start += MAX_QUERIES_PER_CALL) {
+      const queries = all.slice(start, start + MAX_QUERIES_PER_CALL);
+      let NextToken: string | undefined;
+      do {
+        let out;
+        try {
+          out = await cw.send(new GetMetricDataCommand({
+            MetricDataQueries: queries, StartTime: new Date(now.getTime() - windowSeconds * 1000), EndTime: now,
+            ScanBy: 'TimestampDescending', NextToken,
+          }));
+        } catch (err) {
+          const wrapped = wrapAwsError(err, 'GetMetricData');
+          if (wrapped instanceof TransientAwsError) throw wrapped;
+          throw new HealthCheckMisconfigured(wrapped.message, { cause: err });
+        }
+        for (const r of out.MetricDataResults ?? []) accumulate(results, r);
+        NextToken = out.NextToken;
+      } while (NextToken);
+    }
   }
   return checks.map((c) => c.result((id) => results.get(id) ?? []));
 }

@@ -5,7 +5,7 @@
 import {
   DeleteItemCommand, GetItemCommand, PutItemCommand, TransactWriteItemsCommand, type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { DeploymentInProgress, DeploymentLockLost, TransientAwsError, wrapAwsError } from './errors.ts';
+import { AwsRequestRejected, DeploymentInProgress, DeploymentLockLost, TransientAwsError, wrapAwsError } from './errors.ts';
 
 export interface LockTable {
   client: DynamoDBClient;
@@ -18,6 +18,9 @@ export interface LockedRoute {
   key: string;
   label: string;
 }
+
+/** Cancellation reasons a retry can cure (DynamoDB's codes); "None" is an item that was fine. */
+const retryableCancellations = new Set(['None', 'TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
 
 const isConditionFailure = (err: unknown) => (err as { name?: string })?.name === 'ConditionalCheckFailedException';
 
@@ -74,7 +77,11 @@ export async function acquireLocks(t: LockTable, routes: readonly LockedRoute[],
     const reasons = (err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
     const held = routes.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed');
     if (held.length) throw await inProgress(t, held);
-    throw new TransientAwsError(`TransactWriteItems locks of ${routes.map((r) => r.label).join(', ')} was cancelled (${reasons.map((r) => r?.Code ?? 'None').join(', ')}): another write to a lock raced it; nothing was locked`);
+    const codes = reasons.map((r) => r?.Code ?? 'None');
+    const message = `TransactWriteItems locks of ${routes.map((r) => r.label).join(', ')} was cancelled (${codes.join(', ') || 'no reasons given'}); nothing was locked`;
+    // Another transaction on a lock item, or throttling: the retry decides. Anything else (a ValidationError) no retry cures.
+    if (codes.every((c) => retryableCancellations.has(c))) throw new TransientAwsError(`${message}: another write to a lock raced it, or DynamoDB throttled it`);
+    throw new AwsRequestRejected(message);
   }
 }
 

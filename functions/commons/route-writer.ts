@@ -12,9 +12,11 @@
 // A deployment names one route, or several (a release, issue 11: release.ts): they fan out here,
 // not in each handler. Every route of a release gets the same call concurrently, each with every
 // per-route rule above, and the call returns or throws only once all have settled: a step never
-// ends with a write still in flight. Any route's failure is the step's (the machine then restores
-// every route); drift on any route is the release's. Locks are taken together (lock.ts acquireLocks),
-// and released only once every route is promoted or restored.
+// ends with a write still in flight. A write step reads every route and vets every write (drift,
+// limits) before it writes any, so drift or a refusal on one route leaves all as they were; a
+// restore refuses before writing any route when another execution holds one of them. Any route's
+// failure is the step's (the machine then restores every route). Locks are taken together
+// (lock.ts acquireLocks), and released only once every route is promoted or restored.
 import { DeploymentInProgress, InvalidInput, RouteDriftDetected, TargetNotInRoute, UnsupportedRoute } from './errors.ts';
 import { acquireLocks, assertLockHeld, lockHolder, releaseLock, type LockedRoute, type LockTable } from './lock.ts';
 import { isRelease, routeParts } from './release.ts';
@@ -127,7 +129,8 @@ export class RouteWriter {
     try {
       snapshots = await settled(routers.map((r) => r.label), routers.map((r) => takeSnapshot(r)));
     } catch (err) {
-      if (lock) await Promise.all(locked.map((l) => releaseLock(lock, l, executionId!)));
+      // Every lock given back (a delete that fails leaves its lock to expire, or to the guard); the snapshot's error is the step's.
+      if (lock) await Promise.allSettled(locked.map((l) => releaseLock(lock, l, executionId!)));
       throw err;
     }
     return {
@@ -141,8 +144,9 @@ export class RouteWriter {
 
   /** The canary (of every route) gets `share` percent (0-100) of the traffic stable and canary held in the snapshot. */
   async shift(d: WritableDeployment, share: number, expected?: unknown[]): Promise<ShiftResult> {
-    if (!isRelease(d)) return this.shiftOne(d, share, expected);
-    return this.fanOut(d, (p, i) => this.shiftOne(p, share, expectedOf(expected, i)));
+    if (!isRelease(d)) return this.shiftOne(d, share, oneRouteExpected(expected));
+    const exp = releaseExpected(expected, this.labels(routeParts(d)));
+    return this.fanOutWrite(d, (p, i) => this.planShift(p, share, exp?.[i]));
   }
 
   /**
@@ -150,8 +154,9 @@ export class RouteWriter {
    * Then the lock is released: a release's locks only once every route is promoted.
    */
   async promote(d: WritableDeployment, expected?: unknown[]): Promise<ShiftResult> {
-    if (!isRelease(d)) return this.promoteOne(d, expected, true);
-    const result = await this.fanOut(d, (p, i) => this.promoteOne(p, expectedOf(expected, i), false));
+    if (!isRelease(d)) return this.promoteOne(d, oneRouteExpected(expected), true);
+    const exp = releaseExpected(expected, this.labels(routeParts(d)));
+    const result = await this.fanOutWrite(d, (p, i) => this.planPromote(p, exp?.[i]));
     await this.release(d);
     return result;
   }
@@ -167,6 +172,8 @@ export class RouteWriter {
     if (!isRelease(d)) return this.restoreOne(d, options);
     const parts = routeParts(d);
     const labels = this.labels(parts);
+    // All or nothing: a route another execution now holds refuses the whole restore, before any route is written.
+    await settled(labels, parts.map((p) => this.notAnothers(this.one(p))));
     const outcomes = await settled(labels, parts.map((p) => this.restoreOne(p)));
     if (options.release) await this.release(d);
     return {
@@ -234,18 +241,6 @@ export class RouteWriter {
     return parts.map((p) => routeLabelOf(p.route) ?? '?');
   }
 
-  /** The same write on every route of a release, concurrently: the release's result, or the failure that decides the step. */
-  private async fanOut(d: WritableDeployment, call: (part: WritableDeployment, i: number) => Promise<ShiftResult>): Promise<ShiftResult> {
-    const parts = routeParts(d);
-    const labels = this.labels(parts);
-    const results = await settled(labels, parts.map(call));
-    return {
-      changed: results.some((r) => r.changed),
-      weightedTargets: results.map((r, i) => ({ route: labels[i], weightedTargets: r.weightedTargets })),
-      routeVersion: results.map((r) => r.routeVersion),
-    };
-  }
-
   /** The route of a one-route deployment, with its router and snapshot. */
   private one(d: WritableDeployment): Bound {
     const router = routerFor(d, this.deps.routers);
@@ -279,25 +274,62 @@ export class RouteWriter {
 
   /** The canary gets `share` percent (0-100) of the traffic stable and canary held in the snapshot. */
   private async shiftOne(d: WritableDeployment, share: number, expected?: unknown[]): Promise<ShiftResult> {
+    return this.commit(await this.planShift(d, share, expected));
+  }
+
+  /** Reads the route and works out the shift: what `commit` writes. Nothing is written. */
+  private async planShift(d: WritableDeployment, share: number, expected?: unknown[]): Promise<Plan> {
     const b = this.one(d);
     const { router, snapshot } = b;
     const state = shiftable(router, await readSameKind(router, snapshot));
     stableIn(router, state.targets);
     const { scale, pool, current } = scaled(router, snapshot, state.targets, share);
     const next = withCanaryShare(current, { stable: router.stable, canary: router.canary, pool: pool * scale, share, newTarget: router.newTarget });
-    return this.write(b, state, next, { expected: expected && router.codec.targetsIn(expected), beforeWrite: this.lockCheck(b) });
+    return { b, state, next, guard: { expected: expected && router.codec.targetsIn(expected), beforeWrite: this.lockCheck(b) } };
   }
 
   /** The canary takes the whole stable+canary share; the stable target is removed unless kept. Then the lock is released. */
   private async promoteOne(d: WritableDeployment, expected: unknown[] | undefined, release: boolean): Promise<ShiftResult> {
+    const plan = await this.planPromote(d, expected);
+    const result = await this.commit(plan);
+    if (release) await this.releaseOne(d, plan.state);
+    return result;
+  }
+
+  private async planPromote(d: WritableDeployment, expected: unknown[] | undefined): Promise<Plan> {
     const b = this.one(d);
     const { router, snapshot } = b;
     const state = shiftable(router, await readSameKind(router, snapshot));
     const { scale, pool, current } = scaled(router, snapshot, state.targets, 100);
     const next = promoted(current, { stable: router.stable, canary: router.canary, pool: pool * scale, keepStableTarget: d.keepStableTarget ?? false, newTarget: router.newTarget });
-    const result = await this.write(b, state, next, { expected: expected && router.codec.targetsIn(expected), beforeWrite: this.lockCheck(b) });
-    if (release) await this.releaseOne(d, state);
-    return result;
+    return { b, state, next, guard: { expected: expected && router.codec.targetsIn(expected), beforeWrite: this.lockCheck(b) } };
+  }
+
+  private commit(plan: Plan): Promise<ShiftResult> {
+    return this.write(plan.b, plan.state, plan.next, plan.guard);
+  }
+
+  /**
+   * A release's write, in two phases: every route is read and its write worked out and vetted
+   * (drift, the backend's limits) before any route is written, so drift or a refusal on one route
+   * leaves every route as it was; then every route is written (each checking its lock right before).
+   */
+  private async fanOutWrite(d: WritableDeployment, plan: (part: WritableDeployment, i: number) => Promise<Plan>): Promise<ShiftResult> {
+    const parts = routeParts(d);
+    const labels = this.labels(parts);
+    const plans = await settled(labels, parts.map(plan)).then(async (all) => {
+      await settled(labels, all.map(async (p) => vetted(p)));
+      return all;
+    }).catch((err: unknown) => {
+      if (err instanceof Error) err.message = `${err.message}; no route was written`;
+      throw err;
+    });
+    const results = await settled(labels, plans.map((p) => this.commit(p)));
+    return {
+      changed: results.some((r) => r.changed),
+      weightedTargets: results.map((r, i) => ({ route: labels[i], weightedTargets: r.weightedTargets })),
+      routeVersion: results.map((r) => r.routeVersion),
+    };
   }
 
   /**
@@ -316,14 +348,8 @@ export class RouteWriter {
     if (targets.length > router.limits.maxTargets) {
       throw new UnsupportedRoute(`${router.label}: putting ${router.stable} back would give the route ${targets.length} weighted targets, above ${router.words.backend}'s limit of ${router.limits.maxTargets} (targets were added during the deployment); someone must choose which to drop`);
     }
-    const lock = this.deps.lock;
     const result = await this.write(b, state, targets, {
-      beforeWrite: lock && b.owner ? async (s) => {
-        const holder = await lockHolder(lock, await this.locked(b, s));
-        if (holder && holder.executionId !== b.owner) {
-          throw new DeploymentInProgress(`${router.label} is now deployed by ${holder.executionId}; not restoring ${b.owner}'s snapshot over it`);
-        }
-      } : undefined,
+      beforeWrite: this.deps.lock && b.owner ? (s) => this.notAnothers(b, s) : undefined,
     });
     if (options.release) await this.releaseOne(d, state);
     const neutral = { changed: result.changed, targets: router.codec.targetsIn(result.weightedTargets), keptChanges };
@@ -382,6 +408,16 @@ export class RouteWriter {
     return releaseLock(lock, { key, label: router.label }, executionId);
   }
 
+  /** Refuses (DeploymentInProgress) when another execution now holds the route's lock: that route is that deployment's. */
+  private async notAnothers(b: Bound, state?: RouteState): Promise<void> {
+    const lock = this.deps.lock;
+    if (!lock || !b.owner) return;
+    const holder = await lockHolder(lock, await this.locked(b, state));
+    if (holder && holder.executionId !== b.owner) {
+      throw new DeploymentInProgress(`${b.router.label} is now deployed by ${holder.executionId}; not restoring ${b.owner}'s snapshot over it`);
+    }
+  }
+
   /** Right before a write: a stopped execution's step must not write once its lock is gone. */
   private lockCheck(b: Bound): ((state: RouteState) => Promise<void>) | undefined {
     const lock = this.deps.lock;
@@ -396,9 +432,7 @@ export class RouteWriter {
       changed, weightedTargets: router.codec.targetsOut(next), routeVersion: router.codec.revisionOut(revision),
     });
     if (sameTargets(state.targets, next)) return out(false, state.revision);
-    if (guard.expected && drifted(state.targets, guard.expected, next, router.stable, router.canary)) {
-      throw new RouteDriftDetected(`${router.label}: the route changed since this deployment last wrote it: it has ${targetsText(state.targets)}, this deployment left ${targetsText(guard.expected)}. Not overwriting someone else's change`);
-    }
+    notDrifted({ b, state, next, guard });
     // The lock first: a step that lost it must say so, whatever else is wrong with its write.
     await guard.beforeWrite?.(state);
     withinLimits(router, next);
@@ -406,10 +440,49 @@ export class RouteWriter {
   }
 }
 
-/** The targets a release last wrote on route i (ReleaseTargets, in route order), for the drift check. */
-function expectedOf(expected: unknown[] | undefined, i: number): unknown[] | undefined {
-  const entry = expected?.[i] as { weightedTargets?: unknown[] } | undefined;
-  return entry?.weightedTargets;
+/** A write worked out from a read: the route, what it holds, what it will hold, and the checks before the write. */
+interface Plan {
+  b: Bound;
+  state: RouteState;
+  next: Target[];
+  guard: WriteGuard;
+}
+
+/** Refuses drift: someone changed stable or canary since this deployment last wrote the route. */
+function notDrifted({ b: { router }, state, next, guard }: Plan): void {
+  if (guard.expected && drifted(state.targets, guard.expected, next, router.stable, router.canary)) {
+    throw new RouteDriftDetected(`${router.label}: the route changed since this deployment last wrote it: it has ${targetsText(state.targets)}, this deployment left ${targetsText(guard.expected)}. Not overwriting someone else's change`);
+  }
+}
+
+/** What a write would refuse, refused before any route of a release is written (the lock is checked at the write). */
+function vetted(plan: Plan): void {
+  if (sameTargets(plan.state.targets, plan.next)) return;
+  notDrifted(plan);
+  withinLimits(plan.b.router, plan.next);
+}
+
+const isReleaseTargets = (v: unknown): boolean => Array.isArray(v) && typeof v[0] === 'object' && v[0] !== null && 'route' in v[0];
+
+/** A one-route deployment's `expected`: its own targets, never a release's. */
+function oneRouteExpected(expected: unknown[] | undefined): unknown[] | undefined {
+  if (isReleaseTargets(expected)) {
+    throw new InvalidInput(['event.expected holds a release\'s targets ({"route", "weightedTargets"} per route), but the deployment names one route']);
+  }
+  return expected;
+}
+
+/**
+ * A release's `expected`, one entry per route in route order, each naming its route: any other
+ * shape would silently compare a route with another's targets (drift undetected), so it is refused.
+ */
+function releaseExpected(expected: unknown[] | undefined, labels: readonly string[]): (unknown[] | undefined)[] | undefined {
+  if (expected === undefined) return undefined;
+  const entries = expected as { route?: unknown; weightedTargets?: unknown[] }[];
+  if (!isReleaseTargets(expected) || entries.length !== labels.length || entries.some((e, i) => e?.route !== labels[i])) {
+    throw new InvalidInput([`event.expected must hold the release's targets, one {"route", "weightedTargets"} per route in the deployment's order (${labels.join(', ')})`]);
+  }
+  return entries.map((e) => e.weightedTargets);
 }
 
 /**

@@ -136,8 +136,9 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
   // Read the route back: something still writing would show here.
   const now = await writer.undoneNow(owned);
   if (!now.undone) {
-    const which = now.routes ? `routes ${now.routes.filter((r) => !r.undone).map((r) => r.route).join(', ')} are` : 'route is';
-    throw new RouteNotRestored(`${which} not back at the snapshot weights after restoring (${now.routes ? 'their targets' : 'it has'} ${targetsText(now.targets)}): something else writes to ${now.routes ? 'them' : 'it'}; someone must act`);
+    if (!now.routes) throw new RouteNotRestored(`route is not back at its snapshot weights after restoring (it has ${targetsText(now.targets)}): something else writes to it; someone must act`);
+    const off = now.routes.filter((r) => !r.undone).map((r) => r.route).join(', ');
+    throw new RouteNotRestored(`routes ${off} are not back at their snapshot weights after restoring (their targets: ${targetsText(now.targets)}): something else writes to them; someone must act`);
   }
   logger.info(changed ? 'deployment undone on the route' : 'the route already had the deployment undone', { status, weightedTargets: now.weightedTargets, keptChanges: last.keptChanges });
   return { executionArn, status, action: 'restored', changed, weightedTargets: now.weightedTargets, keptChanges: last.keptChanges };

@@ -98,3 +98,31 @@ test('a lock release that met a release\'s transaction in flight (TransactionCon
   dynamo.on(DeleteItemCommand).rejects(new TransactionConflictException({ message: 'Transaction is ongoing for the item', $metadata: { httpStatusCode: 400 } }));
   await expect(releaseLock(table, routes[0], me)).rejects.toBeInstanceOf(TransientAwsError);
 });
+
+test('a transaction cancelled for a reason no retry cures (ValidationError) is AwsRequestRejected, naming the reasons', async () => {
+  dynamo.on(TransactWriteItemsCommand).rejects(canceled(['None', 'ValidationError', 'None']));
+  const err = await acquireLocks(table, routes, me, 60).catch((e) => e);
+  expect(err.name).toBe('AwsRequestRejected');
+  expect(err.message).toContain('was cancelled (None, ValidationError, None); nothing was locked');
+});
+
+test('a release\'s health checks beyond GetMetricData\'s 500 queries a call are read in several calls, each check judged on its own data', async () => {
+  const { CloudWatchClient, GetMetricDataCommand } = await import('@aws-sdk/client-cloudwatch');
+  const { checkHealth, MAX_QUERIES_PER_CALL } = await import('../../functions/commons/health.ts');
+  const cw = mockClient(CloudWatchClient);
+  cw.on(GetMetricDataCommand).callsFake((input: { MetricDataQueries: { Id: string }[] }) => ({
+    MetricDataResults: input.MetricDataQueries.map((q) => ({ Id: q.Id, Values: q.Id.startsWith('n') ? [5] : q.Id.startsWith('r') ? [100] : q.Id.startsWith('e') ? [0] : [1] })),
+  }));
+  const metric = (name: string) => ({ name, namespace: 'n', metricName: 'm', statistic: 'Average' as const, windowSeconds: 60, comparison: 'GreaterThanThreshold' as const, threshold: 10 });
+  // 11 sets of 20 metric checks and 20 error rates: 880 queries.
+  const sets = Array.from({ length: 11 }, (_, s) => ({
+    metrics: Array.from({ length: 20 }, (_, i) => metric(`m${s}-${i}`)),
+    errorRates: Array.from({ length: 20 }, (_, i) => ({ name: `e${s}-${i}`, targetGroup: 'tg-0123456789abcdef0', maxErrorPercent: 50, windowSeconds: 60 })),
+  }));
+  const report = await checkHealth(new CloudWatchClient({ region: 'us-east-1' }), sets, new Date('2026-11-27T10:00:00Z'));
+  const calls = cw.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input.MetricDataQueries!.length);
+  expect(calls).toEqual([MAX_QUERIES_PER_CALL, 880 - MAX_QUERIES_PER_CALL]);
+  expect(report.checks).toHaveLength(440);
+  expect(report.verdict).toBe('pass');
+  cw.restore();
+});

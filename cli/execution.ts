@@ -2,10 +2,13 @@
 // approval it waits for, the deployment (with the snapshot) that the prepare step recorded,
 // the states it is in now, and how it ended. Pure over the history.
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import type { Deployment } from '../functions/commons/input.ts';
-import { functionErrors as fe, machineErrors } from '../functions/commons/states.ts';
+import { succeededExits } from '../functions/commons/history.ts';
+import type { AnyDeployment } from '../functions/commons/input.ts';
+import { backendOf } from '../functions/commons/routers/index.ts';
+import { functionErrors as fe, machineErrors, states } from '../functions/commons/states.ts';
 import { exitCodes } from './errors.ts';
-import type { Target } from './follow.ts';
+import { routeSnapshots, snapshotTargets, type Target } from './follow.ts';
+import { isMultiRoute, releasesOf } from './release.ts';
 
 export interface ExecutionArnParts {
   partition: string;
@@ -27,8 +30,8 @@ export function parseExecutionArn(arn: string): ExecutionArnParts | undefined {
 
 /** The execution ARN of `name` started on `stateMachineArn`. */
 /** Errors with which a machine ends before its first change (Prepare's refusals, the baseline's). */
-const refusedBeforeAnyChange = new Set<string>([fe.InvalidInput, fe.DeploymentInProgress, fe.RouteNotFound, fe.VirtualNodeNotFound,
-  fe.TargetNotInRoute, fe.UnsupportedRoute, machineErrors.BaselineUnhealthy, fe.HealthCheckMisconfigured]);
+const refusedBeforeAnyChange = new Set<string>([fe.InvalidInput, fe.DeploymentInProgress, fe.RouteNotFound, fe.VirtualNodeNotFound, fe.TargetGroupNotFound,
+  fe.TargetNotInRoute, fe.UnsupportedRoute, fe.ControllerManagedRoute, machineErrors.BaselineUnhealthy, fe.HealthCheckMisconfigured]);
 const refusalCause = /Nothing was changed: route .* was not touched|Refused before any change/;
 
 export const executionArnOf = (stateMachineArn: string, name: string) => `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
@@ -69,7 +72,26 @@ export function pendingApproval(history: HistoryEvent[]): PendingApproval | unde
   return pending;
 }
 
-export { preparedDeployment } from '../functions/commons/history.ts';
+/**
+ * The deployment object the Prepare state returned (input, defaults, snapshot), if it got that
+ * far: one whose snapshot its route's backend can read (App Mesh's weightedTargets, VPC
+ * Lattice's targetGroups). With several routes, one whose every route's snapshot can be read.
+ * functions/commons/history.ts has an App Mesh-only copy for the guard.
+ */
+export function preparedDeployment(events: HistoryEvent[]): AnyDeployment | undefined {
+  const exit = succeededExits(events, states.Prepare).at(-1);
+  let d: AnyDeployment | undefined;
+  try {
+    d = JSON.parse(exit?.stateExitedEventDetails?.output ?? '{}')?.deployment;
+  } catch {
+    return undefined;
+  }
+  if (isMultiRoute(d)) {
+    const routes = releasesOf(d);
+    return routes.length > 0 && routes.every((r) => r.backend) && routeSnapshots(d, routes) ? d : undefined;
+  }
+  return d && snapshotTargets(d.snapshot, backendOf(d.route)) ? d : undefined;
+}
 
 export interface ActiveState {
   name: string;
@@ -122,9 +144,11 @@ export interface Outcome {
 
 /**
  * How an execution ended and the CLI's exit code for it. An ABORTED execution counts as
- * rolled back only when the route was checked and is back at its snapshot (`restored`).
+ * rolled back only when the route was checked and is back at its snapshot (`restored`; with
+ * several routes, every route). `routes`: how many routes the deployment has, for the wording.
  */
-export function outcomeOf(d: { status?: string; error?: string; cause?: string }, restored?: boolean): Outcome {
+export function outcomeOf(d: { status?: string; error?: string; cause?: string }, restored?: boolean, routes = 1): Outcome {
+  const many = routes > 1;
   const why = [d.error, readableCause(d.cause)].filter(Boolean).join(': ');
   switch (d.status) {
     case 'RUNNING':
@@ -145,12 +169,19 @@ export function outcomeOf(d: { status?: string; error?: string; cause?: string }
       if (d.error === machineErrors.RollbackFailed) return { kind: 'rollback failed', exitCode: exitCodes.failed, summary: `ROLLBACK FAILED, someone must act: ${d.cause ?? ''}` };
       // Errors after the first change end in CanaryRolledBack: any other error came before it
       // (a refused input, BaselineUnhealthy, a health check that could not run at the baseline).
-      if (refusedBeforeAnyChange.has(d.error ?? '') || refusalCause.test(d.cause ?? '')) return { kind: 'failed', exitCode: exitCodes.failed, summary: `failed before changing the route: ${why || 'no error given'}` };
-      return { kind: 'failed', exitCode: exitCodes.failed, summary: `failed (${d.error ?? 'no error name'}): ${why || 'no cause given'}; the abort guard restores the route if it was changed: check it with mesh-canary routes` };
+      if (refusedBeforeAnyChange.has(d.error ?? '') || refusalCause.test(d.cause ?? '')) return { kind: 'failed', exitCode: exitCodes.failed, summary: `failed before changing ${many ? 'any' : 'the'} route: ${why || 'no error given'}` };
+      return {
+        kind: 'failed', exitCode: exitCodes.failed,
+        summary: `failed (${d.error ?? 'no error name'}): ${why || 'no cause given'}; ${many
+          ? 'the abort guard restores every route that was changed: check them with mesh-canary routes --input'
+          : 'the abort guard restores the route if it was changed: check it with mesh-canary routes'}`,
+      };
     case 'ABORTED':
-      if (restored === true) return { kind: 'aborted', exitCode: exitCodes.rolledBack, summary: 'aborted; the route is back at its snapshot' };
-      if (restored === false) return { kind: 'aborted', exitCode: exitCodes.failed, summary: 'aborted, and the route is NOT at its snapshot: run mesh-canary abort --restore' };
-      return { kind: 'aborted', exitCode: exitCodes.failed, summary: 'aborted (route not checked)' };
+      if (restored === true) return { kind: 'aborted', exitCode: exitCodes.rolledBack, summary: many ? `aborted; all ${routes} routes are back at their snapshots` : 'aborted; the route is back at its snapshot' };
+      if (restored === false) {
+        return { kind: 'aborted', exitCode: exitCodes.failed, summary: many ? 'aborted, and NOT every route is at its snapshot: run mesh-canary abort --restore' : 'aborted, and the route is NOT at its snapshot: run mesh-canary abort --restore' };
+      }
+      return { kind: 'aborted', exitCode: exitCodes.failed, summary: many ? 'aborted (routes not checked)' : 'aborted (route not checked)' };
     case 'TIMED_OUT':
       return { kind: 'timed out', exitCode: exitCodes.failed, summary: `timed out${why ? `: ${why}` : ''}` };
     default:

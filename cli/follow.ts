@@ -9,6 +9,7 @@ import { fullHistory } from '../functions/commons/history.ts';
 import { backendOf, type Backend } from '../functions/commons/routers/index.ts';
 import type { Target } from '../functions/commons/weights.ts';
 import { approvalStates, machineErrors, states } from '../functions/commons/states.ts';
+import { isMultiRoute, releasesOf, releaseTargetsIn, type RouteRelease, type RouteTargets } from './release.ts';
 import { retryReads, sleep, type RetryNotice } from './retry.ts';
 
 export { sleep };
@@ -17,10 +18,27 @@ export { fullHistory };
 
 /** A route's target as the CLI shows it: neutral, whatever the backend (routers/types.ts). */
 export type { Target };
+export type { RouteTargets };
+
+/**
+ * A deployment with several routes: each route's targets (`routes`, in input order) beside
+ * `weightedTargets`/`snapshot`, which then hold all routes' targets in one list. Absent for one route.
+ */
+interface PerRoute {
+  routes?: RouteTargets[];
+}
+
+/** Why a multi-route deployment was rolled back or halted: the error the machine caught, and the route it names, if any. */
+export interface StepFailure {
+  error: string;
+  cause?: string;
+  /** The label of the route the error's message names (drift on one route, a write refused on one). */
+  route?: string;
+}
 
 export type DeploymentEvent =
   | { kind: 'started'; at: Date; input: any }
-  | { kind: 'prepared'; at: Date; snapshot: Target[] }
+  | ({ kind: 'prepared'; at: Date; snapshot: Target[] } & PerRoute)
   | {
     kind: 'verdict'; at: Date; verdict: string; weight: number; decision: string; reasons: string[]; waitSeconds?: number;
     /** Passing verdicts so far at this weight, and failing ones in a row (the gate's counters after this verdict). */
@@ -28,13 +46,13 @@ export type DeploymentEvent =
     /** The share the gate moves to next, with decision "advance". */
     nextWeight?: number;
   }
-  | { kind: 'shift'; at: Date; weight: number; weightedTargets: Target[] }
+  | ({ kind: 'shift'; at: Date; weight: number; weightedTargets: Target[] } & PerRoute)
   | { kind: 'awaiting-approval'; at: Date }
   | { kind: 'approval'; at: Date; answer: 'approved' | 'rejected' | 'timed-out'; by?: string; reason?: string }
-  | { kind: 'promoted'; at: Date; weightedTargets: Target[] }
-  | { kind: 'rolled-back'; at: Date; summary: string; weightedTargets: Target[] }
+  | ({ kind: 'promoted'; at: Date; weightedTargets: Target[] } & PerRoute)
+  | ({ kind: 'rolled-back'; at: Date; summary: string; weightedTargets: Target[]; failure?: StepFailure } & PerRoute)
   /** Someone changed the weights by hand and onDrift is "halt": the route is left as they set it. */
-  | { kind: 'halted'; at: Date; summary: string; weightedTargets: Target[] }
+  | ({ kind: 'halted'; at: Date; summary: string; weightedTargets: Target[]; failure?: StepFailure } & PerRoute)
   | { kind: 'ended'; at: Date; status: string; error?: string; cause?: string; output?: any };
 
 const parse = (s: string | undefined) => {
@@ -55,14 +73,17 @@ const isApprovalTask = (resource: string | undefined) => resource?.includes('wai
 export function deploymentEvents(history: HistoryEvent[]): DeploymentEvent[] {
   const out: DeploymentEvent[] = [];
   const byId = new Map(history.map((e) => [e.id, e]));
-  // Step results carry targets in the route's backend format: its codec reads them.
+  // Step results carry targets in the route's backend format: its codec reads them. With several
+  // routes, each route's backend reads its entry of the ReleaseTargets.
   let backend: Backend | undefined;
+  let routes: RouteRelease[] | undefined;
   for (const [i, e] of history.entries()) {
     const at = e.timestamp ?? new Date();
     switch (e.type) {
       case 'ExecutionStarted': {
         const input = parse(e.executionStartedEventDetails?.input);
         backend = backendOf(input?.route);
+        routes = isMultiRoute(input) ? releasesOf(input) : undefined;
         out.push({ kind: 'started', at, input });
         continue;
       }
@@ -104,10 +125,22 @@ export function deploymentEvents(history: HistoryEvent[]): DeploymentEvent[] {
     if (e.type === 'TaskStateExited' && before?.type !== 'TaskSucceeded') continue;
     const state = parse(e.stateExitedEventDetails?.output);
     backend ??= backendOf(state?.deployment?.route);
-    const event = stateEvent(e.stateExitedEventDetails?.name, state, at, backend);
+    if (!routes && !backend && isMultiRoute(state?.deployment)) routes = releasesOf(state.deployment);
+    const event = routes ? multiRouteEvent(e.stateExitedEventDetails?.name, state, at, routes) : stateEvent(e.stateExitedEventDetails?.name, state, at, backend);
     if (event) out.push(event);
   }
   return out;
+}
+
+/** The targets of a snapshot as the backend stores it (weightedTargets, in the backend's target shape), or undefined. */
+export function snapshotTargets(snapshot: unknown, backend: Backend | undefined): Target[] | undefined {
+  if (!backend || !snapshot || typeof snapshot !== 'object') return undefined;
+  try {
+    const { targets } = backend.codec.snapshotIn(snapshot);
+    return Array.isArray(targets) ? targets : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function stateEvent(name: string | undefined, state: any, at: Date, backend: Backend | undefined): DeploymentEvent | undefined {
@@ -115,7 +148,7 @@ function stateEvent(name: string | undefined, state: any, at: Date, backend: Bac
   const targets = (wire: unknown): Target[] | undefined => (backend && Array.isArray(wire) ? backend.codec.targetsIn(wire) : undefined);
   switch (name) {
     case states.Prepare: {
-      const snapshot = targets(state?.deployment?.snapshot?.weightedTargets);
+      const snapshot = snapshotTargets(state?.deployment?.snapshot, backend);
       return snapshot ? { kind: 'prepared', at, snapshot } : undefined;
     }
     case states.CheckHealth:
@@ -138,6 +171,73 @@ function stateEvent(name: string | undefined, state: any, at: Date, backend: Bac
       return { kind: name === states.Rollback ? 'rolled-back' : 'halted', at, summary: state.rollback.summary, weightedTargets: targets(state.rollback.weightedTargets) ?? [] };
   }
   return undefined;
+}
+
+/** The snapshot of each route of a multi-route deployment: each entry's own, else the release's ReleaseTargets. */
+export function routeSnapshots(deployment: unknown, routes: readonly RouteRelease[]): RouteTargets[] | undefined {
+  const d = deployment as { routes?: unknown[]; snapshot?: { weightedTargets?: unknown } } | undefined;
+  const own = routes.map((r, i) => {
+    const entry = Array.isArray(d?.routes) ? d.routes[i] as { snapshot?: unknown } | undefined : undefined;
+    const targets = snapshotTargets(entry?.snapshot, r.backend);
+    return targets ? { label: r.label, targets } : undefined;
+  });
+  if (own.every((x) => x !== undefined)) return own as RouteTargets[];
+  const release = releaseTargetsIn(d?.snapshot?.weightedTargets, routes);
+  return release && release.length === routes.length ? release : undefined;
+}
+
+/** The error a Catch put at $.error, and the route its message names. */
+function failureOf(error: unknown, routes: readonly RouteRelease[]): StepFailure | undefined {
+  const e = error as { Error?: unknown; Cause?: unknown } | undefined;
+  if (typeof e?.Error !== 'string') return undefined;
+  const cause = typeof e.Cause === 'string' ? e.Cause : undefined;
+  let message = cause;
+  try {
+    const parsed = cause ? JSON.parse(cause) : undefined;
+    if (typeof parsed?.errorMessage === 'string') message = parsed.errorMessage;
+  } catch {
+    // not JSON: the cause as it is
+  }
+  // The route the message names first (the route writer puts the deciding route's label first, the
+  // others after "also"); of two labels found at one place, the longer (one may begin the other).
+  const found = message ? routes.filter((r) => r.label !== '?' && message.includes(r.label)) : [];
+  const route = found.sort((a, b) => message!.indexOf(a.label) - message!.indexOf(b.label) || b.label.length - a.label.length)[0]?.label;
+  return { error: e.Error, ...(message ? { cause: message } : {}), ...(route ? { route } : {}) };
+}
+
+/** The deployment events of a multi-route deployment's states: each route's targets, and all of them in one list. */
+function multiRouteEvent(name: string | undefined, state: any, at: Date, routes: readonly RouteRelease[]): DeploymentEvent | undefined {
+  const per = (wire: unknown) => releaseTargetsIn(wire, routes);
+  const all = (rs: RouteTargets[]) => rs.flatMap((r) => r.targets);
+  switch (name) {
+    case states.Prepare: {
+      const snapshot = routeSnapshots(state?.deployment, routes);
+      return snapshot ? { kind: 'prepared', at, snapshot: all(snapshot), routes: snapshot } : undefined;
+    }
+    case states.Shift: {
+      if (!state?.lastShift) return undefined;
+      const rs = per(state.lastShift.weightedTargets) ?? [];
+      return { kind: 'shift', at, weight: state.lastShift.weight, weightedTargets: all(rs), routes: rs };
+    }
+    case states.Promote: {
+      if (!state?.promotion) return undefined;
+      const rs = per(state.promotion.weightedTargets) ?? [];
+      return { kind: 'promoted', at, weightedTargets: all(rs), routes: rs };
+    }
+    case states.Rollback:
+    case states.HaltOnDrift: {
+      if (!state?.rollback) return undefined;
+      const rs = per(state.rollback.weightedTargets) ?? [];
+      const failure = failureOf(state.error, routes);
+      return {
+        kind: name === states.Rollback ? 'rolled-back' : 'halted', at, summary: String(state.rollback.summary ?? ''), weightedTargets: all(rs), routes: rs,
+        ...(failure ? { failure } : {}),
+      };
+    }
+    default:
+      // Verdicts and the rest read the same for one route or several.
+      return stateEvent(name, state, at, undefined);
+  }
 }
 
 /** What one poll saw: for views that redraw from the whole state rather than from new events. */

@@ -1,11 +1,11 @@
 // Reads a deployment input file and validates it with the function the prepare step uses,
 // so a file the CLI accepts is one the state machine accepts, and a bad one starts nothing.
 import { readFileSync } from 'node:fs';
-import { parseDeploymentInput, type DeploymentInput } from '../functions/commons/input.ts';
+import { parseDeploymentInput, type AnyDeploymentInput } from '../functions/commons/input.ts';
 import type { StrategyType } from '../functions/commons/strategy.ts';
 import { UsageError } from './errors.ts';
 
-export function readDeploymentInput(path: string, machine?: StrategyType): DeploymentInput {
+export function readDeploymentInput(path: string, machine?: StrategyType): AnyDeploymentInput {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -21,7 +21,8 @@ export function readDeploymentInput(path: string, machine?: StrategyType): Deplo
     throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`);
   }
   try {
-    return parseDeploymentInput(value, machine);
+    // The prepare step's own validator: either backend's input, every bad field named.
+    return parseDeploymentInput(value, machine) as AnyDeploymentInput;
   } catch (error) {
     const problems = (error as { problems?: unknown }).problems;
     if ((error as Error).name !== 'InvalidInput' || !Array.isArray(problems)) throw error;

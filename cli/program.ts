@@ -131,7 +131,8 @@ const commands: Command[] = [
       + 'and reads the route until the deployment is undone (stable and canary at their snapshot weights, no canary it added; '
       + 'other targets as people left them), again once a step that was running must have ended (35 s after its latest attempt began). '
       + 'A stop during Prepare waits for Prepare, then releases the lock it took. '
-      + 'Refuses an execution that already ended, unless --restore is given: then it only restores the route.',
+      + 'Refuses an execution that already ended, unless --restore is given: then it only restores the route. '
+      + 'A deployment with several routes is undone on every route, each against its own snapshot.',
     positionals: { min: 1, max: 1 },
     options: {
       restore: { type: 'boolean', help: 'also for an execution that already ended: put the route back to its snapshot' },
@@ -147,23 +148,33 @@ const commands: Command[] = [
   {
     name: 'routes',
     aliases: ['describe'],
-    args: '--mesh M --router R --route NAME | --input FILE',
+    args: '--mesh M --router R --route NAME | --service S --listener L [--rule R] | --input FILE',
     summary: 'show a route\'s weighted targets',
-    description: 'The route\'s weighted targets with each one\'s share of the traffic, as the seed\'s `watch -n1 aws appmesh describe-route` table showed them. '
+    description: 'The route\'s weighted targets with each one\'s share of the traffic, as the seed\'s `watch -n1 aws appmesh describe-route` table showed them: '
+      + 'an App Mesh route (--mesh/--router/--route), or a VPC Lattice listener rule (--service/--listener/--rule, IDs or ARNs; without --rule, the listener\'s default action), '
+      + 'whose target groups show by name and ID (vpc-lattice:GetTargetGroup). '
       + 'With --watch, refreshes every second on a terminal (or prints each change otherwise) until Ctrl-C.',
     positionals: { min: 0, max: 0 },
     options: {
-      mesh: { type: 'string', value: 'NAME', help: 'the mesh' },
-      router: { type: 'string', value: 'NAME', help: 'the virtual router' },
-      route: { type: 'string', value: 'NAME', help: 'the route' },
-      'mesh-owner': { type: 'string', value: 'ACCOUNT', help: 'the account that owns a mesh shared with you' },
-      input: { type: 'string', value: 'FILE', help: 'take the route from this deployment input instead' },
+      mesh: { type: 'string', value: 'NAME', help: 'App Mesh: the mesh' },
+      router: { type: 'string', value: 'NAME', help: 'App Mesh: the virtual router' },
+      route: { type: 'string', value: 'NAME', help: 'App Mesh: the route' },
+      'mesh-owner': { type: 'string', value: 'ACCOUNT', help: 'App Mesh: the account that owns a mesh shared with you' },
+      service: { type: 'string', value: 'ID|ARN', help: 'VPC Lattice: the service' },
+      listener: { type: 'string', value: 'ID|ARN', help: 'VPC Lattice: the listener' },
+      rule: { type: 'string', value: 'ID|ARN', help: 'VPC Lattice: the listener rule (default: the listener\'s default action)' },
+      input: { type: 'string', value: 'FILE', help: 'take the route from this deployment input instead (one with several routes: every route, one table each)' },
       watch: { type: 'boolean', help: 'keep refreshing until Ctrl-C' },
     },
-    examples: ['mesh-canary routes --mesh demomesh --router product-vr --route product-r', 'mesh-canary routes --input events/execution-linear.json --watch'],
-    exitCodes: ['0 shown', '2 no route given, or a bad input file', '3 route not found, or AWS errors'],
+    examples: [
+      'mesh-canary routes --mesh demomesh --router product-vr --route product-r',
+      'mesh-canary routes --service svc-0123456789abcdef0 --listener listener-0123456789abcdef0 --rule rule-0123456789abcdef0',
+      'mesh-canary routes --input events/execution-linear.json --watch',
+    ],
+    exitCodes: ['0 shown', '2 no route given, both route forms mixed, or a bad input file', '3 route not found, or AWS errors'],
     run: (ctx, _, v) => routes(ctx, {
-      mesh: str(v.mesh), router: str(v.router), route: str(v.route), meshOwner: str(v['mesh-owner']), input: str(v.input), watch: v.watch === true,
+      mesh: str(v.mesh), router: str(v.router), route: str(v.route), meshOwner: str(v['mesh-owner']),
+      service: str(v.service), listener: str(v.listener), rule: str(v.rule), input: str(v.input), watch: v.watch === true,
     }),
   },
   {

@@ -7,6 +7,8 @@ export interface Out {
   write(text: string): unknown;
   isTTY?: boolean;
   columns?: number;
+  /** The terminal's height, when it is one: a frame redrawn in place must fit in it. */
+  rows?: number;
 }
 
 export interface Style {
@@ -76,15 +78,17 @@ export function bar(fraction: number, width: number): string {
  * `watch aws appmesh describe-route` table, with the share each target gets. `word` heads the
  * name column: what the backend calls a target ("virtual node").
  */
-export function weightTable(targets: readonly Target[], style: Style, options: { barWidth?: number; highlight?: string; word?: string } = {}): string[] {
+export function weightTable(targets: readonly Target[], style: Style, options: { barWidth?: number; highlight?: string; word?: string; names?: Record<string, string> } = {}): string[] {
   const word = options.word ?? 'target';
   const total = targets.reduce((s, t) => s + t.weight, 0);
-  const nameWidth = Math.max(word.length, ...targets.map((t) => t.id.length));
+  // A target with a name (a Lattice target group) shows as "name (id)".
+  const label = (t: Target) => (options.names?.[t.id] ? `${options.names[t.id]} (${t.id})` : t.id);
+  const nameWidth = Math.max(word.length, ...targets.map((t) => label(t).length));
   const rows = [style.dim(`${padEnd(word, nameWidth)}  weight  share`)];
   for (const t of targets) {
     const share = total > 0 ? t.weight / total : 0;
     const paint = t.id === options.highlight ? style.yellow : style.blue;
-    rows.push(`${padEnd(t.id, nameWidth)}  ${padStart(String(t.weight), 6)}  ${padStart(`${Math.round(share * 100)}%`, 5)}  ${paint(bar(share, options.barWidth ?? 30))}`);
+    rows.push(`${padEnd(label(t), nameWidth)}  ${padStart(String(t.weight), 6)}  ${padStart(`${Math.round(share * 100)}%`, 5)}  ${paint(bar(share, options.barWidth ?? 30))}`);
   }
   return rows;
 }

@@ -4,7 +4,8 @@
 // a table of the steps. Pure: no AWS, no clock (the caller passes `now` for a running execution).
 import { readableCause } from './execution.ts';
 import { type DeploymentEvent } from './follow.ts';
-import { canaryShare, watchView, type ExecutionState, type VerdictEvent } from './view.ts';
+import { isMultiRoute, releasesOf } from './release.ts';
+import { canaryShare, divergences, divergenceText, watchView, type Divergence, type ExecutionState, type VerdictEvent } from './view.ts';
 import { duration, targetsText } from './render.ts';
 
 const W = 980;
@@ -21,7 +22,8 @@ const colour = {
   text: '#1f2937', muted: '#6b7280', grid: '#e5e7eb', axis: '#9ca3af',
   canary: '#2563eb', canaryFill: '#dbeafe',
   pass: '#16a34a', fail: '#dc2626', inconclusive: '#9ca3af',
-  approval: '#fde68a', promoted: '#16a34a', rollback: '#dc2626', aborted: '#ea580c', timeout: '#6b7280',
+  approval: '#fde68a', settle: '#e5e7eb', promoted: '#16a34a', rollback: '#dc2626', aborted: '#ea580c', timeout: '#6b7280',
+  diverged: '#9333ea',
 };
 
 /** Text for SVG/XML: the five special characters escaped. */
@@ -66,16 +68,17 @@ export function stages(events: DeploymentEvent[], start: Date, end: Date, endLab
       current = { index: current.index + 1, weight: e.weight, from: e.at, to: end, verdicts: [], then: endLabel };
     }
     if (e.kind === 'approval') current.then = e.answer === 'approved' ? `approved${e.by ? ` by ${e.by}` : ''}` : e.answer === 'rejected' ? 'rejected' : 'approval timed out';
+    // With several routes, the table names what happened to the release; the routes' table has the targets.
     if (e.kind === 'promoted') {
-      close(e.at, `${current.then.startsWith('approved') ? `${current.then}, ` : ''}promoted: ${targetsText(e.weightedTargets)}`);
+      close(e.at, `${current.then.startsWith('approved') ? `${current.then}, ` : ''}promoted: ${e.routes ? `all ${e.routes.length} routes` : targetsText(e.weightedTargets)}`);
       return out;
     }
     if (e.kind === 'rolled-back') {
-      close(e.at, `${/^(rejected|approval timed out)/.test(current.then) ? `${current.then}, ` : ''}rolled back to ${targetsText(e.weightedTargets)}`);
+      close(e.at, `${/^(rejected|approval timed out)/.test(current.then) ? `${current.then}, ` : ''}rolled back to ${e.routes ? `the snapshots of all ${e.routes.length} routes` : targetsText(e.weightedTargets)}`);
       return out;
     }
     if (e.kind === 'halted') {
-      close(e.at, `halted, weights changed by hand: ${targetsText(e.weightedTargets)}`);
+      close(e.at, `halted, weights changed by hand: ${e.routes ? (e.failure?.route ? `on ${e.failure.route}; every route left as it is` : 'every route left as it is') : targetsText(e.weightedTargets)}`);
       return out;
     }
   }
@@ -119,6 +122,21 @@ export function wrap(text: string, width: number): string[] {
 
 const verdictColour = (v: string) => (v === 'pass' ? colour.pass : v === 'fail' ? colour.fail : colour.inconclusive);
 
+/** "product-v15-vn on demomesh/product-vr/product-r"; several routes: "2 routes: product-v2-vn, customer-v2-vn". */
+export function reportTitle(v: { canary?: string; route?: string; routes?: readonly { canary?: string }[] }): string {
+  if (v.routes) return `${v.routes.length} routes: ${v.routes.map((r) => r.canary ?? '?').join(', ')}`;
+  return `${v.canary ?? '?'} on ${v.route ?? '?'}`;
+}
+
+/** Each route's targets, for tooltips. */
+const routeLines = (routes: readonly { label: string; targets: readonly { id: string; weight: number }[] }[]) => routes.map((r) => `${r.label}: ${targetsText(r.targets)}`).join('; ');
+
+/** The share all routes have, or `otherwise` when they differ. */
+function sharedShare(routes: readonly { label: string; targets: { id: string; weight: number }[] }[], releases: readonly { label: string; stable?: string; canary?: string }[], otherwise: number): number {
+  const shares = new Set(routes.map((r) => canaryShare(r.targets, releases.find((x) => x.label === r.label) ?? {})));
+  return shares.size === 1 ? [...shares][0] : otherwise;
+}
+
 /** The SVG picture of a deployment. */
 export function renderReport(state: ExecutionState, now: Date = new Date()): string {
   const v = watchView(state, now);
@@ -142,10 +160,14 @@ export function renderReport(state: ExecutionState, now: Date = new Date()): str
       const label = e.answer === 'approved' ? `approved${e.by ? ` by ${e.by}` : ''}` : e.answer === 'rejected' ? `rejected${e.reason ? `: ${e.reason}` : ''}` : 'approval timed out';
       markers.push({ at: e.at, label: clip(label, 48), colour: c, tooltip: `${rel(e.at)} ${label}`, dashed: true });
     }
-    if (e.kind === 'promoted') markers.push({ at: e.at, label: 'promoted', colour: colour.promoted, tooltip: `${rel(e.at)} promoted: ${targetsText(e.weightedTargets)}`, dashed: false });
-    if (e.kind === 'halted') markers.push({ at: e.at, label: 'halted: weights changed by hand', colour: colour.aborted, tooltip: `${rel(e.at)} ${e.summary}`, dashed: false });
+    if (e.kind === 'promoted') markers.push({ at: e.at, label: 'promoted', colour: colour.promoted, tooltip: `${rel(e.at)} promoted: ${e.routes ? routeLines(e.routes) : targetsText(e.weightedTargets)}`, dashed: false });
+    if (e.kind === 'halted') {
+      const on = e.failure?.route ? ` on ${e.failure.route}` : '';
+      markers.push({ at: e.at, label: clip(`halted: weights changed by hand${on}`, 60), colour: colour.aborted, tooltip: `${rel(e.at)} ${e.summary}`, dashed: false });
+    }
     if (e.kind === 'rolled-back') {
-      const why = lastFail()?.reasons[0];
+      // With several routes, a step that failed on one route (drift, a refused write) names it.
+      const why = lastFail()?.reasons[0] ?? (e.failure?.route ? `${e.failure.error} on ${e.failure.route}` : undefined);
       markers.push({ at: e.at, label: clip(`rolled back${why ? `: ${why}` : ''}`, 60), colour: colour.rollback, tooltip: `${rel(e.at)} ${e.summary}`, dashed: false });
     }
   }
@@ -157,6 +179,18 @@ export function renderReport(state: ExecutionState, now: Date = new Date()): str
   } else if (outcome && (outcome.kind === 'failed' || outcome.kind === 'rollback failed' || outcome.kind === 'timed out')) {
     const at = state.description.stopDate ?? end;
     markers.push({ at, label: clip(outcome.kind === 'rollback failed' ? 'ROLLBACK FAILED' : `${outcome.kind}: ${state.description.error ?? ''}`, 60), colour: colour.fail, tooltip: `${rel(at)} ${outcome.summary}`, dashed: false });
+  }
+
+  // Several routes: a marker where any route's share was not the release's (one per moment, each route in its tooltip).
+  const started = events.find((e): e is Extract<DeploymentEvent, { kind: 'started' }> => e.kind === 'started');
+  const releases = isMultiRoute(started?.input) ? releasesOf(started.input) : undefined;
+  const diverged = releases ? divergences(events, releases, state.routeAfter) : [];
+  const moments = new Map<Date, Divergence[]>();
+  for (const x of diverged) moments.set(x.at, [...(moments.get(x.at) ?? []), x]);
+  for (const [at, xs] of moments) {
+    // The shares first: a Lattice label alone can fill the lane.
+    const label = xs.length === 1 ? `${xs[0].share}% (not ${xs[0].expected}%) on ${xs[0].label}` : `${xs.length} routes off the release's share`;
+    markers.push({ at, label: clip(label, 60), colour: colour.diverged, tooltip: `${rel(at)} ${xs.map((x) => `${x.label}: ${divergenceText(x)}`).join('; ')}`, dashed: true });
   }
 
   // Greedy lanes so that labels never overlap.
@@ -180,9 +214,10 @@ export function renderReport(state: ExecutionState, now: Date = new Date()): str
   const add = (s: string) => parts.push(s);
 
   // ---- title
-  const title = `${v.canaryNode ?? '?'} on ${v.route ?? '?'}`;
-  add(`<text x="${LEFT - 46}" y="34" font-size="20" font-weight="700" fill="${colour.text}">${esc(title)}</text>`);
-  add(`<text x="${LEFT - 46}" y="58" font-size="13" fill="${colour.muted}">${esc(`${v.stableNode ?? '?'} → ${v.canaryNode ?? '?'} · ${v.strategyText}`)}</text>`);
+  const title = reportTitle(v);
+  add(`<text x="${LEFT - 46}" y="34" font-size="20" font-weight="700" fill="${colour.text}">${esc(v.routes ? clip(title, 80) : title)}</text>`);
+  const subtitle = v.routes ? `${v.routes.map((r) => r.label).join(', ')} · ${v.strategyText}` : `${v.stable ?? '?'} → ${v.canary ?? '?'} · ${v.strategyText}`;
+  add(`<text x="${LEFT - 46}" y="58" font-size="13" fill="${colour.muted}">${esc(v.routes ? clip(subtitle, 140) : subtitle)}${v.routes ? `<title>${esc(subtitle)}</title>` : ''}</text>`);
   const badge = outcomeLabel.toUpperCase();
   const badgeW = textWidth(badge, 12, true) + 22;
   add(`<rect x="${LEFT - 46}" y="68" width="${badgeW}" height="20" rx="4" fill="${outcomeColour}"/>`);
@@ -199,6 +234,19 @@ export function renderReport(state: ExecutionState, now: Date = new Date()): str
     const bw = Math.max(2, x(until) - bx);
     add(`<rect x="${bx.toFixed(1)}" y="${top}" width="${bw.toFixed(1)}" height="${PLOT_H}" fill="${colour.approval}" fill-opacity="0.55"><title>${esc(`${rel(a.at)} to ${rel(until)}: waiting for approval (${duration(until.getTime() - a.at.getTime())})`)}</title></rect>`);
     if (bw > 130) add(`<text x="${(bx + 6).toFixed(1)}" y="${top + 16}" font-size="12" fill="#92400e">waiting for approval</text>`);
+  }
+
+  // ---- settle time after each shift: a grey band, no verdict counts inside it
+  const settleBands: { from: Date; until: Date }[] = [];
+  if (v.settle.seconds > 0) {
+    for (const e of events) {
+      if (e.kind !== 'shift') continue;
+      const until = new Date(Math.min(e.at.getTime() + v.settle.seconds * 1000, end.getTime()));
+      settleBands.push({ from: e.at, until });
+      const bx = x(e.at);
+      const bw = Math.max(2, x(until) - bx);
+      add(`<rect x="${bx.toFixed(1)}" y="${top}" width="${bw.toFixed(1)}" height="${PLOT_H}" fill="${colour.settle}" fill-opacity="0.6"><title>${esc(`${rel(e.at)} to ${rel(until)}: settling at ${e.weight}% (${v.settle.note}); the next verdict comes after`)}</title></rect>`);
+    }
   }
 
   // ---- grid and axes
@@ -221,7 +269,8 @@ export function renderReport(state: ExecutionState, now: Date = new Date()): str
     if (e.kind === 'shift') points.push([e.at, e.weight]);
     if (e.kind === 'promoted') points.push([e.at, 100]);
     if (e.kind === 'rolled-back') points.push([e.at, 0]);
-    if (e.kind === 'halted') points.push([e.at, canaryShare(e.weightedTargets, v)]);
+    // Several routes halted where people left them: one line where they all are, else where the release was.
+    if (e.kind === 'halted') points.push([e.at, e.routes ? sharedShare(e.routes, releases ?? [], points.at(-1)![1]) : canaryShare(e.weightedTargets, v)]);
   }
   if (state.routeAfter) points.push([end, v.canaryWeight]);
   let d = `M${x(start).toFixed(1)},${y(0).toFixed(1)}`;
@@ -255,6 +304,13 @@ export function renderReport(state: ExecutionState, now: Date = new Date()): str
     add(`<circle cx="${x(vd.at).toFixed(1)}" cy="${y(vd.weight).toFixed(1)}" r="5.5" fill="${verdictColour(vd.verdict)}" stroke="#ffffff" stroke-width="1.5"><title>${esc(tip)}</title></circle>`);
   }
 
+  // ---- routes off the release's share: a diamond at the route's own share
+  for (const dv of diverged) {
+    const cx = x(dv.at);
+    const cy = y(dv.share);
+    add(`<path d="M${cx.toFixed(1)},${(cy - 6).toFixed(1)} l6,6 l-6,6 l-6,-6 Z" fill="${colour.diverged}" stroke="#ffffff" stroke-width="1"><title>${esc(`${rel(dv.at)} ${dv.label}: ${divergenceText(dv)}`)}</title></path>`);
+  }
+
   // ---- legend
   const ly = bottom + 34;
   let lx = LEFT;
@@ -267,6 +323,8 @@ export function renderReport(state: ExecutionState, now: Date = new Date()): str
   legend(`<circle cx="${lx + 6}" cy="${ly}" r="5" fill="${colour.fail}"/>`, 'fail');
   legend(`<circle cx="${lx + 6}" cy="${ly}" r="5" fill="${colour.inconclusive}"/>`, 'inconclusive');
   if (asked.length) legend(`<rect x="LX" y="${ly - 6}" width="13" height="12" fill="${colour.approval}"/>`, 'waiting for approval');
+  if (settleBands.length) legend(`<rect x="LX" y="${ly - 6}" width="13" height="12" fill="${colour.settle}"/>`, `settling after a shift (${v.settle.note})`);
+  if (diverged.length) legend(`<path d="MLX,${ly} l6,-6 l6,6 l-6,6 Z" fill="${colour.diverged}"/>`, 'a route off the release\'s share');
 
   // ---- the steps as a table
   let ty = ly + 36;
@@ -297,6 +355,23 @@ export function renderReport(state: ExecutionState, now: Date = new Date()): str
     for (const line of wrap(text, 140).slice(0, 6)) {
       ty += 17;
       add(`<text x="${cols[0]}" y="${ty}" font-size="12" fill="${colour.text}">${esc(line)}</text>`);
+    }
+  }
+  if (v.routes) {
+    // ---- the routes: each with its stable → canary and its targets at the end
+    ty += 30;
+    add(`<text x="${cols[0]}" y="${ty}" font-size="13" font-weight="700" fill="${colour.text}">Routes (${v.routes.length}, moved together)</text>`);
+    // Two lines per route: its label, then stable → canary and its targets at the end (long Lattice IDs fit).
+    for (const r of v.routes) {
+      ty += 20;
+      add(`<text x="${cols[0]}" y="${ty}" font-size="12" font-weight="600" fill="${colour.text}">${esc(clip(r.label, 120))}</text>`);
+      ty += 16;
+      const detail = `${r.stable ?? '?'} → ${r.canary ?? '?'} · at the end: ${r.targets ? targetsText(r.targets) : 'not read'}`;
+      add(`<text x="${cols[0] + 12}" y="${ty}" font-size="11" fill="${colour.muted}">${esc(clip(detail, 135))}<title>${esc(detail)}</title></text>`);
+      if (r.diverged) {
+        ty += 16;
+        add(`<text x="${cols[0] + 12}" y="${ty}" font-size="11" fill="${colour.diverged}">${esc(divergenceText(r.diverged))}</text>`);
+      }
     }
   }
   const height = ty + 24;

@@ -40,3 +40,17 @@ export async function createDemoMesh(client: AppMeshClient, meshName = DEMO_MESH
     await client.send(new CreateRouteCommand({ meshName, virtualRouterName: `${s}-vr`, routeName: `${s}-r`, spec: v1RouteSpec(`${s}-vn`) }));
   }
 }
+
+/**
+ * `count` more routes in a mesh made by createDemoMesh: a virtual router `${prefix}-${i}-vr` each,
+ * with a route `${prefix}-${i}-r` sending everything to `node` (the bench's many-route figures).
+ * Returns the routes' references, in order.
+ */
+export async function createRoutesTo(client: AppMeshClient, meshName: string, prefix: string, count: number, node = 'product-vn') {
+  const routes = Array.from({ length: count }, (_, i) => ({ meshName, virtualRouterName: `${prefix}-${i}-vr`, routeName: `${prefix}-${i}-r` }));
+  for (const r of routes) {
+    await client.send(new CreateVirtualRouterCommand({ meshName, virtualRouterName: r.virtualRouterName, spec: { listeners: [listener] } }));
+    await client.send(new CreateRouteCommand({ ...r, spec: v1RouteSpec(node) }));
+  }
+  return routes;
+}

@@ -364,7 +364,7 @@ export interface FaultConfig {
   rate: number;
   kinds?: ('throttle' | 'error' | 'latency')[];
   latencyMs?: number;
-  /** SigV4 service names (appmesh, monitoring, dynamodb, sns, states, ...). */
+  /** SigV4 service names (appmesh, vpc-lattice, monitoring, dynamodb, sns, states, ...). */
   services?: string[];
 }
 
@@ -380,6 +380,10 @@ function sendFault(res: ServerResponse, service: string, kind: 'throttle' | 'err
   const message = `${kind === 'throttle' ? 'Rate exceeded' : 'Internal error'} (injected by the local front)`;
   if (service === 'appmesh') { // REST-JSON
     const [status, type] = kind === 'throttle' ? [429, 'TooManyRequestsException'] : [500, 'InternalServerErrorException'];
+    res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type });
+    res.end(JSON.stringify({ message }));
+  } else if (service === 'vpc-lattice') { // REST-JSON, with Lattice's own error names (botocore's model)
+    const [status, type] = kind === 'throttle' ? [429, 'ThrottlingException'] : [500, 'InternalServerException'];
     res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type });
     res.end(JSON.stringify({ message }));
   } else if (service === 'sns' || service === 'sqs' || service === 'cloudformation') { // query (XML)

@@ -9,18 +9,21 @@ fixes: App Mesh metadata the JS SDK can read; Step Functions executions that sta
 with named errors and keep SendTaskFailure's cause; a stopped Parallel branch that recorded
 a TaskScheduled event the serializer could not write (GetExecutionHistory answered 500);
 the interpreter's speed (clients, JSONPath and definitions parsed once, not per use); and
-DynamoDB conditional writes that are atomic, as in AWS (the deployment lock depends on it).
+DynamoDB conditional writes and transactions that are atomic, as in AWS (the deployment lock
+depends on it), and an empty TransactWriteItems refused as AWS refuses it.
 
 --exit-with-stdin: exit when stdin reaches EOF. local/aws.ts passes it and keeps the pipe
 open, so moto dies with its parent even when the parent is killed with SIGKILL.
 """
 
 import copy
+import json
 import os
 import re
 import sys
 import threading
-from datetime import datetime
+from datetime import datetime, timezone
+from typing import Any
 from uuid import uuid4
 
 EXPECTED_MOTO = "5.2.1"
@@ -47,6 +50,17 @@ class EpochDatetime(datetime):
         if fmt == APPMESH_TIME_FORMAT:
             return round(self.timestamp(), 3)
         return super().strftime(fmt)
+
+
+def serialized(lock):
+    """A decorator that runs a backend method under `lock`: one check-then-write at a time, as AWS applies them."""
+    def atomic(fn):
+        def wrapper(*args, **kwargs):
+            with lock:
+                return fn(*args, **kwargs)
+        wrapper.__name__ = fn.__name__
+        return wrapper
+    return atomic
 
 
 def patch_appmesh() -> None:
@@ -361,24 +375,76 @@ def patch_stepfunctions_component_names() -> None:
     Component.__repr__ = component_str
 
 
+def patch_stepfunctions_end_order() -> None:
+    """An ended execution's output (or error and cause) before its status, as AWS shows them.
+
+    moto 5.2.1 sets exec_status first (stepfunctions/parser/backend/execution.py,
+    _reflect_execution_status), then the output, or the error and cause: a DescribeExecution
+    answered in between shows SUCCEEDED with no output, or FAILED with no error. AWS never
+    does, and a client that reads the result once the status says it ended (mesh-canary watch,
+    the tests) saw nothing.
+    """
+    from moto.stepfunctions.parser.api import ExecutionStatus
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramEnded, ProgramError, ProgramStopped, ProgramTimedOut
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+
+    def reflect(self) -> None:
+        state = self.execution.exec_worker.env.program_state()
+        self.execution.stop_date = datetime.now(tz=timezone.utc)
+        if isinstance(state, ProgramEnded):
+            self.execution.output = self.execution.exec_worker.env.states.get_input()
+            self.execution.exec_status = ExecutionStatus.SUCCEEDED
+        elif isinstance(state, ProgramStopped):
+            self.execution.exec_status = ExecutionStatus.ABORTED
+        elif isinstance(state, ProgramError):
+            self.execution.error = state.error.get("error")
+            self.execution.cause = state.error.get("cause")
+            self.execution.exec_status = ExecutionStatus.FAILED
+        elif isinstance(state, ProgramTimedOut):
+            self.execution.exec_status = ExecutionStatus.TIMED_OUT
+        else:
+            raise RuntimeWarning(f"Execution ended with unsupported ProgramState type '{type(state)}'.")
+
+    BaseExecutionWorkerCommunication._reflect_execution_status = reflect
+
+
 def patch_dynamodb_atomic_writes() -> None:
     """DynamoDB applies a conditional write atomically; moto's server runs requests on threads and
     checks the condition, then writes, with nothing between. Two executions taking one route's lock
-    at the same moment could both pass `attribute_not_exists`, which AWS never allows. One lock
-    around the item operations makes each condition-and-write atomic, as in AWS."""
+    at the same moment could both pass `attribute_not_exists`, which AWS never allows. A
+    TransactWriteItems (the multi-route lock) is worse: moto checks and writes its items one by one
+    and undoes a cancelled one by putting back a copy of every table it touched, taken at its start,
+    so two transactions over one route could both win, and a rollback erases the writes that landed
+    meanwhile (test/integration/local-transactions.test.ts shows both without this patch). One lock
+    around the item operations makes each condition-and-write, and each transaction, atomic and
+    serializable, as in AWS."""
     from moto.dynamodb.models import DynamoDBBackend
 
-    lock = threading.RLock()
-
-    def atomic(fn):
-        def wrapper(*args, **kwargs):
-            with lock:
-                return fn(*args, **kwargs)
-        wrapper.__name__ = fn.__name__
-        return wrapper
+    atomic = serialized(threading.RLock())
 
     for name in ("put_item", "get_item", "update_item", "delete_item", "transact_write_items", "transact_get_items"):
         setattr(DynamoDBBackend, name, atomic(getattr(DynamoDBBackend, name)))
+
+
+def patch_dynamodb_transactions() -> None:
+    """TransactWriteItems with no items: AWS refuses it with a ValidationException (botocore's
+    dynamodb model: TransactWriteItemList has min 1), as it refuses more than 100; moto 5.2.1 checks
+    only the maximum and answers an empty transaction with 200. A multi-route lock built from an
+    empty list of routes would pass locally and fail on AWS."""
+    from moto.dynamodb.exceptions import MockValidationException
+    from moto.dynamodb.models import DynamoDBBackend
+
+    transact_write_items = DynamoDBBackend.transact_write_items
+
+    def checked(self, transact_items, *args, **kwargs):
+        if not transact_items:
+            raise MockValidationException(
+                "1 validation error detected: Value '[]' at 'transactItems' failed to satisfy constraint: "
+                "Member must have length greater than or equal to 1")
+        return transact_write_items(self, transact_items, *args, **kwargs)
+
+    checked.__name__ = transact_write_items.__name__
+    DynamoDBBackend.transact_write_items = checked
 
 
 def patch_server_dispatch() -> None:
@@ -393,6 +459,422 @@ def patch_server_dispatch() -> None:
 
     modules = tuple(backends.list_of_moto_modules())
     backends.list_of_moto_modules = lambda: modules
+
+
+# ------------------------------------------------------------------------------ VPC Lattice
+
+LATTICE_ID_CHARS = "0123456789abcdef"
+LATTICE_ARN_PREFIX = r"arn:[a-z0-9\-]+:vpc-lattice:[a-zA-Z0-9\-]+:\d{12}:"
+# The identifier patterns of botocore's vpc-lattice model (ServiceIdentifier, ListenerIdentifier,
+# RuleIdentifier, TargetGroupIdentifier): an ID, or the resource's ARN.
+LATTICE_IDENTIFIERS = {
+    "service": re.compile(rf"(svc-[0-9a-z]{{17}})|{LATTICE_ARN_PREFIX}service/(svc-[0-9a-z]{{17}})"),
+    "listener": re.compile(rf"(listener-[0-9a-z]{{17}})|{LATTICE_ARN_PREFIX}service/svc-[0-9a-z]{{17}}/listener/(listener-[0-9a-z]{{17}})"),
+    "rule": re.compile(rf"(rule-[0-9a-z]{{17}})|{LATTICE_ARN_PREFIX}service/svc-[0-9a-z]{{17}}/listener/listener-[0-9a-z]{{17}}/rule/(rule-[0-9a-z]{{17}})"),
+    "targetGroup": re.compile(rf"(tg-[0-9a-z]{{17}})|{LATTICE_ARN_PREFIX}targetgroup/(tg-[0-9a-z]{{17}})"),
+}
+LATTICE_NAME = re.compile(r"(?!rule-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]{3,63}")
+
+
+def lattice_id(prefix: str) -> str:
+    """`prefix-` + 17 characters of [0-9a-z], as botocore's ServiceId/ListenerId/RuleId/TargetGroupId
+    patterns require (AWS's are hex). moto used `str(uuid4())[:17]`, which has hyphens in it."""
+    return f"{prefix}-{uuid4().hex[:17]}"
+
+
+def lattice_now() -> str:
+    """AWS's ISO-8601 timestamps, in UTC to the millisecond."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def patch_vpclattice() -> None:
+    """VPC Lattice as AWS serves it, for the Lattice router (issue 10). The fixes, each below:
+    AWS-shaped IDs and ARNs; identifiers accepted as ID or ARN; each listener's default rule;
+    GetRule, UpdateRule, ListRules, BatchUpdateRule and UpdateListener (moto answered 'not
+    implemented'); AWS's validation of actions, priorities and names; AWS's error names, shapes
+    and HTTP statuses (moto sent every error as 400, and had no ConflictException)."""
+    from moto.core.exceptions import JsonRESTError
+    from moto.vpclattice import models, responses
+
+    backend_cls = models.VPCLatticeBackend
+    response_cls = responses.VPCLatticeResponse
+
+    class LatticeError(JsonRESTError):
+        """An error as Lattice (REST-JSON) sends it: the name in `x-amzn-errortype` (moto's
+        JsonRESTError sets that header; the JS SDK reads it first, then `code`/`__type`), the
+        status from the error shape in botocore's model, and the shape's members in the body.
+        moto's own ResourceNotFoundException and ValidationException were both status 400."""
+
+        def __init__(self, name: str, status: int, message: str, **members: Any) -> None:
+            super().__init__(name, message)
+            self.code = status
+            self.description = json.dumps({"__type": name, "message": message, **members})
+
+    def not_found(kind: str, identifier: str) -> LatticeError:
+        # ResourceNotFoundException: 404, members message, resourceId, resourceType.
+        return LatticeError("ResourceNotFoundException", 404, f"{kind} {identifier} not found",
+                            resourceId=identifier, resourceType=kind.upper().replace(" ", "_"))
+
+    def invalid(message: str, field: str | None = None) -> LatticeError:
+        # ValidationException: 400, members message, reason, fieldList.
+        members: dict[str, Any] = {"reason": "fieldValidationFailed" if field else "other"}
+        if field:
+            members["fieldList"] = [{"name": field, "message": message}]
+        return LatticeError("ValidationException", 400, message, **members)
+
+    def conflict(message: str, kind: str, identifier: str) -> LatticeError:
+        # ConflictException: 409, members message, resourceId, resourceType.
+        return LatticeError("ConflictException", 409, message, resourceId=identifier, resourceType=kind)
+
+    def parse_identifier(kind: str, identifier: Any, field: str) -> str:
+        """The ID in an identifier given as ID or ARN (AWS accepts both everywhere; moto looked
+        only IDs up, so an ARN was 'not found'). A malformed one is AWS's ValidationException."""
+        match = LATTICE_IDENTIFIERS[kind].fullmatch(identifier) if isinstance(identifier, str) else None
+        if not match:
+            raise invalid(f"{field} must be the ID or ARN of a {kind}", field)
+        return match.group(1) or match.group(2)
+
+    # ---- IDs and ARNs -----------------------------------------------------------------------
+
+    def reshape_ids(cls, prefix: str, rearn) -> None:
+        """Give each new resource an AWS-shaped ID (and the ARN built from it)."""
+        original_init = cls.__init__
+
+        def init(self, *args, _original_init=original_init, **kwargs):
+            _original_init(self, *args, **kwargs)
+            self.id = lattice_id(prefix)
+            rearn(self)
+            now = lattice_now()
+            self.created_at = now
+            self.last_updated_at = now
+
+        cls.__init__ = init
+
+    def service_arn(self) -> None:
+        self.arn = re.sub(r"service/[^/]+$", f"service/{self.id}", self.arn)
+        if not self.custom_domain_name:
+            self.dns_entry = models.VPCLatticeDNSEntry(self.arn.split(":")[3], self.id)
+
+    def listener_arn(self) -> None:
+        self.arn = f"{self.service_arn}/listener/{self.id}"
+
+    def target_group_arn(self) -> None:
+        self.arn = re.sub(r"targetgroup/[^/]+$", f"targetgroup/{self.id}", self.arn)
+
+    reshape_ids(models.VPCLatticeService, "svc", service_arn)
+    reshape_ids(models.VPCLatticeListener, "listener", listener_arn)
+    reshape_ids(models.VPCLatticeTargetGroup, "tg", target_group_arn)
+
+    for cls in (models.VPCLatticeService, models.VPCLatticeTargetGroup):
+        def with_times(self, _original=cls.to_dict):
+            return {**_original(self), "createdAt": self.created_at, "lastUpdatedAt": self.last_updated_at}
+
+        cls.to_dict = with_times
+
+    def listener_to_dict(self):
+        """GetListener's shape, with the default action as last written (UpdateListener) and
+        lastUpdatedAt moved by every write."""
+        return {
+            "arn": self.arn, "id": self.id, "name": self.name, "protocol": self.protocol, "port": self.port,
+            "serviceArn": self.service_arn, "serviceId": self.service_identifier,
+            "defaultAction": self.default_action, "createdAt": self.created_at, "lastUpdatedAt": self.last_updated_at,
+        }
+
+    models.VPCLatticeListener.to_dict = listener_to_dict
+
+    class LatticeRule:
+        """A listener rule as AWS keeps it. moto's rule ARN read `listener/listener-listener-…`
+        (it prefixed the listener's ID again), had no isDefault/createdAt/lastUpdatedAt, and
+        every listener lacked the default rule AWS creates with it (isDefault, no priority or
+        match, the listener's default action: ListRules and GetRule return it)."""
+
+        def __init__(self, listener, name: str, priority: int | None, match: dict | None,
+                     action: dict | None, is_default: bool = False) -> None:
+            self.id = lattice_id("rule")
+            self.arn = f"{listener.arn}/rule/{self.id}"
+            self.listener = listener
+            self.name = name
+            self.priority = priority
+            self.match = match
+            self._action = action
+            self.is_default = is_default
+            self.created_at = self.last_updated_at = lattice_now()
+
+        @property
+        def action(self) -> dict:
+            return self.listener.default_action if self.is_default else self._action
+
+        def summary(self) -> dict:
+            out = {"arn": self.arn, "id": self.id, "name": self.name, "isDefault": self.is_default,
+                   "createdAt": self.created_at, "lastUpdatedAt": self.last_updated_at}
+            if self.priority is not None:
+                out["priority"] = self.priority
+            return out
+
+        def to_dict(self, timestamps: bool = True) -> dict:
+            out = {"arn": self.arn, "id": self.id, "name": self.name, "isDefault": self.is_default,
+                   "action": self.action}
+            if self.match is not None:
+                out["match"] = self.match
+            if self.priority is not None:
+                out["priority"] = self.priority
+            if timestamps:
+                out["createdAt"] = self.created_at
+                out["lastUpdatedAt"] = self.last_updated_at
+            return out
+
+    # ---- lookups ----------------------------------------------------------------------------
+
+    def lattice_service(self, identifier: Any):
+        service_id = parse_identifier("service", identifier, "serviceIdentifier")
+        service = self.services.get(service_id)
+        if not service:
+            raise not_found("Service", identifier)
+        return service
+
+    def lattice_listener(self, service_identifier: Any, listener_identifier: Any):
+        service = lattice_service(self, service_identifier)
+        listener_id = parse_identifier("listener", listener_identifier, "listenerIdentifier")
+        listener = self.listeners.get(listener_id)
+        if not listener or listener.service_identifier != service.id:
+            raise not_found("Listener", listener_identifier)
+        return listener
+
+    def lattice_rule(self, listener, rule_identifier: Any) -> LatticeRule:
+        rule_id = parse_identifier("rule", rule_identifier, "ruleIdentifier")
+        rule = self.rules.get(rule_id)
+        if not isinstance(rule, LatticeRule) or rule.listener is not listener:
+            raise not_found("Rule", rule_identifier)
+        return rule
+
+    def listener_rules(self, listener) -> list:
+        return [r for r in self.rules.values() if isinstance(r, LatticeRule) and r.listener is listener]
+
+    def target_group(self, identifier: Any):
+        target_group_id = parse_identifier("targetGroup", identifier, "targetGroupIdentifier")
+        found = self.target_groups.get(target_group_id)
+        if not found:
+            raise not_found("Target group", identifier)
+        return found
+
+    # ---- validation -------------------------------------------------------------------------
+
+    def checked_action(self, action: Any, field: str) -> dict:
+        """A RuleAction as AWS validates it (moto stored whatever came): exactly one of forward
+        and fixedResponse; forward holds 1-10 target groups, each an existing target group
+        (404 otherwise) with an integer weight 0-999, required when there are several (one
+        alone weighs 100); fixedResponse's statusCode is 404 or 500. Target groups given by ARN
+        are kept by ID."""
+        if not isinstance(action, dict) or len([k for k in ("forward", "fixedResponse") if action.get(k) is not None]) != 1:
+            raise invalid(f"{field} must set exactly one of forward and fixedResponse", field)
+        if action.get("fixedResponse") is not None:
+            status = action["fixedResponse"].get("statusCode") if isinstance(action["fixedResponse"], dict) else None
+            if status not in (404, 500):
+                raise invalid(f"{field}.fixedResponse.statusCode must be 404 or 500", f"{field}.fixedResponse.statusCode")
+            return {"fixedResponse": {"statusCode": status}}
+        groups = action["forward"].get("targetGroups") if isinstance(action["forward"], dict) else None
+        if not isinstance(groups, list) or not 1 <= len(groups) <= 10:
+            raise invalid(f"{field}.forward.targetGroups must hold 1 to 10 target groups", f"{field}.forward.targetGroups")
+        checked = []
+        for i, group in enumerate(groups):
+            path = f"{field}.forward.targetGroups[{i}]"
+            if not isinstance(group, dict):
+                raise invalid(f"{path} must be a weighted target group", path)
+            weight = group.get("weight")
+            if weight is None and len(groups) == 1:
+                weight = 100
+            if isinstance(weight, bool) or not isinstance(weight, int) or not 0 <= weight <= 999:
+                raise invalid(f"{path}.weight must be an integer from 0 to 999", f"{path}.weight")
+            tg = target_group(self, group.get("targetGroupIdentifier"))
+            checked.append({"targetGroupIdentifier": tg.id, "weight": weight})
+        return {"forward": {"targetGroups": checked}}
+
+    def checked_priority(self, listener, priority: Any, rule: LatticeRule | None = None) -> int:
+        """Priority 1-2000 (ValidationException), unique on its listener: AWS refuses a second
+        rule at a taken priority with ConflictException (409); moto accepted it."""
+        if isinstance(priority, bool) or not isinstance(priority, int) or not 1 <= priority <= 2000:
+            raise invalid("priority must be an integer from 1 to 2000", "priority")
+        for other in listener_rules(self, listener):
+            if other is not rule and other.priority == priority:
+                raise conflict(f"Priority {priority} is already used by rule {other.id} on listener {listener.id}",
+                               "RULE", other.id)
+        return priority
+
+    def checked_match(match: Any) -> dict:
+        if not isinstance(match, dict) or not isinstance(match.get("httpMatch"), dict):
+            raise invalid("match must be an httpMatch", "match")
+        return match
+
+    # ---- backend ----------------------------------------------------------------------------
+
+    def get_service(self, service_identifier):
+        return lattice_service(self, service_identifier)
+
+    def get_target_group(self, target_group_identifier):
+        return target_group(self, target_group_identifier)
+
+    original_create_listener = backend_cls.create_listener
+
+    def create_listener(self, service_identifier, name, protocol, port, default_action, client_token, tags):
+        """Validates the default action, and creates the listener's default rule with it."""
+        lattice_service(self, service_identifier)
+        action = checked_action(self, default_action, "defaultAction")
+        listener = original_create_listener(self, service_identifier, name, protocol, port, action, client_token, tags)
+        rule = LatticeRule(listener, "default", None, None, None, is_default=True)
+        self.rules[rule.id] = rule
+        return listener
+
+    def get_listener(self, service_identifier, listener_identifier):
+        return lattice_listener(self, service_identifier, listener_identifier)
+
+    original_list_listeners = backend_cls.list_listeners
+
+    def list_listeners(self, service_identifier, **kwargs):
+        return original_list_listeners(self, service_identifier=lattice_service(self, service_identifier).id, **kwargs)
+
+    def update_listener(self, service_identifier, listener_identifier, default_action):
+        """UpdateListener (moto: not implemented): defaultAction is required and replaced whole."""
+        listener = lattice_listener(self, service_identifier, listener_identifier)
+        if default_action is None:
+            raise invalid("defaultAction is required", "defaultAction")
+        listener.default_action = checked_action(self, default_action, "defaultAction")
+        now = lattice_now()
+        listener.last_updated_at = now
+        for rule in listener_rules(self, listener):
+            if rule.is_default:
+                rule.last_updated_at = now
+        return listener
+
+    def create_rule(self, action, client_token, listener_identifier, match, name, priority, service_identifier, tags):
+        """CreateRule with AWS's checks: the listener must exist on the service (moto accepted
+        any), the name 3-63 characters of [a-z0-9-] and unique on the listener, a match, and the
+        action and priority rules above."""
+        listener = lattice_listener(self, service_identifier, listener_identifier)
+        if not isinstance(name, str) or not LATTICE_NAME.fullmatch(name):
+            raise invalid("name must be 3-63 characters of a-z, 0-9 and single inner hyphens, not starting with rule-", "name")
+        if any(r.name == name for r in listener_rules(self, listener)):
+            raise conflict(f"A rule named {name} already exists on listener {listener.id}", "RULE", name)
+        rule = LatticeRule(listener, name, checked_priority(self, listener, priority), checked_match(match),
+                           checked_action(self, action, "action"))
+        self.rules[rule.id] = rule
+        self.tag_resource(rule.arn, tags or {})
+        return rule
+
+    def get_rule(self, service_identifier, listener_identifier, rule_identifier):
+        return lattice_rule(self, lattice_listener(self, service_identifier, listener_identifier), rule_identifier)
+
+    def list_rules(self, service_identifier, listener_identifier):
+        """ListRules (moto: not implemented): every rule of the listener, the default rule included."""
+        return listener_rules(self, lattice_listener(self, service_identifier, listener_identifier))
+
+    def update_rule(self, service_identifier, listener_identifier, rule_identifier, match=None, priority=None, action=None):
+        """UpdateRule (moto: not implemented) is a PATCH: only the fields given change; a given
+        action replaces the whole target-group list; omitted match and priority stay. The default
+        rule is changed with UpdateListener, not here (ValidationException). Nothing is written
+        unless every given field is valid."""
+        listener = lattice_listener(self, service_identifier, listener_identifier)
+        rule = lattice_rule(self, listener, rule_identifier)
+        return apply_rule_update(self, listener, rule, match, priority, action)
+
+    def apply_rule_update(self, listener, rule, match, priority, action):
+        if rule.is_default:
+            raise invalid("The default rule cannot be updated with UpdateRule: use UpdateListener", "ruleIdentifier")
+        new_match = checked_match(match) if match is not None else rule.match
+        new_priority = checked_priority(self, listener, priority, rule) if priority is not None else rule.priority
+        new_action = checked_action(self, action, "action") if action is not None else rule._action
+        rule.match, rule.priority, rule._action = new_match, new_priority, new_action
+        rule.last_updated_at = lattice_now()
+        return rule
+
+    def batch_update_rule(self, service_identifier, listener_identifier, rules):
+        """BatchUpdateRule (moto: not implemented): 1-10 updates, each applied like UpdateRule;
+        one that fails is reported in `unsuccessful` with its error's name and message and
+        changes nothing, the others are applied."""
+        listener = lattice_listener(self, service_identifier, listener_identifier)
+        if not isinstance(rules, list) or not 1 <= len(rules) <= 10:
+            raise invalid("rules must hold 1 to 10 rule updates", "rules")
+        successful, unsuccessful = [], []
+        for update in rules:
+            update = update if isinstance(update, dict) else {}
+            try:
+                rule = lattice_rule(self, listener, update.get("ruleIdentifier"))
+                successful.append(apply_rule_update(self, listener, rule, update.get("match"),
+                                                    update.get("priority"), update.get("action")))
+            except LatticeError as error:
+                unsuccessful.append({"ruleIdentifier": update.get("ruleIdentifier"),
+                                     "failureCode": error.error_type, "failureMessage": error.message})
+        return successful, unsuccessful
+
+    # moto's server answers on threads: one lock makes each check-then-write atomic, so two
+    # rules can never take one priority at once (AWS refuses the second).
+    atomic = serialized(threading.RLock())
+
+    for fn in (get_service, get_target_group, create_listener, get_listener, list_listeners, update_listener,
+               create_rule, get_rule, list_rules, update_rule, batch_update_rule):
+        setattr(backend_cls, fn.__name__, atomic(fn))
+
+    # ---- responses --------------------------------------------------------------------------
+    # Path parameters come from moto's match of the raw (still percent-encoded) path against
+    # botocore's URIs, so an ARN with its slashes encoded arrives whole. moto's own handlers
+    # split the decoded path on "/" instead, which cut an ARN into pieces.
+
+    def param(self, name):
+        return self._get_param(name)
+
+    def r_get_service(self):
+        return json.dumps(self.backend.get_service(param(self, "serviceIdentifier")).to_dict())
+
+    def r_get_target_group(self):
+        return json.dumps(self.backend.get_target_group(param(self, "targetGroupIdentifier")).to_dict())
+
+    def r_get_listener(self):
+        return json.dumps(self.backend.get_listener(param(self, "serviceIdentifier"), param(self, "listenerIdentifier")).to_dict())
+
+    def r_update_listener(self):
+        listener = self.backend.update_listener(param(self, "serviceIdentifier"), param(self, "listenerIdentifier"),
+                                                param(self, "defaultAction"))
+        out = listener.to_dict()
+        del out["createdAt"], out["lastUpdatedAt"]  # UpdateListenerResponse has neither
+        return json.dumps(out)
+
+    def r_create_rule(self):
+        rule = self.backend.create_rule(
+            action=param(self, "action"), client_token=param(self, "clientToken"),
+            listener_identifier=param(self, "listenerIdentifier"), match=param(self, "match"),
+            name=param(self, "name"), priority=param(self, "priority"),
+            service_identifier=param(self, "serviceIdentifier"), tags=param(self, "tags"))
+        out = rule.to_dict(timestamps=False)
+        del out["isDefault"]  # CreateRuleResponse has no isDefault
+        return json.dumps(out)
+
+    def r_get_rule(self):
+        rule = self.backend.get_rule(param(self, "serviceIdentifier"), param(self, "listenerIdentifier"),
+                                     param(self, "ruleIdentifier"))
+        return json.dumps(rule.to_dict())
+
+    def r_list_rules(self):
+        rules = self.backend.list_rules(param(self, "serviceIdentifier"), param(self, "listenerIdentifier"))
+        return json.dumps({"items": [r.summary() for r in rules]})
+
+    def r_update_rule(self):
+        rule = self.backend.update_rule(param(self, "serviceIdentifier"), param(self, "listenerIdentifier"),
+                                        param(self, "ruleIdentifier"), match=param(self, "match"),
+                                        priority=param(self, "priority"), action=param(self, "action"))
+        return json.dumps(rule.to_dict(timestamps=False))
+
+    def r_batch_update_rule(self):
+        successful, unsuccessful = self.backend.batch_update_rule(
+            param(self, "serviceIdentifier"), param(self, "listenerIdentifier"), param(self, "rules"))
+        return json.dumps({"successful": [r.to_dict(timestamps=False) for r in successful], "unsuccessful": unsuccessful})
+
+    for name, fn in (("get_service", r_get_service), ("get_target_group", r_get_target_group),
+                     ("get_listener", r_get_listener), ("update_listener", r_update_listener),
+                     ("create_rule", r_create_rule), ("get_rule", r_get_rule), ("list_rules", r_list_rules),
+                     ("update_rule", r_update_rule), ("batch_update_rule", r_batch_update_rule)):
+        setattr(response_cls, name, fn)
+
+    # moto's remaining not-found errors (services, target groups elsewhere) said 400.
+    models.ResourceNotFoundException.code = 404
 
 
 def exit_with_stdin() -> None:
@@ -418,12 +900,15 @@ def main() -> None:
         patch_stepfunctions,
         patch_stepfunctions_stopped_branch,
         patch_stepfunctions_component_names,
+        patch_stepfunctions_end_order,
         # Speed: a short execution cost ~2.4 s of CPU before these, ~0.2 s after.
         patch_stepfunctions_clients,
         patch_stepfunctions_jsonpath,
         patch_stepfunctions_program,
         patch_server_dispatch,
         patch_dynamodb_atomic_writes,
+        patch_dynamodb_transactions,
+        patch_vpclattice,
     )
     for patch in patches:
         try:

@@ -11,7 +11,9 @@ export const templatePath = join(projectRoot, 'template.yaml');
 
 const intrinsic = ['Ref', 'Condition'];
 const fn = ['And', 'Base64', 'Cidr', 'Equals', 'FindInMap', 'GetAtt', 'GetAZs', 'If',
-  'ImportValue', 'Join', 'Not', 'Or', 'Select', 'Split', 'Sub', 'Transform', 'ToJsonString', 'Length'];
+  'ImportValue', 'Join', 'Not', 'Or', 'Select', 'Split', 'Sub', 'Transform', 'ToJsonString', 'Length',
+  // Functions of a template's Rules section.
+  'Contains', 'EachMemberEquals', 'EachMemberIn', 'RefAll', 'ValueOf', 'ValueOfAll'];
 
 // CloudFormation short-form tags (!Ref, !Sub, ...) become their long form ({"Fn::Sub": ...}).
 function cfnTags(): (ScalarTag | CollectionTag)[] {
@@ -28,6 +30,7 @@ function cfnTags(): (ScalarTag | CollectionTag)[] {
 
 export interface Template {
   Parameters?: Record<string, { Default?: unknown }>;
+  Rules?: Record<string, { RuleCondition?: unknown; Assertions: { Assert: unknown; AssertDescription?: string }[] }>;
   Globals?: { Function?: Record<string, unknown> };
   Resources: Record<string, { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, any> }>;
   Outputs?: Record<string, unknown>;

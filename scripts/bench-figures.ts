@@ -26,9 +26,69 @@ export const benchFigures = {
   fleetTogetherNoWait: (fleet: number) => `${fleet} deployments together, no waits (CPU-bound)`,
 } as const;
 
+/** Figure 2b's rows: the same weight step on a VPC Lattice listener rule (GetRule + UpdateRule). */
+export const latticeFigures = {
+  awscli: 'Lattice seed: 2 awscli processes',
+  cold: 'Lattice set-weight cold (new process)',
+  warm: 'Lattice set-weight warm',
+  inExecution: 'Lattice set-weight warm, in an execution (+ lock check)',
+  noop: 'Lattice set-weight warm, weights already set',
+} as const;
+
+/** The route counts of figure 2c (one step on several routes), and its target: the most routes within this factor of one. */
+export const ROUTE_COUNTS = [1, 2, 5] as const;
+export const ROUTES_TARGET = 1.5;
+/**
+ * The latency the third row of figure 2c adds to every App Mesh call (the local front's latency
+ * fault, at rate 1): a regional API round trip, where moto answers in a few ms of CPU. Real
+ * App Mesh calls wait on the network, not on one Python process, and that wait is what concurrent
+ * writes overlap.
+ */
+export const ADDED_LATENCY_MS = 50;
+
+/**
+ * Figure 2c's rows: one set-weight step on a deployment of 1, 2 and 5 App Mesh routes (its routes
+ * written concurrently), warm. Through the local Lambda front (an Invoke, as Step Functions makes
+ * one), with the bundle loaded in the bench's process (as figure 2's warm row), and through the
+ * front again with ADDED_LATENCY_MS on every App Mesh call.
+ */
+export const routeStepFigures = {
+  invoke: 'one step, set-weight warm, Lambda Invoke',
+  inProcess: 'one step, set-weight warm, in process (as figure 2)',
+  invokeLatency: `one step, Lambda Invoke, +${ADDED_LATENCY_MS} ms per App Mesh call`,
+} as const;
+
+/** Medians (ms) of one figure 2c row, by route count. */
+export type RouteStepMedians = Record<(typeof ROUTE_COUNTS)[number], number>;
+
+/** Figure 2c's table: the medians at 1, 2 and 5 routes, and 5 routes over 1 route against the target. */
+export function routeStepRows(m: Record<keyof typeof routeStepFigures, RouteStepMedians>): string[][] {
+  const most = ROUTE_COUNTS[ROUTE_COUNTS.length - 1];
+  const row = (label: string, x: RouteStepMedians) => {
+    const ratio = x[most] / x[1];
+    return [label, ...ROUTE_COUNTS.map((n) => ms(x[n])), `${ratio.toFixed(2)}x`, `<= ${ROUTES_TARGET}x: ${verdict(ratio <= ROUTES_TARGET)}`];
+  };
+  return [
+    ['approach', ...ROUTE_COUNTS.map((n) => `${n} route${n === 1 ? '' : 's'}`), `${most} routes / 1 route`, 'target'],
+    row(routeStepFigures.invoke, m.invoke),
+    row(routeStepFigures.inProcess, m.inProcess),
+    row(routeStepFigures.invokeLatency, m.invokeLatency),
+  ];
+}
+
+/** Figure 2c's labels an output does not print a row for: the label, a median per route count, then the ratio. */
+export function missingRouteStepFigures(output: string): string[] {
+  const median = '\\d+(\\.\\d+)? ms';
+  return Object.values(routeStepFigures).filter((label) =>
+    !new RegExp(`^\\s*${escape(label)}\\s+${ROUTE_COUNTS.map(() => median).join('\\s+')}\\s+\\d+\\.\\d+x\\s+<= ${ROUTES_TARGET}x: (meets|MISSES) target\\s*$`, 'm').test(output));
+}
+
+/** The labels of one weight-step table (figure 2 on App Mesh, 2b on VPC Lattice). */
+export type WeightStepLabels = Record<'awscli' | 'cold' | 'warm' | 'inExecution' | 'noop', string>;
+
 /** Every figure label an output must print for this fleet size. */
 export const figureLabels = (fleet: number): string[] =>
-  Object.values(benchFigures).map((l) => (typeof l === 'function' ? l(fleet) : l));
+  [...Object.values(benchFigures), ...Object.values(latticeFigures)].map((l) => (typeof l === 'function' ? l(fleet) : l));
 
 export const usage = `usage: npm run bench -- [--runs N | --quick]   (or: node scripts/bench.ts ...)
 Builds its own bundles and starts its own local AWS (so it can run beside the tests); prints figures, asserts nothing.
@@ -40,8 +100,9 @@ Builds its own bundles and starts its own local AWS (so it can run beside the te
   --quick      what the test suite runs: one run of every figure (warm ones 10), and ${QUICK_FLEET} deployments
                together vs 1 instead of ${FLEET}. Cannot be combined with --runs.
   --help       this text.
-The seed figure runs \`aws appmesh\` (the AWS CLI) and needs \`aws\` on PATH; without it, that figure
-prints "skipped: <reason>", the speed-ups against it "skipped: no seed figure", and the other figures are still measured.`;
+The seed figures run \`aws appmesh\` and \`aws vpc-lattice\` (the AWS CLI) and need \`aws\` on PATH (and, for
+Lattice, an AWS CLI that has vpc-lattice); without it, that figure prints "skipped: <reason>", the speed-ups
+against it "skipped: no seed figure", and the other figures are still measured.`;
 
 export class BenchUsageError extends Error {
   constructor(message: string) {
@@ -99,6 +160,22 @@ export function awsCliMissing(env: NodeJS.ProcessEnv = process.env): string | un
   return undefined;
 }
 
+/**
+ * Why the Lattice seed figure cannot run here: the AWS CLI missing (awsCliMissing's reason), or an
+ * AWS CLI too old to have `aws vpc-lattice get-rule`; undefined when it can.
+ */
+export function awsCliLatticeMissing(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const missing = awsCliMissing(env);
+  if (missing) return missing;
+  const r = spawnSync('aws', ['vpc-lattice', 'get-rule', 'help'], { env: { ...env, PAGER: 'cat', AWS_PAGER: '' }, encoding: 'utf8', timeout: 30_000 });
+  if (r.error || r.status !== 0) {
+    // An AWS CLI without the service prints its usage, then "aws: error: argument command: Invalid choice...".
+    const lines = (r.error?.message ?? `${r.stderr}\n${r.stdout}`).split('\n').map((l) => l.trim()).filter(Boolean);
+    return `this AWS CLI has no \`aws vpc-lattice get-rule\` (${lines.find((l) => /error/i.test(l)) ?? lines[0] ?? `exit ${r.status}`})`;
+  }
+  return undefined;
+}
+
 /** Medians (ms) of figure 2; awscli is a number, or the reason it was not measured. */
 export interface WeightStepMedians {
   awscli: number | { skipped: string };
@@ -115,28 +192,28 @@ export const verdict = (ok: boolean) => (ok ? 'meets target' : 'MISSES target');
 export const NO_SEED = 'skipped: no seed figure';
 
 /** Figure 2's table: each set-weight median, and its speed-up against the seed when the seed ran. */
-export function weightStepRows(m: WeightStepMedians): string[][] {
+export function weightStepRows(m: WeightStepMedians, labels: WeightStepLabels = benchFigures): string[][] {
   const header = ['approach', 'median', 'speed-up vs awscli', 'target'];
   if (typeof m.awscli !== 'number') {
     const skipped = NO_SEED;
     return [
       header,
-      [benchFigures.awscli, `skipped: ${m.awscli.skipped}`, '', ''],
-      [benchFigures.cold, ms(m.cold), skipped, '>= 5x'],
-      [benchFigures.warm, ms(m.warm), skipped, '>= 50x'],
-      [benchFigures.inExecution, ms(m.inExecution), skipped, '>= 50x'],
-      [benchFigures.noop, ms(m.noop), skipped, '(no write)'],
+      [labels.awscli, `skipped: ${m.awscli.skipped}`, '', ''],
+      [labels.cold, ms(m.cold), skipped, '>= 5x'],
+      [labels.warm, ms(m.warm), skipped, '>= 50x'],
+      [labels.inExecution, ms(m.inExecution), skipped, '>= 50x'],
+      [labels.noop, ms(m.noop), skipped, '(no write)'],
     ];
   }
   const base = m.awscli;
   const x = (v: number, digits: number) => `${(base / v).toFixed(digits)}x`;
   return [
     header,
-    [benchFigures.awscli, ms(base), '1.0x', ''],
-    [benchFigures.cold, ms(m.cold), x(m.cold, 1), `>= 5x: ${verdict(base / m.cold >= 5)}`],
-    [benchFigures.warm, ms(m.warm), x(m.warm, 0), `>= 50x: ${verdict(base / m.warm >= 50)}`],
-    [benchFigures.inExecution, ms(m.inExecution), x(m.inExecution, 0), `>= 50x: ${verdict(base / m.inExecution >= 50)}`],
-    [benchFigures.noop, ms(m.noop), x(m.noop, 0), '(no write)'],
+    [labels.awscli, ms(base), '1.0x', ''],
+    [labels.cold, ms(m.cold), x(m.cold, 1), `>= 5x: ${verdict(base / m.cold >= 5)}`],
+    [labels.warm, ms(m.warm), x(m.warm, 0), `>= 50x: ${verdict(base / m.warm >= 50)}`],
+    [labels.inExecution, ms(m.inExecution), x(m.inExecution, 0), `>= 50x: ${verdict(base / m.inExecution >= 50)}`],
+    [labels.noop, ms(m.noop), x(m.noop, 0), '(no write)'],
   ];
 }
 
@@ -144,14 +221,16 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * The labels an output does not print a figure for: a row is the label, then a number (or, for
- * the seed figure only and only when awscliSkipped is given, "skipped: " and that reason).
+ * a seed figure only and only when its reason is given, awscliSkipped for App Mesh's and
+ * latticeSkipped for Lattice's, "skipped: " and that reason).
  * The fleet row must also carry its ratio ("1.2 s  3.4x").
  */
-export function missingFigures(output: string, labels: string[], fleet: number, awscliSkipped?: string): string[] {
+export function missingFigures(output: string, labels: string[], fleet: number, awscliSkipped?: string, latticeSkipped?: string): string[] {
   const row = (label: string, rest: string) => new RegExp(`^\\s*${escape(label)}\\s+${rest}`, 'm');
   const number = '\\d+(\\.\\d+)?';
   return labels.filter((label) => {
     if (label === benchFigures.awscli && awscliSkipped !== undefined) return !row(label, `skipped: ${escape(awscliSkipped)}\\s*$`).test(output);
+    if (label === latticeFigures.awscli && latticeSkipped !== undefined) return !row(label, `skipped: ${escape(latticeSkipped)}\\s*$`).test(output);
     if (label === benchFigures.fleetTogether(fleet) || label === benchFigures.fleetTogetherNoWait(fleet)) return !row(label, `${number} s\\s+${number}x`).test(output);
     return !row(label, number).test(output);
   });

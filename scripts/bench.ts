@@ -3,6 +3,11 @@
 //   1. each function bundle against a bare esbuild bundle of the same AWS SDK client and commands;
 //   2. one weight step (DescribeRoute + UpdateRoute) on the local App Mesh: the seed's approach
 //      (two `aws appmesh` processes) against set-weight cold (a new Node process) and warm;
+//   2b. the same weight step (GetRule + UpdateRule) on a VPC Lattice listener rule on the local AWS:
+//      two `aws vpc-lattice` processes against set-weight cold and warm;
+//   2c. one step on 1, 2 and 5 App Mesh routes: set-weight warm on a deployment naming that many
+//      routes (a release writes them concurrently), through the local Lambda front and in process,
+//      and through the front with a fixed latency added to every App Mesh call;
 //   3. the linear state machine: transitions and Lambda invocations per step (from execution
 //      history), and the time from a failing verdict to the route restored;
 //   4. 20 (--quick: 4) deployments of the linear machine started together, each on its own route, against
@@ -16,20 +21,23 @@ import { join } from 'node:path';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import {
-  AppMeshClient, CreateRouteCommand, CreateVirtualRouterCommand, DescribeRouteCommand, UpdateRouteCommand,
+  AppMeshClient, DescribeRouteCommand, UpdateRouteCommand,
 } from '@aws-sdk/client-app-mesh';
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetRuleCommand, UpdateRuleCommand, VPCLatticeClient } from '@aws-sdk/client-vpc-lattice';
 import {
   DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { buildFunctions, esbuildArgs, findEsbuild, runEsbuild, type Metafile } from './build.ts';
 import {
-  awsCliMissing, benchFigures as label, BenchUsageError, FLEET as FULL_FLEET, parseBenchArgs, usage, verdict, weightStepRows,
-  type BenchOptions,
+  awsCliLatticeMissing, awsCliMissing, benchFigures as label, latticeFigures, BenchUsageError, FLEET as FULL_FLEET, parseBenchArgs, ADDED_LATENCY_MS, ROUTE_COUNTS, routeStepRows,
+  usage, verdict, weightStepRows, type BenchOptions, type RouteStepMedians,
 } from './bench-figures.ts';
 import { listFunctions, projectRoot } from '../local/template.ts';
 import { startLocalAws } from '../local/aws.ts';
-import { createDemoMesh, v1RouteSpec } from '../local/demo-mesh.ts';
+import { createDemoMesh, createRoutesTo, v1RouteSpec } from '../local/demo-mesh.ts';
+import { allTo, createDemoLattice } from '../local/demo-lattice.ts';
 import { deployStack } from '../local/stack.ts';
 import { states } from '../functions/commons/states.ts';
 
@@ -55,14 +63,17 @@ const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 /** The SDK clients and commands each function's code uses: the bare bundle imports just these. */
 const appMeshUse = ['@aws-sdk/client-app-mesh', 'AppMeshClient', ['DescribeRouteCommand', 'UpdateRouteCommand']] as const;
 const lockUse = (commands: string[]) => ['@aws-sdk/client-dynamodb', 'DynamoDBClient', commands] as const;
+/** Every function that routes reads and writes VPC Lattice rules and listeners too. */
+/** (The router also reads a route's tags, ListTagsForResource, before a deployment: its class is in every routing bundle.) */
+const latticeUse = ['@aws-sdk/client-vpc-lattice', 'VPCLatticeClient', ['GetRuleCommand', 'UpdateRuleCommand', 'GetListenerCommand', 'UpdateListenerCommand', 'ListTagsForResourceCommand']] as const;
 const sdkUse: Record<string, (readonly [string, string, readonly string[]])[]> = {
-  PrepareFunction: [['@aws-sdk/client-app-mesh', 'AppMeshClient', ['DescribeRouteCommand', 'DescribeVirtualNodeCommand']], lockUse(['PutItemCommand', 'GetItemCommand', 'DeleteItemCommand'])],
-  SetWeightFunction: [appMeshUse, lockUse(['GetItemCommand'])],
-  PromoteFunction: [appMeshUse, lockUse(['GetItemCommand', 'DeleteItemCommand'])],
-  RollbackFunction: [appMeshUse, lockUse(['GetItemCommand', 'DeleteItemCommand'])],
+  PrepareFunction: [['@aws-sdk/client-app-mesh', 'AppMeshClient', ['DescribeRouteCommand', 'DescribeVirtualNodeCommand']], latticeUse, lockUse(['PutItemCommand', 'GetItemCommand', 'DeleteItemCommand'])],
+  SetWeightFunction: [appMeshUse, latticeUse, lockUse(['GetItemCommand'])],
+  PromoteFunction: [appMeshUse, latticeUse, lockUse(['GetItemCommand', 'DeleteItemCommand'])],
+  RollbackFunction: [appMeshUse, latticeUse, lockUse(['GetItemCommand', 'DeleteItemCommand'])],
   CheckHealthFunction: [['@aws-sdk/client-cloudwatch', 'CloudWatchClient', ['DescribeAlarmsCommand', 'GetMetricDataCommand']]],
   RequestApprovalFunction: [['@aws-sdk/client-sns', 'SNSClient', ['PublishCommand']]],
-  GuardFunction: [appMeshUse, lockUse(['GetItemCommand', 'DeleteItemCommand']), ['@aws-sdk/client-sfn', 'SFNClient', ['GetExecutionHistoryCommand']]],
+  GuardFunction: [appMeshUse, latticeUse, lockUse(['GetItemCommand', 'DeleteItemCommand']), ['@aws-sdk/client-sfn', 'SFNClient', ['GetExecutionHistoryCommand']]],
 };
 
 async function main(scratch: string): Promise<void> {
@@ -177,6 +188,151 @@ async function main(scratch: string): Promise<void> {
       cold: median(cold), warm: median(warm), inExecution: median(inExecution), noop: median(noop),
     }));
 
+    // ---------------------------------------------------------------- 2b. one weight step on VPC Lattice
+    console.log(`\n2b. One weight step (GetRule + UpdateRule) on a VPC Lattice listener rule on the local AWS (moto), median of ${RUNS} (warm: ${RUNS * 10})`);
+    const lattice = new VPCLatticeClient({ endpoint: aws.endpoint, region: aws.region });
+    const demo = await createDemoLattice(lattice, 'bench');
+    const lRoute = { service: demo.services.product.service, listener: demo.services.product.listener, rule: demo.services.product.rule };
+    const lInput = { route: lRoute, stableTargetGroup: demo.targetGroups['product-v1'], canaryTargetGroup: demo.targetGroups['product-v15'] };
+    const ruleIds = { serviceIdentifier: lRoute.service, listenerIdentifier: lRoute.listener, ruleIdentifier: lRoute.rule };
+    /** Back to all traffic on product-v1 (the rule's action as the demo made it). */
+    const resetRule = () => lattice.send(new UpdateRuleCommand({ ...ruleIds, action: allTo(lInput.stableTargetGroup) }));
+    const lDeployment = await prepare({ input: lInput }, context);
+
+    // The seed's way on Lattice: one awscli process reads the rule, a second writes its whole action back.
+    const latticeCli = (args: string[]) => {
+      const r = spawnSync('aws', ['--endpoint-url', aws.endpoint, '--region', aws.region, 'vpc-lattice', ...args], { env: { ...process.env, ...aws.env }, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`aws vpc-lattice ${args[0]} failed: ${r.stderr || r.error}`);
+      return r.stdout;
+    };
+    const latticeCliMissing = awsCliLatticeMissing({ ...process.env, ...aws.env });
+    const actionFile = join(scratch, 'action.json');
+    const lAwscli: number[] = [];
+    for (let i = 0; i < RUNS && !latticeCliMissing; i++) {
+      const t0 = performance.now();
+      const action = JSON.parse(latticeCli(['get-rule', '--service-identifier', ruleIds.serviceIdentifier, '--listener-identifier', ruleIds.listenerIdentifier, '--rule-identifier', ruleIds.ruleIdentifier])).action;
+      action.forward.targetGroups = [{ targetGroupIdentifier: lInput.stableTargetGroup, weight: 90 - i }, { targetGroupIdentifier: lInput.canaryTargetGroup, weight: 10 + i }];
+      writeFileSync(actionFile, JSON.stringify({ ...ruleIds, action }));
+      latticeCli(['update-rule', '--cli-input-json', `file://${actionFile}`]);
+      lAwscli.push(performance.now() - t0);
+    }
+    if (!latticeCliMissing) {
+      // The seed's writes must have landed: the last one is on the rule now.
+      const w = (await lattice.send(new GetRuleCommand(ruleIds))).action!.forward!.targetGroups!;
+      if (!w.some((g) => g.weight === 10 + RUNS - 1)) throw new Error(`bench: the awscli update-rule did not write: ${JSON.stringify(w)}`);
+    }
+    await resetRule();
+
+    const lCold: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const script = `require(${JSON.stringify(bundle('SetWeightFunction'))}).handler(${JSON.stringify({ deployment: lDeployment, weight: 20 + i })}, {functionName:'bench',awsRequestId:'b',getRemainingTimeInMillis:()=>30000}).then(r=>{if(!r.changed)process.exit(3)})`;
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, ['-e', script], { env: process.env, encoding: 'utf8' });
+      lCold.push(performance.now() - t0);
+      if (r.status !== 0) throw new Error(`cold Lattice set-weight failed (${r.status}): ${r.stderr}`);
+    }
+    await setWeight({ deployment: lDeployment, weight: 1 }, context);
+    const lWarm: number[] = [];
+    for (let i = 0; i < RUNS * 10; i++) {
+      const t0 = performance.now();
+      const r = await setWeight({ deployment: lDeployment, weight: 30 + (i % 2) }, context);
+      lWarm.push(performance.now() - t0);
+      if (!r.changed) throw new Error('warm Lattice step did not write');
+    }
+    await resetRule();
+    const lLocked = await prepare({ input: lInput, executionId: 'bench-lattice-execution' }, context);
+    const lInExecution: number[] = [];
+    for (let i = 0; i < RUNS * 10; i++) {
+      const t0 = performance.now();
+      const r = await setWeight({ deployment: lLocked, weight: 40 + (i % 2) }, context);
+      lInExecution.push(performance.now() - t0);
+      if (!r.changed) throw new Error('warm locked Lattice step did not write');
+    }
+    await requireBundle(bundle('RollbackFunction')).handler({ deployment: lLocked }, context);
+    const lNoop: number[] = [];
+    await setWeight({ deployment: lDeployment, weight: 31 }, context);
+    for (let i = 0; i < RUNS * 10; i++) {
+      const t0 = performance.now();
+      const r = await setWeight({ deployment: lDeployment, weight: 31 }, context);
+      lNoop.push(performance.now() - t0);
+      if (r.changed) throw new Error('a Lattice step with the weights already set wrote');
+    }
+    await resetRule();
+
+    table(weightStepRows({
+      awscli: latticeCliMissing ? { skipped: latticeCliMissing } : median(lAwscli),
+      cold: median(lCold), warm: median(lWarm), inExecution: median(lInExecution), noop: median(lNoop),
+    }, latticeFigures));
+
+    // ---------------------------------------------------------------- 2c. one step on 1, 2 and 5 routes
+    // App Mesh routes in the bench's own mesh (a virtual router and a route each, cheap on the local
+    // AWS): figure 2's warm row is App Mesh's, so 1 route here is the step it measures. The 1-route
+    // deployment is a one-route input (today's); 2 and 5 name theirs in `routes`. No lock (as figure
+    // 2's warm row): what grows with the routes is the reads and writes, which run concurrently.
+    // The counts are measured in turns, so a change of load on the machine falls on all of them.
+    const most = ROUTE_COUNTS[ROUTE_COUNTS.length - 1];
+    console.log(`\n2c. One step on ${ROUTE_COUNTS.join(', ')} routes: set-weight warm on a deployment of that many App Mesh routes (written concurrently), median of ${RUNS * 10}`);
+    const stepRoutes = await createRoutesTo(appMesh, route.meshName, 'step', most);
+    const lambda = new LambdaClient({ endpoint: aws.endpoint, region: aws.region });
+    /** One invocation through the local Lambda front, as Step Functions makes it. */
+    const invoke = async (functionName: string, event: object) => {
+      const out = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(event)) }));
+      const body = JSON.parse(new TextDecoder().decode(out.Payload));
+      if (out.FunctionError) throw new Error(`bench: ${functionName} failed: ${body.errorType}: ${body.errorMessage}`);
+      return body;
+    };
+    const stepInput = (n: number) => {
+      const entries = stepRoutes.slice(0, n).map((r) => ({ route: r, stableNode: 'product-vn', canaryNode: 'product-v15-vn' }));
+      return n === 1 ? entries[0] : { routes: entries };
+    };
+    const stepDeployments = new Map<number, object>();
+    for (const n of ROUTE_COUNTS) stepDeployments.set(n, await invoke('PrepareFunction', { input: stepInput(n) }));
+    const viaInvoke = Object.fromEntries(ROUTE_COUNTS.map((n) => [n, [] as number[]])) as Record<number, number[]>;
+    const inProcess = Object.fromEntries(ROUTE_COUNTS.map((n) => [n, [] as number[]])) as Record<number, number[]>;
+    /** A step that wrote every route of the deployment (a release's result names each route). */
+    const wroteAll = (r: { changed: boolean; weightedTargets: unknown[] }, n: number) => r.changed && (n === 1 || r.weightedTargets.length === n);
+    for (const n of ROUTE_COUNTS) { // warm both ways
+      await invoke('SetWeightFunction', { deployment: stepDeployments.get(n), weight: 1 });
+      await setWeight({ deployment: stepDeployments.get(n), weight: 2 }, context);
+    }
+    for (let i = 0; i < RUNS * 10; i++) {
+      for (const n of ROUTE_COUNTS) {
+        const deployment = stepDeployments.get(n);
+        let t = performance.now();
+        const invoked = await invoke('SetWeightFunction', { deployment, weight: 30 + (i % 2) });
+        viaInvoke[n].push(performance.now() - t);
+        if (!wroteAll(invoked, n)) throw new Error(`bench: a step on ${n} routes through the Lambda front did not write them all: ${JSON.stringify(invoked)}`);
+        t = performance.now();
+        const direct = await setWeight({ deployment, weight: 40 + (i % 2) }, context);
+        inProcess[n].push(performance.now() - t);
+        if (!wroteAll(direct, n)) throw new Error(`bench: a step on ${n} routes in process did not write them all: ${JSON.stringify(direct)}`);
+      }
+    }
+    // Again through the front, every App Mesh call made ADDED_LATENCY_MS slower (its latency fault at rate 1):
+    // moto answers in a few ms of one Python process's CPU, so above the routes' calls queue for it; AWS's
+    // answer waits on the network, and concurrent writes overlap that wait.
+    const setFaults = async (config: object | null) => {
+      const res = await fetch(`${aws.endpoint}/__local/faults`, { method: 'POST', body: config ? JSON.stringify(config) : '' });
+      if (!res.ok) throw new Error(`bench: the local front refused the fault config: ${res.status} ${await res.text()}`);
+    };
+    const withLatency = Object.fromEntries(ROUTE_COUNTS.map((n) => [n, [] as number[]])) as Record<number, number[]>;
+    await setFaults({ rate: 1, kinds: ['latency'], latencyMs: ADDED_LATENCY_MS, services: ['appmesh'] });
+    try {
+      for (let i = 0; i < RUNS * 10; i++) {
+        for (const n of ROUTE_COUNTS) {
+          const t = performance.now();
+          const r = await invoke('SetWeightFunction', { deployment: stepDeployments.get(n), weight: 50 + (i % 2) });
+          withLatency[n].push(performance.now() - t);
+          if (!wroteAll(r, n)) throw new Error(`bench: a step on ${n} routes with added latency did not write them all: ${JSON.stringify(r)}`);
+        }
+      }
+    } finally {
+      await setFaults(null);
+    }
+    for (const r of stepRoutes) await resetRoute(r);
+    const medians = (xs: Record<number, number[]>) => Object.fromEntries(ROUTE_COUNTS.map((n) => [n, median(xs[n])])) as RouteStepMedians;
+    table(routeStepRows({ invoke: medians(viaInvoke), inProcess: medians(inProcess), invokeLatency: medians(withLatency) }));
+
     // ---------------------------------------------------------------- 3. state machines
     console.log('\n3. The linear state machine on the local AWS (moto\'s Step Functions interpreter, real function bundles)');
     const sfn = new SFNClient({});
@@ -262,11 +418,7 @@ async function main(scratch: string): Promise<void> {
     console.log(`\n4. ${FLEET} deployments of the linear machine (4 steps) started together, each on its own route, against one alone; median of ${FLEET_RUNS}`);
     const fleetMesh = 'benchmesh-fleet';
     await createDemoMesh(appMesh, fleetMesh);
-    const fleetRoutes = Array.from({ length: FLEET + 1 }, (_, i) => ({ meshName: fleetMesh, virtualRouterName: `fleet-${i}-vr`, routeName: `fleet-${i}-r` }));
-    for (const r of fleetRoutes) {
-      await appMesh.send(new CreateVirtualRouterCommand({ meshName: fleetMesh, virtualRouterName: r.virtualRouterName, spec: { listeners: [{ portMapping: { port: 8080, protocol: 'http' } }] } }));
-      await appMesh.send(new CreateRouteCommand({ ...r, spec: v1RouteSpec('product-vn') }));
-    }
+    const fleetRoutes = await createRoutesTo(appMesh, fleetMesh, 'fleet', FLEET + 1);
     /** Starts deployments on these routes at once; the time from the first start to the last stop. */
     const deployTogether = async (routes: typeof fleetRoutes, name: string, strategy: object) => {
       await Promise.all(routes.map(resetRoute)); // a promoted canary holds the route: start again from v1

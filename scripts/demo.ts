@@ -1,14 +1,17 @@
 // The sandbox demo: the seed's story, run by the real state machines on a local AWS, shown with
 // the CLI's own view (a live frame on a terminal, one line per event otherwise), ending with a
 // summary table and a report picture per deployment.
-//   npm run demo
+//   npm run demo [-- --backend appmesh|lattice]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
 import { AppMeshClient, DescribeRouteCommand } from '@aws-sdk/client-app-mesh';
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetRuleCommand, VPCLatticeClient } from '@aws-sdk/client-vpc-lattice';
 import { buildFunctions } from './build.ts';
 import { startLocalAws, type LocalAws } from '../local/aws.ts';
+import { createDemoLattice, type DemoGroup, type DemoLattice } from '../local/demo-lattice.ts';
 import { createDemoMesh, DEMO_MESH } from '../local/demo-mesh.ts';
 import { deployStack, type MachineType } from '../local/stack.ts';
 import { projectRoot } from '../local/template.ts';
@@ -20,29 +23,58 @@ import { NOTICE_AFTER_TRIES, NoticeLines, noticeText, retryReads, type RetryNoti
 import { renderReport } from '../cli/report.ts';
 import { eventText, renderFrame, watchView } from '../cli/view.ts';
 
-const usage = `usage: npm run demo
+const usage = `usage: npm run demo [-- --backend appmesh|lattice]
 
 Runs mesh-canary end to end on your machine, no AWS account needed: builds the Lambda
 bundles, starts a local AWS (moto 5.2.1 + a Lambda front that runs the bundles), deploys the
-three state machines from template.yaml, creates the seed's demo mesh, and replays the seed's
-story with the real state machines:
+three state machines from template.yaml, creates the seed's demo mesh and its twin on VPC
+Lattice (services with a listener rule, v1 and canary target groups), and replays the seed's
+story with the real state machines on each backend:
 
   1. product  → v1.5   linear, 25% a step        healthy: promoted
   2. customer → v2     step-then-all, 20% + bake  healthy: promoted
   3. order    → v2     manual approval            approved (mesh-canary approve): promoted
   4. product  → v2     linear, 25% a step        its alarm fires at 50%: rolled back
 
+On App Mesh the deployments move virtual route weights; on VPC Lattice they move the weights
+of a listener rule's target groups. Real Lattice takes about 90 s to settle after each
+change (settleSeconds, 90 by default); the demo waits 1 s so both backends take about a minute.
+
 On a terminal each deployment is shown live as \`mesh-canary watch\` shows it. At the end: a
-summary table and one picture per deployment in reports/ (as \`mesh-canary report\` draws it).
+summary table (with the backend of each deployment) and one picture per deployment in
+reports/ (as \`mesh-canary report\` draws it).
+
+Options:
+  --backend appmesh|lattice   replay the story on one backend only (default: both)
+  -h, --help                  show this help
 
 Needs python3 with moto[server]==5.2.1 (installed into .venv when missing and PyPI is
 reachable). Bundles go to .local-aws/demo-dist, function logs to .local-aws/lambda.log. Exits 0 when every deployment ends as
 the story says, with the route as the story says.`;
 
-if (process.argv.includes('--help') || process.argv.includes('-h')) {
+const backends = ['lattice', 'appmesh'] as const; // Lattice first: App Mesh ended on 2026-09-30
+type Backend = (typeof backends)[number];
+let args: { help: boolean; backend?: string };
+try {
+  args = parseArgs({ options: { backend: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } } }).values as typeof args;
+} catch (error) {
+  console.error(`${(error as Error).message.split('\n')[0]} (usage: npm run demo [-- --backend appmesh|lattice])`);
+  process.exit(2);
+}
+if (args.help) {
   console.log(usage);
   process.exit(0);
 }
+if (args.backend !== undefined && !(backends as readonly string[]).includes(args.backend)) {
+  console.error(`unknown backend "${args.backend}": --backend is appmesh or lattice (usage: npm run demo [-- --backend appmesh|lattice])`);
+  process.exit(2);
+}
+const chosen: readonly Backend[] = args.backend ? [args.backend as Backend] : backends;
+const BACKEND_LABEL: Record<Backend, string> = { appmesh: 'App Mesh', lattice: 'VPC Lattice' };
+/** The demo's Lattice names start with this ("demo-product", "demo-product-v15"...). */
+const LATTICE_PREFIX = 'demo';
+/** Seconds a Lattice deployment waits after each weight change (real Lattice: about 90). */
+const LATTICE_SETTLE_SECONDS = 1;
 
 const style = styleFor(process.stdout);
 const started = Date.now();
@@ -60,6 +92,8 @@ interface Story {
   service: 'product' | 'customer' | 'order';
   stable: string;
   canary: string;
+  /** The same versions as VPC Lattice target groups (demo names, see local/demo-lattice.ts). */
+  groups: { stable: DemoGroup; canary: DemoGroup; end: DemoGroup };
   strategy: object;
   expect: { outcome: 'promoted' | 'rolled back'; route: string };
   /** Something that happens while the deployment runs (an approval, an alarm). */
@@ -73,10 +107,13 @@ interface Actions {
 
 const stories: Story[] = [
   { title: 'product → v1.5, linear', machine: 'linear', service: 'product', stable: 'product-vn', canary: 'product-v15-vn',
+    groups: { stable: 'product-v1', canary: 'product-v15', end: 'product-v15' },
     strategy: { type: 'linear', stepPercent: 25, intervalSeconds: 1 }, expect: { outcome: 'promoted', route: 'product-v15-vn 100' } },
   { title: 'customer → v2, step-then-all', machine: 'step-then-all', service: 'customer', stable: 'customer-vn', canary: 'customer-v2-vn',
+    groups: { stable: 'customer-v1', canary: 'customer-v2', end: 'customer-v2' },
     strategy: { type: 'step-then-all', canaryPercent: 20, bakeSeconds: 3, checkIntervalSeconds: 1 }, expect: { outcome: 'promoted', route: 'customer-v2-vn 100' } },
   { title: 'order → v2, held for approval', machine: 'manual-approval', service: 'order', stable: 'order-vn', canary: 'order-v2-vn',
+    groups: { stable: 'order-v1', canary: 'order-v2', end: 'order-v2' },
     strategy: { type: 'manual-approval', canaryPercent: 10, approvalTimeoutSeconds: 300, checkIntervalSeconds: 1 }, expect: { outcome: 'promoted', route: 'order-v2-vn 100' },
     during: async (e, act) => {
       if (e.kind === 'awaiting-approval') {
@@ -87,6 +124,7 @@ const stories: Story[] = [
     } },
   // Rolled back to exactly the route before it: product-v15-vn 100, as story 1 left it.
   { title: 'product → v2, a bad release', machine: 'linear', service: 'product', stable: 'product-v15-vn', canary: 'product-v2-vn',
+    groups: { stable: 'product-v15', canary: 'product-v2', end: 'product-v15' },
     strategy: { type: 'linear', stepPercent: 25, intervalSeconds: 1 }, expect: { outcome: 'rolled back', route: 'product-v15-vn 100' },
     during: async (e, act) => {
       if (e.kind === 'shift' && e.weight === 50) await act.alarm('ALARM', '5xx rate 14% on product v2');
@@ -94,7 +132,8 @@ const stories: Story[] = [
 ];
 
 async function main(): Promise<void> {
-  console.log(style.bold('mesh-canary demo: the seed\'s story on a local AWS\n'));
+  const on = chosen.map((b) => BACKEND_LABEL[b]).join(' and ');
+  console.log(style.bold(`mesh-canary demo: the seed's story on a local AWS (${on})\n`));
   say('building the function bundles (esbuild settings from template.yaml)');
   await buildFunctions(bundlesDir);
   say('starting the local AWS (moto + Lambda front)');
@@ -107,84 +146,138 @@ async function main(): Promise<void> {
   }
 }
 
+/** One backend's side of a story: its input, its route now, the route the story ends with. */
+interface Side {
+  input(story: Story, alarmName: string): object;
+  alarmDimension(story: Story): { Name: string; Value: string };
+  canaryName(story: Story): string;
+  routeNow(story: Story): Promise<string>;
+  expected(story: Story): string;
+}
+
+interface Result { backend: Backend; name: string; story: Story; outcome: string; error?: string; seconds: number; final: string; expected: string; report: string }
+
 async function replay(aws: LocalAws): Promise<void> {
   Object.assign(process.env, aws.env);
-  const appMesh = new AppMeshClient({});
-  retryReads(appMesh);
   const cloudWatch = new CloudWatchClient({});
   const sfn = new SFNClient({});
   const stack = await deployStack(aws);
   say(`state machines deployed: ${Object.keys(stack.machines).join(', ')} (stack ${stack.stackName})`);
-  await createDemoMesh(appMesh);
-  say(`mesh "${DEMO_MESH}" created: order, product, customer → v1; nodes product-v15, customer-v2, order-v2, product-v2`);
+  const sides = {} as Record<Backend, Side>;
+  if (chosen.includes('appmesh')) {
+    const appMesh = new AppMeshClient({});
+    retryReads(appMesh);
+    await createDemoMesh(appMesh);
+    say(`mesh "${DEMO_MESH}" created: order, product, customer → v1; nodes product-v15, customer-v2, order-v2, product-v2`);
+    const routeOf = (story: Story) => ({ meshName: DEMO_MESH, virtualRouterName: `${story.service}-vr`, routeName: `${story.service}-r` });
+    sides.appmesh = {
+      input: (story, alarmName) => ({ route: routeOf(story), stableNode: story.stable, canaryNode: story.canary, strategy: story.strategy, healthChecks: { alarms: { names: [alarmName] } } }),
+      alarmDimension: (story) => ({ Name: 'VirtualNode', Value: story.canary }),
+      canaryName: (story) => story.canary,
+      routeNow: async (story) => {
+        const now = (await appMesh.send(new DescribeRouteCommand(routeOf(story)))).route!.spec!.httpRoute!.action!.weightedTargets!;
+        return targetsText(now.map((t) => ({ id: t.virtualNode!, weight: t.weight! })));
+      },
+      expected: (story) => story.expect.route,
+    };
+  }
+  if (chosen.includes('lattice')) {
+    const lattice = new VPCLatticeClient({});
+    retryReads(lattice);
+    const demo: DemoLattice = await createDemoLattice(lattice, LATTICE_PREFIX);
+    const nameOf = new Map(Object.entries(demo.targetGroups).map(([key, id]) => [id, `${LATTICE_PREFIX}-${key}`]));
+    say(`VPC Lattice demo created: services ${LATTICE_PREFIX}-order, -product, -customer, a listener rule each → v1; target groups product-v15, customer-v2, order-v2, product-v2`);
+    say(`  (real VPC Lattice settles about 90 s after each weight change; here settleSeconds is ${LATTICE_SETTLE_SECONDS})`);
+    const routeOf = (story: Story) => ({ service: demo.services[story.service].service, listener: demo.services[story.service].listener, rule: demo.services[story.service].rule });
+    sides.lattice = {
+      input: (story, alarmName) => ({
+        route: routeOf(story), stableTargetGroup: demo.targetGroups[story.groups.stable], canaryTargetGroup: demo.targetGroups[story.groups.canary],
+        strategy: story.strategy, healthChecks: { alarms: { names: [alarmName] } }, settleSeconds: LATTICE_SETTLE_SECONDS,
+      }),
+      alarmDimension: (story) => ({ Name: 'TargetGroup', Value: `${LATTICE_PREFIX}-${story.groups.canary}` }),
+      canaryName: (story) => `${LATTICE_PREFIX}-${story.groups.canary}`,
+      routeNow: async (story) => {
+        const r = routeOf(story);
+        const out = await lattice.send(new GetRuleCommand({ serviceIdentifier: r.service, listenerIdentifier: r.listener, ruleIdentifier: r.rule }));
+        return targetsText(out.action!.forward!.targetGroups!.map((g) => ({ id: nameOf.get(g.targetGroupIdentifier!) ?? g.targetGroupIdentifier!, weight: g.weight! })));
+      },
+      expected: (story) => `${LATTICE_PREFIX}-${story.groups.end} 100`,
+    };
+  }
   mkdirSync(reportsDir, { recursive: true });
 
-  const results: { story: Story; outcome: string; error?: string; seconds: number; final: string; report: string }[] = [];
-  for (const [i, story] of stories.entries()) {
-    const alarmName = `${story.canary}-5xx`;
-    await cloudWatch.send(new PutMetricAlarmCommand({ AlarmName: alarmName, Namespace: 'demo', MetricName: 'Http5xx', Dimensions: [{ Name: 'VirtualNode', Value: story.canary }], Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }));
-    await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: 'OK', StateReason: 'demo: no errors' }));
-    const route = { meshName: DEMO_MESH, virtualRouterName: `${story.service}-vr`, routeName: `${story.service}-r` };
-    const input = { route, stableNode: story.stable, canaryNode: story.canary, strategy: story.strategy, healthChecks: { alarms: { names: [alarmName] } } };
-    const name = `demo-${i + 1}-${story.canary}`;
+  const results: Result[] = [];
+  for (const backend of chosen) {
+    const side = sides[backend];
+    region.log(`\n${style.bold(`On ${BACKEND_LABEL[backend]}`)}`);
+    for (const story of stories) {
+      const n = results.length + 1;
+      const canary = side.canaryName(story);
+      const alarmName = `${canary}-5xx`;
+      await cloudWatch.send(new PutMetricAlarmCommand({ AlarmName: alarmName, Namespace: 'demo', MetricName: 'Http5xx', Dimensions: [side.alarmDimension(story)], Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }));
+      await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: 'OK', StateReason: 'demo: no errors' }));
+      const input = side.input(story, alarmName);
+      // App Mesh keeps the names it always had (demo-1-product-v15-vn...); Lattice's say so.
+      const name = backend === 'appmesh' ? `demo-${stories.indexOf(story) + 1}-${canary}` : `demo-lattice-${stories.indexOf(story) + 1}-${story.groups.canary}`;
 
-    region.log(`\n${style.bold(`${i + 1}. ${story.title}`)}  (${story.machine} state machine, execution ${name})`);
-    const t0 = Date.now();
-    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: stack.machines[story.machine], name, input: JSON.stringify(input) }));
-    const actions: Actions = {
-      approve: async () => {
-        // The CLI's own approve, as a person would type it: it finds the token in the history.
-        say(`  $ mesh-canary approve ${name}`);
-        const out = { write: (s: string) => { for (const line of s.trimEnd().split('\n')) say(`  ${line}`); } };
-        const code = await cli(['approve', executionArn!], { stdout: out, stderr: out, signal: new AbortController().signal, graceful: () => {} });
-        if (code !== 0) throw new Error(`mesh-canary approve exited ${code}`);
-      },
-      alarm: async (state, why) => {
-        await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: state, StateReason: why }));
-        say(`  ${style.red(`alarm ${alarmName} → ${state}`)}: ${why}`);
-      },
-    };
-    const pending: Promise<void>[] = [];
-    let last: Poll | undefined;
-    // When the local AWS does not answer for a moment, the watch says so and keeps going, as `mesh-canary watch` does.
-    let notice: RetryNotice | undefined;
-    const noticeLines = new NoticeLines((line) => (style.live ? undefined : say(`  ${line}`)));
-    const draw = () => region.update([
-      ...(last ? ['', ...renderFrame(watchView(last, new Date()), style, new Date()).map((l) => `  ${l}`)] : []),
-      ...(notice ? ['', `  ${style.yellow(noticeText(notice))}`] : []),
-    ]);
-    const ticker = style.live ? setInterval(draw, 200) : undefined;
-    const end = await follow(sfn, executionArn!, (e) => {
-      if (e.kind !== 'started') say(`  ${eventText(e, style)}`);
-      if (story.during) pending.push(story.during(e, actions));
-    }, {
-      intervalMs: 100,
-      onPoll: (p) => { last = p; draw(); },
-      onRetry: (n) => { notice = n && n.tries >= NOTICE_AFTER_TRIES ? n : undefined; noticeLines.update(n); draw(); },
-    }).finally(() => clearInterval(ticker));
-    region.update([]);
-    await Promise.all(pending);
+      region.log(`\n${style.bold(`${n}. ${story.title}`)}  (${BACKEND_LABEL[backend]}, ${story.machine} state machine, execution ${name})`);
+      const t0 = Date.now();
+      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: stack.machines[story.machine], name, input: JSON.stringify(input) }));
+      const actions: Actions = {
+        approve: async () => {
+          // The CLI's own approve, as a person would type it: it finds the token in the history.
+          say(`  $ mesh-canary approve ${name}`);
+          const out = { write: (s: string) => { for (const line of s.trimEnd().split('\n')) say(`  ${line}`); } };
+          const code = await cli(['approve', executionArn!], { stdout: out, stderr: out, signal: new AbortController().signal, graceful: () => {} });
+          if (code !== 0) throw new Error(`mesh-canary approve exited ${code}`);
+        },
+        alarm: async (state, why) => {
+          await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: state, StateReason: why }));
+          say(`  ${style.red(`alarm ${alarmName} → ${state}`)}: ${why}`);
+        },
+      };
+      const pending: Promise<void>[] = [];
+      let last: Poll | undefined;
+      // When the local AWS does not answer for a moment, the watch says so and keeps going, as `mesh-canary watch` does.
+      let notice: RetryNotice | undefined;
+      const noticeLines = new NoticeLines((line) => (style.live ? undefined : say(`  ${line}`)));
+      const draw = () => region.update([
+        ...(last ? ['', ...renderFrame(watchView(last, new Date()), style, new Date()).map((l) => `  ${l}`)] : []),
+        ...(notice ? ['', `  ${style.yellow(noticeText(notice))}`] : []),
+      ]);
+      const ticker = style.live ? setInterval(draw, 200) : undefined;
+      const end = await follow(sfn, executionArn!, (e) => {
+        if (e.kind !== 'started') say(`  ${eventText(e, style)}`);
+        if (story.during) pending.push(story.during(e, actions));
+      }, {
+        intervalMs: 100,
+        onPoll: (p) => { last = p; draw(); },
+        onRetry: (r) => { notice = r && r.tries >= NOTICE_AFTER_TRIES ? r : undefined; noticeLines.update(r); draw(); },
+      }).finally(() => clearInterval(ticker));
+      region.update([]);
+      await Promise.all(pending);
 
-    const now = (await appMesh.send(new DescribeRouteCommand(route))).route!.spec!.httpRoute!.action!.weightedTargets!;
-    const history = await fullHistory(sfn, executionArn!);
-    const report = join(reportsDir, `demo-${i + 1}-${story.canary}.svg`);
-    writeFileSync(report, renderReport({ description: end, history }));
-    results.push({ story, outcome: outcomeOf(end).kind, error: end.error, seconds: (Date.now() - t0) / 1000, final: targetsText(now.map((t) => ({ id: t.virtualNode!, weight: t.weight! }))), report });
+      const final = await side.routeNow(story);
+      const history = await fullHistory(sfn, executionArn!);
+      const report = join(reportsDir, `${name}.svg`);
+      writeFileSync(report, renderReport({ description: end, history }));
+      results.push({ backend, name, story, outcome: outcomeOf(end).kind, error: end.error, seconds: (Date.now() - t0) / 1000, final, expected: side.expected(story), report });
+    }
   }
 
   region.log(`\n${style.bold('Summary')}`);
-  const rows = [['#', 'deployment', 'outcome', 'time', 'route at the end', 'as the story says'],
-    ...results.map((r, i) => [String(i + 1), r.story.title, r.error ? `${r.outcome} (${r.error})` : r.outcome, `${r.seconds.toFixed(1)} s`, r.final,
+  const rows = [['#', 'backend', 'deployment', 'outcome', 'time', 'route at the end', 'as the story says'],
+    ...results.map((r, i) => [String(i + 1), BACKEND_LABEL[r.backend], r.story.title, r.error ? `${r.outcome} (${r.error})` : r.outcome, `${r.seconds.toFixed(1)} s`, r.final,
       asExpected(r) ? style.green('yes') : style.red('NO')])];
   for (const line of table(rows, style)) region.log(line);
   region.log(`\n${style.bold('Reports')} (open in a browser, or \`mesh-canary report <execution> --out FILE\`)`);
   for (const r of results) region.log(`  ${relative(process.cwd(), r.report) || r.report}`);
   region.log(`\n  total ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const wrong = results.filter((r) => !asExpected(r));
-  if (wrong.length) throw new Error(`${wrong.map((r) => r.story.title).join(', ')} did not end as the story says`);
+  if (wrong.length) throw new Error(`${wrong.map((r) => `${r.story.title} (${BACKEND_LABEL[r.backend]})`).join(', ')} did not end as the story says`);
 }
 
-const asExpected = (r: { story: Story; outcome: string; final: string }) => r.outcome === r.story.expect.outcome && r.final === r.story.expect.route;
+const asExpected = (r: Result) => r.outcome === r.story.expect.outcome && r.final === r.expected;
 
 main().catch((err) => {
   region.close({ clear: true });

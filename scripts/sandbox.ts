@@ -1,14 +1,16 @@
-// The sandbox: the local AWS with the three state machines and the seed's demo mesh, kept up
-// until Ctrl-C, so you can drive mesh-canary yourself with the CLI or the AWS CLI.
+// The sandbox: the local AWS with the three state machines, the seed's demo mesh and its twin on
+// VPC Lattice, kept up until Ctrl-C, so you can drive mesh-canary yourself with the CLI or the AWS CLI.
 //   npm run sandbox [-- --no-build]
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppMeshClient } from '@aws-sdk/client-app-mesh';
+import { VPCLatticeClient } from '@aws-sdk/client-vpc-lattice';
 import { CloudWatchClient, PutMetricAlarmCommand, PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { parseDeploymentInput } from '../functions/commons/input.ts';
 import type { StrategyType } from '../functions/commons/strategy.ts';
 import { startLocalAws } from '../local/aws.ts';
+import { createDemoLattice, type DemoGroup } from '../local/demo-lattice.ts';
 import { createDemoMesh, DEMO_MESH } from '../local/demo-mesh.ts';
 import { deployStack } from '../local/stack.ts';
 import { projectRoot } from '../local/template.ts';
@@ -19,10 +21,15 @@ const usage = `usage: npm run sandbox [-- --no-build]
 Starts a local AWS (moto 5.2.1 + a Lambda front that runs the function bundles), deploys the
 three state machines from template.yaml (their ARNs are also the outputs of a local
 CloudFormation stack named as in samconfig.toml, so mesh-canary finds them as in AWS), creates
-the seed's demo mesh, the alarms the events/execution-*.json inputs name (OK) and a steady
-healthy latency metric for product-v15-vn, writes fast variants of those inputs to
-.local-aws/inputs/, and prints the endpoint, the ARNs and ready commands for mesh-canary and
-the AWS CLI. Runs until Ctrl-C, which stops everything.
+the seed's demo mesh and its twin on VPC Lattice (services demo-order, demo-product,
+demo-customer, a listener rule each on the v1 target group; canary target groups
+demo-product-v15, demo-customer-v2, demo-order-v2, demo-product-v2), the alarms the
+events/execution-*.json inputs name (OK), a steady healthy latency metric for product-v15-vn
+and healthy request counts (AWS/VpcLattice) for the Lattice canary target groups, writes fast
+variants of those inputs (and of events/execution-lattice-*.json, on the demo's Lattice IDs,
+and of events/execution-release-linear.json, a release moving product and customer to v2
+together) to .local-aws/inputs/, and prints the endpoint, the ARNs and ready commands for
+mesh-canary and the AWS CLI. Runs until Ctrl-C, which stops everything.
 
 Options:
   --no-build   use the bundles already in dist/
@@ -40,6 +47,16 @@ const fast: Record<StrategyType, object> = {
   'step-then-all': { type: 'step-then-all', canaryPercent: 20, bakeSeconds: 15, checkIntervalSeconds: 5 },
   'manual-approval': { type: 'manual-approval', canaryPercent: 25, approvalTimeoutSeconds: 600, onApprovalTimeout: 'rollback', checkIntervalSeconds: 5 },
 };
+/** The Lattice inputs' stories: which service and target groups each machine moves. */
+const latticeStories: Record<StrategyType, { service: 'product' | 'customer' | 'order'; stable: DemoGroup; canary: DemoGroup }> = {
+  linear: { service: 'product', stable: 'product-v1', canary: 'product-v15' },
+  'step-then-all': { service: 'customer', stable: 'customer-v1', canary: 'customer-v2' },
+  'manual-approval': { service: 'order', stable: 'order-v1', canary: 'order-v2' },
+};
+/** The release's alarms besides customer-v2-5xx (the step-then-all input's too), with the node each watches. */
+const releaseAlarms = [['product-v2-5xx', 'product-v2-vn'], ['order-5xx', 'order-vn']];
+/** Seconds a sandbox Lattice deployment waits after each weight change (real Lattice: about 90, the default). */
+const LATTICE_SETTLE_SECONDS = 2;
 const METRIC = { Namespace: 'mesh-canary/demo', MetricName: 'LatencyMs', Dimensions: [{ Name: 'VirtualNode', Value: 'product-v15-vn' }] };
 
 const started = performance.now();
@@ -66,9 +83,12 @@ try {
   Object.assign(process.env, aws.env);
   const stack = await deployStack(aws);
   await createDemoMesh(new AppMeshClient({}));
+  const lattice = await createDemoLattice(new VPCLatticeClient({}));
+  const latticeCanaries = Object.values(latticeStories).map((l) => lattice.targetGroups[l.canary]);
   const cloudWatch = new CloudWatchClient({});
-  // The alarms the inputs name: product-v15-5xx by name, customer-v2-* by prefix.
-  for (const [alarm, node] of [['product-v15-5xx', 'product-v15-vn'], ['customer-v2-5xx', 'customer-v2-vn']]) {
+  // The alarms the inputs name: product-v15-5xx by name, customer-v2-* by prefix; the release's
+  // product-v2-5xx and customer-v2-5xx (one per route) and order-5xx (the caller of both, release-wide).
+  for (const [alarm, node] of [['product-v15-5xx', 'product-v15-vn'], ['customer-v2-5xx', 'customer-v2-vn'], ...releaseAlarms]) {
     await cloudWatch.send(new PutMetricAlarmCommand({
       AlarmName: alarm, Namespace: 'mesh-canary/demo', MetricName: 'Http5xx', Dimensions: [{ Name: 'VirtualNode', Value: node }],
       Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -85,6 +105,13 @@ try {
         Timestamp: new Date(now - i * 1000), Value: 80 + Math.round(Math.random() * 60),
       })),
     })).catch((error: Error) => console.error(`sandbox: putting latency samples failed: ${error.message}`));
+    // The Lattice inputs' errorRates checks want 20 requests in 5 minutes: 50 a sample, no 5xx.
+    await cloudWatch.send(new PutMetricDataCommand({
+      Namespace: 'AWS/VpcLattice',
+      MetricData: latticeCanaries.flatMap((Value) => ['TotalRequestCount', 'HTTPCode_5XX_Count'].map((MetricName) => ({
+        MetricName, Dimensions: [{ Name: 'TargetGroup', Value }], Unit: 'Count' as const, Timestamp: new Date(now - 1000), Value: MetricName === 'TotalRequestCount' ? 50 : 0,
+      }))),
+    })).catch((error: Error) => console.error(`sandbox: putting Lattice request counts failed: ${error.message}`));
   };
   await feed();
   feeding = setInterval(feed, 10_000);
@@ -99,6 +126,29 @@ try {
     writeFileSync(path, `${JSON.stringify(input, null, 2)}\n`);
     inputs[machine] = relative(process.cwd(), path) || path;
   }
+  const latticeInputs = {} as Record<StrategyType, string>;
+  for (const machine of Object.keys(fast) as StrategyType[]) {
+    const story = latticeStories[machine];
+    const { service, listener, rule } = lattice.services[story.service];
+    const events = JSON.parse(readFileSync(join(projectRoot, 'events', `execution-lattice-${machine}.json`), 'utf8'));
+    const canary = lattice.targetGroups[story.canary];
+    const input = {
+      ...events, route: { service, listener, rule }, stableTargetGroup: lattice.targetGroups[story.stable], canaryTargetGroup: canary,
+      strategy: fast[machine], settleSeconds: LATTICE_SETTLE_SECONDS,
+      healthChecks: { ...events.healthChecks, errorRates: events.healthChecks.errorRates.map((c: object) => ({ ...c, targetGroup: canary })) },
+    };
+    parseDeploymentInput(input, machine);
+    const path = join(inputsDir, `lattice-${machine}.json`);
+    writeFileSync(path, `${JSON.stringify(input, null, 2)}\n`);
+    latticeInputs[machine] = relative(process.cwd(), path) || path;
+  }
+  // The release: product and customer to v2 together (events/execution-release-linear.json), fast.
+  const release = { ...JSON.parse(readFileSync(join(projectRoot, 'events', 'execution-release-linear.json'), 'utf8')), strategy: fast.linear };
+  parseDeploymentInput(release, 'linear');
+  const releasePath = join(inputsDir, 'release-linear.json');
+  writeFileSync(releasePath, `${JSON.stringify(release, null, 2)}\n`);
+  const releaseInput = relative(process.cwd(), releasePath) || releasePath;
+  const product = lattice.services.product;
 
   const url = aws.endpoint;
   const e = `--endpoint-url ${url}`;
@@ -111,9 +161,17 @@ mesh-canary sandbox ready in ${((performance.now() - started) / 1000).toFixed(1)
   stack     ${stack.stackName} (its outputs name the machines, as in AWS)
   machines  ${Object.entries(stack.machines).map(([m, arn]) => `${m.padEnd(pad)}  ${arn}`).join(`\n            `)}
   mesh      ${DEMO_MESH}: order, product, customer on v1; nodes product-v15-vn, customer-v2-vn, order-v2-vn, product-v2-vn
-  health    alarms product-v15-5xx and customer-v2-5xx (OK); LatencyMs samples for product-v15-vn every 10 s
+  health    alarms product-v15-5xx, customer-v2-5xx, product-v2-5xx and order-5xx (OK); LatencyMs samples for product-v15-vn every 10 s
+  lattice   services demo-order, demo-product, demo-customer (a listener rule each, on v1);
+            target groups demo-product-v15, demo-customer-v2, demo-order-v2, demo-product-v2
+            (settleSeconds ${LATTICE_SETTLE_SECONDS} here; real VPC Lattice settles about 90 s, the default)
+  health    AWS/VpcLattice request counts (no 5xx) for demo-product-v15, demo-customer-v2, demo-order-v2 every 10 s
   inputs    ${Object.values(inputs).join(', ')}
             (events/execution-*.json with short intervals)
+            ${Object.values(latticeInputs).join(', ')}
+            (events/execution-lattice-*.json on the demo's target groups: product, customer, order)
+            ${releaseInput}
+            (events/execution-release-linear.json: product and customer to v2 together, one release)
 
 Paste into another shell (for the AWS CLI; mesh-canary needs only --endpoint-url):
 ${Object.entries(aws.env).map(([key, value]) => `  export ${key}=${value}`).join('\n')}
@@ -132,8 +190,26 @@ With the AWS CLI (after the exports):
   aws ${e} stepfunctions describe-execution --execution-arn ${stack.machines.linear.replace(':stateMachine:', ':execution:')}:product-v15-1
   watch -n1 aws ${e} appmesh describe-route --mesh-name ${DEMO_MESH} --virtual-router-name product-vr --route-name product-r --query "route.spec.httpRoute.action.weightedTargets" --output table
 
-The linear and manual-approval inputs both move product-vn to product-v15-vn: once one is
-promoted, the route no longer has product-vn. Put it back with
+On VPC Lattice (routes shows demo-product's listener rule; each input names its own service's rule):
+  npx mesh-canary routes --service ${product.service} --listener ${product.listener} --rule ${product.rule} ${e}
+  npx mesh-canary start linear --input ${latticeInputs.linear} --name lattice-linear ${e} --wait
+  npx mesh-canary start manual-approval --input ${latticeInputs['manual-approval']} --name lattice-approve-me ${e}
+  npx mesh-canary approve lattice-approve-me ${e}
+  npx mesh-canary start step-then-all --input ${latticeInputs['step-then-all']} --name lattice-bake-me ${e}
+  npx mesh-canary abort lattice-bake-me ${e}
+  aws ${e} vpc-lattice get-rule --service-identifier ${product.service} --listener-identifier ${product.listener} --rule-identifier ${product.rule} --query "action.forward.targetGroups"
+
+Two routes in one release (product-vn → product-v2-vn and customer-vn → customer-v2-vn, every step on
+both, all or nothing; --restore puts both back on v1 once it is promoted):
+  npx mesh-canary routes --input ${releaseInput} ${e}
+  npx mesh-canary start linear --input ${releaseInput} --name release-v2 ${e} --wait
+  npx mesh-canary report release-v2 --out reports/release-v2.svg ${e}
+  npx mesh-canary abort release-v2 --restore ${e}
+  aws ${e} appmesh describe-route --mesh-name ${DEMO_MESH} --virtual-router-name customer-vr --route-name customer-r --query "route.spec.httpRoute.action.weightedTargets" --output table
+
+The linear and manual-approval inputs both move product-vn to product-v15-vn (and the release moves
+it to product-v2-vn; the release and step-then-all both move customer-vn): once one is promoted,
+the route no longer has its v1 node. Put it back with
   npx mesh-canary abort <execution> --restore ${e}
 or restart the sandbox. State lives in memory. Function logs: .local-aws/lambda.log.
 

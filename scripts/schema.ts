@@ -47,7 +47,9 @@ export function docsRegistry(root: Schema, docs: Record<string, Record<string, u
     if (!schema) throw new Error(`jsonSchemaDocs: "${path}" names no field of the deployment input`);
     // A description of a schema found at several paths would describe all of them; a shared $def is meant to be.
     const where = fields.get(schema)!;
-    if (!('id' in meta) && where.length > 1) throw new Error(`jsonSchemaDocs: "${path}" is one schema with ${where.join(', ')}: give the field its own copy (.check())`);
+    // A release's route fields ("routes[].route") are the one-route input's ("route"), and meant to read the same.
+    const fieldsNamed = new Set(where.map((p) => p.replace(/\?/g, '').replace(/^routes\[\]\./, '')));
+    if (!('id' in meta) && fieldsNamed.size > 1) throw new Error(`jsonSchemaDocs: "${path}" is one schema with ${where.join(', ')}: give the field its own copy (.check())`);
     registry.add(schema, meta);
   }
   return registry;

@@ -55,8 +55,8 @@ const retryHard = [{
 
 const caught = (ErrorEquals: ErrorName[], Next: StateName, ResultPath = '$.error'): Catcher => ({ ErrorEquals, ResultPath, Next });
 /** Prepare's refusals: before any change, so the execution ends with the function's own error. */
-const refusals: ErrorName[] = ['InvalidInput', 'DeploymentInProgress', 'RouteNotFound', 'VirtualNodeNotFound', 'TargetNotInRoute',
-  'UnsupportedRoute', 'AwsRequestRejected', 'TransientAwsError'];
+const refusals: ErrorName[] = ['InvalidInput', 'DeploymentInProgress', 'RouteNotFound', 'VirtualNodeNotFound', 'TargetGroupNotFound', 'TargetNotInRoute',
+  'UnsupportedRoute', 'ControllerManagedRoute', 'AwsRequestRejected', 'TransientAwsError'];
 /** The writers (Shift, Promote): drift goes to the onDrift policy, anything else rolls back. */
 const writerCatch = [caught(['RouteDriftDetected'], 'OnDrift'), caught(['States.ALL'], 'Rollback')];
 
@@ -125,7 +125,8 @@ const awaitApproval: State = {
     {
       StartAt: 'MonitorWait',
       States: {
-        MonitorWait: { Type: 'Wait', SecondsPath: '$.deployment.strategy.checkIntervalSeconds', Next: 'MonitorCheck' },
+        // The gate's wait: checkIntervalSeconds, stretched to the settle time after the shift.
+        MonitorWait: { Type: 'Wait', SecondsPath: '$.gate.progress.waitSeconds', Next: 'MonitorCheck' },
         MonitorCheck: { ...checkHealth, Next: 'MonitorGate' },
         MonitorGate: {
           Type: 'Choice',
@@ -145,6 +146,22 @@ const awaitApproval: State = {
 /** One machine's definition. The three differ only where `approval` says: the approval wait after the shift. */
 export function definition(machine: Machine) {
   const approval = machine === 'manual-approval';
+  /** A promoted execution's output: what was deployed (in its backend's words, or a release's routes), every verdict, and the route(s) at the end. */
+  const promotedOutput = (Comment: string, deployed: Record<string, string>) => ({
+    Type: 'Pass' as const,
+    Comment,
+    Parameters: {
+      outcome: 'promoted',
+      ...deployed,
+      'strategy.$': '$.deployment.strategy',
+      'verdicts.$': '$.gate.progress.history',
+      'checks.$': '$.gate.progress.checks',
+      'snapshot.$': '$.deployment.snapshot.weightedTargets',
+      'weightedTargets.$': '$.promotion.weightedTargets',
+      ...(approval ? { 'approval.$': '$.approval.Cause' } : {}),
+    },
+    End: true as const,
+  });
   const States: States = {
     Prepare: {
       ...invoke('Prepare', { 'input.$': '$', 'executionId.$': '$$.Execution.Id', machine }),
@@ -200,7 +217,12 @@ export function definition(machine: Machine) {
       Catch: writerCatch,
       Next: approval ? 'AwaitApproval' : 'Wait',
     },
-    Wait: { Type: 'Wait', SecondsPath: '$.gate.progress.waitSeconds', Next: 'CheckHealth' },
+    Wait: {
+      Type: 'Wait',
+      Comment: "The gate's wait before the next verdict; the first after a shift lasts at least settleSeconds, so the verdict judges the new split.",
+      SecondsPath: '$.gate.progress.waitSeconds',
+      Next: 'CheckHealth',
+    },
     ...(approval ? { AwaitApproval: awaitApproval } : {}),
     Promote: {
       ...invoke('Promote', { ...deployment, 'expected.$': '$.lastShift.weightedTargets' }),
@@ -209,25 +231,29 @@ export function definition(machine: Machine) {
       ResultPath: '$.promotion',
       Retry: retry,
       Catch: writerCatch,
-      Next: 'Promoted',
+      Next: 'PromotedOutput',
     },
-    Promoted: {
-      Type: 'Pass',
-      Comment: "The execution's output: what was deployed, every verdict, and the route at the end.",
-      Parameters: {
-        outcome: 'promoted',
-        'route.$': '$.deployment.route',
-        'stableNode.$': '$.deployment.stableNode',
-        'canaryNode.$': '$.deployment.canaryNode',
-        'strategy.$': '$.deployment.strategy',
-        'verdicts.$': '$.gate.progress.history',
-        'checks.$': '$.gate.progress.checks',
-        'snapshot.$': '$.deployment.snapshot.weightedTargets',
-        'weightedTargets.$': '$.promotion.weightedTargets',
-        ...(approval ? { 'approval.$': '$.approval.Cause' } : {}),
-      },
-      End: true,
+    PromotedOutput: {
+      Type: 'Choice',
+      Comment: "The output names stable and canary in the route's backend's words: App Mesh's virtual nodes (as always), VPC Lattice's target groups; a release's, each route's.",
+      Choices: [
+        { Variable: '$.deployment.routes', IsPresent: true, Next: 'PromotedRelease' },
+        { Variable: '$.deployment.snapshot.router', StringEquals: 'lattice', Next: 'PromotedOnLattice' },
+      ],
+      Default: 'Promoted',
     },
+    PromotedRelease: promotedOutput(
+      "The execution's output for several routes: each route with its stable, canary and snapshot, every verdict, and every route at the end.",
+      { 'routes.$': '$.deployment.routes' },
+    ),
+    PromotedOnLattice: promotedOutput(
+      "The execution's output on VPC Lattice: what was deployed, every verdict, and the route at the end.",
+      { 'route.$': '$.deployment.route', 'stableTargetGroup.$': '$.deployment.stableTargetGroup', 'canaryTargetGroup.$': '$.deployment.canaryTargetGroup' },
+    ),
+    Promoted: promotedOutput(
+      "The execution's output: what was deployed, every verdict, and the route at the end.",
+      { 'route.$': '$.deployment.route', 'stableNode.$': '$.deployment.stableNode', 'canaryNode.$': '$.deployment.canaryNode' },
+    ),
     Unhealthy: {
       Type: 'Pass',
       Parameters: { Error: 'CanaryUnhealthy' satisfies ErrorName, 'Cause.$': '$.gate.progress.reason' },

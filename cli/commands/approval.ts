@@ -5,6 +5,7 @@ import { machineErrors } from '../../functions/commons/states.ts';
 import { CommandFailed, exitCodes } from '../errors.ts';
 import { activeStates, outcomeOf, pendingApproval, preparedDeployment } from '../execution.ts';
 import { fullHistory } from '../follow.ts';
+import { isMultiRoute, releaseOf, releasesOf } from '../release.ts';
 import { type Context, resolveExecution, routeText, user } from './context.ts';
 
 export async function answerApproval(ctx: Context, ref: string, answer: { approve: boolean; reason?: string; stateMachineArn?: string }): Promise<number> {
@@ -36,13 +37,19 @@ export async function answerApproval(ctx: Context, ref: string, answer: { approv
     throw e;
   }
   const action = answer.approve ? 'approved' : 'rejected';
-  const what = deployment ? `${deployment.canaryNode} on ${routeText(deployment.route)}` : name;
+  const release = releaseOf(deployment);
+  // Several routes: every canary on every route, promoted or rolled back together.
+  const routes = isMultiRoute(deployment) ? releasesOf(deployment) : undefined;
+  const what = routes ? `${routes.map((r) => `${r.canary ?? '?'} on ${r.label}`).join(', ')}` : deployment ? `${release.canary ?? '?'} on ${routeText(deployment.route)}` : name;
   if (ctx.json) {
-    ctx.result({ action, executionArn: arn, by, ...(answer.approve ? {} : { reason: answer.reason ?? `rejected by ${by}` }), canaryNode: deployment?.canaryNode, route: deployment?.route });
+    const about = routes
+      ? { routes: routes.map((r) => ({ route: r.route, canary: r.canary, ...r.wire })) }
+      : deployment ? { canary: release.canary, ...release.wire, route: deployment.route } : {};
+    ctx.result({ action, executionArn: arn, by, ...(answer.approve ? {} : { reason: answer.reason ?? `rejected by ${by}` }), ...about });
   } else {
     ctx.say(answer.approve
-      ? `${ctx.style.green('approved')} ${what}: it will be promoted (execution ${name})`
-      : `${ctx.style.red('rejected')} ${what}: the route goes back to its snapshot (execution ${name})`);
+      ? `${ctx.style.green('approved')} ${what}: ${routes ? 'they will be promoted together' : 'it will be promoted'} (execution ${name})`
+      : `${ctx.style.red('rejected')} ${what}: ${routes ? 'every route goes back to its snapshot' : 'the route goes back to its snapshot'} (execution ${name})`);
   }
   return exitCodes.ok;
 }

@@ -2,7 +2,7 @@
 // several commands share: which execution the user means, and what a route holds now.
 import { userInfo } from 'node:os';
 import { DescribeExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
-import type { Deployment } from '../../functions/commons/input.ts';
+import type { AnyDeployment } from '../../functions/commons/input.ts';
 import { RouteWriter } from '../../functions/commons/route-writer.ts';
 import { backendOf, routeLabelOf, routerFor, type Backend } from '../../functions/commons/routers/index.ts';
 import { awsClients, type Aws, type AwsOptions } from '../aws.ts';
@@ -10,7 +10,10 @@ import { CommandFailed, UsageError } from '../errors.ts';
 import { EXECUTION_NAME, executionArnOf, parseExecutionArn } from '../execution.ts';
 import type { Target } from '../follow.ts';
 import type { Out, Style } from '../render.ts';
+import { routeParts } from '../../functions/commons/release.ts';
+import { isMultiRoute, releasesOf } from '../release.ts';
 import { machineOutputs, Stack } from '../stack.ts';
+import type { RouteAfter } from '../view.ts';
 
 export interface Io {
   stdout: Out;
@@ -119,7 +122,7 @@ export const routeText = (r: unknown): string => routeLabelOf(r) ?? JSON.stringi
 
 /** The route's weighted targets as its backend has them now (read through its router). */
 export async function readRoute(aws: Aws, route: unknown): Promise<RouteNow> {
-  const router = routerFor({ route, stableNode: '', canaryNode: '' }, aws.routers());
+  const router = routerFor({ route }, aws.routers());
   let state;
   try {
     state = await router.read();
@@ -134,8 +137,19 @@ export async function readRoute(aws: Aws, route: unknown): Promise<RouteNow> {
   return { kind: state.kind, version: router.codec.revisionOut(state.revision), targets: state.targets, backend: backendOf(route)! };
 }
 
-/** Whether the route holds what undoing the deployment gives (other targets stay as people set them meanwhile). */
-export async function atSnapshot(aws: Aws, deployment: Deployment): Promise<{ restored: boolean; targets: Target[] }> {
-  const now = await new RouteWriter({ routers: aws.routers() }).undoneNow(deployment);
+/**
+ * Whether the route holds what undoing the deployment gives (other targets stay as people set
+ * them meanwhile). With several routes, every route is read (concurrently), each against its own
+ * snapshot: restored only when all are; `targets` then holds all routes' targets in one list.
+ */
+export async function atSnapshot(aws: Aws, deployment: AnyDeployment): Promise<{ restored: boolean; targets: Target[]; routes?: RouteAfter[] }> {
+  const writer = new RouteWriter({ routers: aws.routers() });
+  if (isMultiRoute(deployment)) {
+    const labels = releasesOf(deployment).map((r) => r.label);
+    const nows = await Promise.all(routeParts(deployment).map((d) => writer.undoneNow(d)));
+    const routes = nows.map((now, i) => ({ label: labels[i], targets: now.targets, restored: now.undone }));
+    return { restored: routes.every((r) => r.restored), targets: routes.flatMap((r) => r.targets), routes };
+  }
+  const now = await writer.undoneNow(deployment);
   return { restored: now.undone, targets: now.targets };
 }

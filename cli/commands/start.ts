@@ -5,6 +5,7 @@ import { strategyTypes, type StrategyType } from '../../functions/commons/strate
 import { CommandFailed, exitCodes, UsageError } from '../errors.ts';
 import { EXECUTION_NAME } from '../execution.ts';
 import { readDeploymentInput } from '../input.ts';
+import { isMultiRoute, releaseOf, releasesOf } from '../release.ts';
 import { type Context, routeText } from './context.ts';
 import { watchExecution } from './watch.ts';
 
@@ -18,10 +19,16 @@ export interface StartOptions {
 
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[^:]+$/;
 
-/** product-v15-vn-20261127-095312: readable, sortable, unique enough for one person's releases. */
-export function defaultExecutionName(canaryNode: string, now = new Date()): string {
+/**
+ * product-v15-vn-20261127-095312: readable, sortable, unique enough for one person's releases.
+ * With several routes, the first route's canary and how many more:
+ * product-v2-vn-and-1-more-20261127-095312. The canary is cut so the name fits Step
+ * Functions' 80 characters; the count and the time are never cut.
+ */
+export function defaultExecutionName(canary: string, now = new Date(), moreRoutes = 0): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${canaryNode.slice(0, 80 - stamp.length - 1)}-${stamp}`;
+  const tail = `${moreRoutes > 0 ? `-and-${moreRoutes}-more` : ''}-${stamp}`;
+  return `${canary.slice(0, 80 - tail.length)}${tail}`;
 }
 
 export async function start(ctx: Context, strategy: string | undefined, options: StartOptions): Promise<number> {
@@ -36,7 +43,10 @@ export async function start(ctx: Context, strategy: string | undefined, options:
   }
   // Everything about the input is checked before any AWS call: a bad file starts nothing.
   const input = readDeploymentInput(options.input, machine);
-  const name = options.name ?? defaultExecutionName(input.canaryNode);
+  const routes = releasesOf(input);
+  const multi = isMultiRoute(input);
+  const canary = (multi ? routes[0]?.canary : releaseOf(input).canary) ?? 'canary';
+  const name = options.name ?? defaultExecutionName(canary, new Date(), multi ? routes.length - 1 : 0);
   if (!EXECUTION_NAME.test(name)) throw new UsageError(`--name "${name}" is not a valid execution name (1-80 characters, no spaces or any of <>{}[]?*"#%\\^|~\`$&,;:/)`);
 
   const aws = ctx.aws(options.stateMachineArn?.split(':')[3]);
@@ -60,7 +70,8 @@ export async function start(ctx: Context, strategy: string | undefined, options:
     // The ARN alone on stdout, so `ARN=$(mesh-canary start ...)` works; the rest is for people.
     ctx.say(executionArn);
     if (ctx.style.live && !options.wait) {
-      ctx.io.stderr.write(ctx.style.dim(`started ${input.canaryNode} on ${routeText(input.route)} (${machine}). Follow it: mesh-canary watch ${executionArn}\n`));
+      const what = multi ? `${routes.map((r) => r.canary ?? '?').join(', ')} on ${routes.length} routes (${routes.map((r) => r.label).join(', ')})` : `${canary} on ${routeText(input.route)}`;
+      ctx.io.stderr.write(ctx.style.dim(`started ${what} (${machine}). Follow it: mesh-canary watch ${executionArn}\n`));
     }
   }
   if (!options.wait) return exitCodes.ok;

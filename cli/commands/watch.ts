@@ -6,12 +6,13 @@
 import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import type { Aws } from '../aws.ts';
 import { CommandFailed, exitCodes } from '../errors.ts';
-import { outcomeOf, preparedDeployment } from '../execution.ts';
+import { outcomeOf, preparedDeployment, type Outcome } from '../execution.ts';
 import { backendOf } from '../../functions/commons/routers/index.ts';
 import { deploymentEvents, follow, fullHistory, type Poll, type Target } from '../follow.ts';
+import { releaseOf, releasesOf, releaseTargetsOut, type Release } from '../release.ts';
 import { LiveRegion } from '../render.ts';
 import { AwsNotAnswering, NOTICE_AFTER_TRIES, NoticeLines, noticeText, type RetryNotice } from '../retry.ts';
-import { eventText, renderFrame, timeTag, watchView, type ExecutionState } from '../view.ts';
+import { eventText, renderFrame, timeTag, watchView, type ExecutionState, type WatchView } from '../view.ts';
 import { atSnapshot, resolveExecution, type Context } from './context.ts';
 
 export interface WatchOptions {
@@ -51,10 +52,12 @@ export async function watchExecution(ctx: Context, aws: Aws, executionArn: strin
   const intervalMs = Math.max(100, (options.pollSeconds ?? 1) * 1000);
   const live = !ctx.json && style.live;
   const region = new LiveRegion(io.stdout, live);
+  // A frame taller than the terminal cannot be redrawn in place: several routes then take one line each.
+  const frameOptions = () => (io.stdout.rows ? { maxLines: io.stdout.rows - 3 } : {});
   let last: Poll | undefined;
   let notice: RetryNotice | undefined;
   const draw = () => {
-    const frame = last ? renderFrame(watchView(last, new Date()), style, new Date()) : [];
+    const frame = last ? renderFrame(watchView(last, new Date()), style, new Date(), frameOptions()) : [];
     if (notice) frame.push('', style.yellow(noticeText(notice)));
     region.update(frame);
   };
@@ -104,15 +107,17 @@ export async function watchExecution(ctx: Context, aws: Aws, executionArn: strin
   const routeAfter = await routeAfterAbort(aws, { description, history });
   const state: ExecutionState = { description, history, routeAfter };
   const view = watchView(state, new Date());
-  const outcome = outcomeOf(description, routeAfter?.restored);
-  region.update(renderFrame(view, style, new Date()));
+  const outcome = view.outcome ?? outcomeOf(description, routeAfter?.restored);
+  region.update(renderFrame(view, style, new Date(), frameOptions()));
   region.close();
   process.off('exit', restoreCursor);
 
-  if (ctx.json) {
+  if (ctx.json && view.routes) {
+    ctx.result(multiRouteResult(state, view, { executionArn, outcome }));
+  } else if (ctx.json) {
     ctx.result({
       executionArn, name: view.name, status: description.status, outcome: outcome.kind, exitCode: outcome.exitCode,
-      error: description.error, cause: description.cause, route: view.route, stableNode: view.stableNode, canaryNode: view.canaryNode,
+      error: description.error, cause: description.cause, route: view.route, stable: view.stable, canary: view.canary, ...startedRelease(state).wire,
       strategy: view.strategyText, durationSeconds: view.elapsedMs / 1000, weightedTargets: wireTargets(state, view.targets),
       verdicts: view.verdicts.map((v) => ({ at: v.at, weight: v.weight, verdict: v.verdict, decision: v.decision, reasons: v.reasons })),
       ...(routeAfter ? { restored: routeAfter.restored } : {}),
@@ -121,6 +126,42 @@ export async function watchExecution(ctx: Context, aws: Aws, executionArn: strin
     ctx.say(`outcome: ${outcome.summary} (${description.status}, exit ${outcome.exitCode})`);
   }
   return outcome.exitCode;
+}
+
+/**
+ * watch --output json for a deployment with several routes: each route (its label as `route`,
+ * stable and canary, the input's own fields, its weighted targets in its backend's wire format,
+ * its canary share, and where it diverged from the release's share), and all routes' targets as
+ * ReleaseTargets, the format of the step results.
+ */
+function multiRouteResult(state: ExecutionState, view: WatchView, o: { executionArn: string; outcome: Outcome }): object {
+  const started = deploymentEvents(state.history).find((e) => e.kind === 'started');
+  const releases = releasesOf(started?.kind === 'started' ? started.input : undefined);
+  const after = state.routeAfter?.routes;
+  const routes = view.routes!.map((r) => {
+    const release = releases.find((x) => x.label === r.label);
+    const wire = r.targets && release?.backend ? release.backend.codec.targetsOut(r.targets) : r.targets;
+    const restored = after?.find((x) => x.label === r.label)?.restored;
+    return {
+      route: r.label, stable: r.stable, canary: r.canary, ...release?.wire, weightedTargets: wire, canaryShare: r.canaryWeight,
+      ...(r.diverged ? { diverged: { share: r.diverged.share, expected: r.diverged.expected, when: r.diverged.when } } : {}),
+      ...(restored === undefined ? {} : { restored }),
+    };
+  });
+  const { description: d } = state;
+  return {
+    executionArn: o.executionArn, name: view.name, status: d.status, outcome: o.outcome.kind, exitCode: o.outcome.exitCode,
+    error: d.error, cause: d.cause, routes, strategy: view.strategyText, durationSeconds: view.elapsedMs / 1000, canaryShare: view.canaryWeight,
+    weightedTargets: releaseTargetsOut(view.routes!.flatMap((r) => (r.targets ? [{ label: r.label, targets: r.targets }] : [])), releases),
+    verdicts: view.verdicts.map((v) => ({ at: v.at, weight: v.weight, verdict: v.verdict, decision: v.decision, reasons: v.reasons })),
+    ...(state.routeAfter ? { restored: state.routeAfter.restored } : {}),
+  };
+}
+
+/** The stable and canary as the execution's input named them (its backend's fields, as given: App Mesh's stableNode, canaryNode). */
+function startedRelease(state: ExecutionState): Release {
+  const started = deploymentEvents(state.history).find((e) => e.kind === 'started');
+  return releaseOf(started?.kind === 'started' ? started.input : undefined);
 }
 
 /** Targets as the route's backend writes them (App Mesh: {virtualNode, weight, port?}), as step results carry them. */

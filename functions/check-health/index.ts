@@ -2,12 +2,15 @@
 // Event:  { "deployment": <from prepare>, "progress"?: <progress the state machine carries> }
 // Result: { verdict, checks: [{ check, verdict, reason, ... }], checkedAt }
 //         and, when progress was given, the next progress: the gate's decision (advance, wait,
-//         promote, rollback) under the deployment's strategy, failureThreshold and inconclusive policy.
+//         promote, rollback) under the deployment's strategy, failureThreshold and inconclusive policy;
+//         after an advance, the wait before the next verdict is at least the settle time (settle.ts).
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { parseCheckHealthEvent } from '../commons/events.ts';
 import { cloudWatch } from '../commons/clients/cloudwatch.ts';
 import { lambdaHandler, logger } from '../commons/handler.ts';
 import { checkHealth, type HealthReport } from '../commons/health.ts';
+import { checksOf } from '../commons/release.ts';
+import { settleSecondsOf } from '../commons/settle.ts';
 import { gate, planOf, type Progress } from '../commons/strategy.ts';
 
 export interface CheckHealthResult extends HealthReport {
@@ -17,7 +20,7 @@ export interface CheckHealthResult extends HealthReport {
 
 export async function checkCanaryHealth(event: unknown, client: CloudWatchClient, now = new Date()): Promise<CheckHealthResult> {
   const { deployment, progress } = parseCheckHealthEvent(event);
-  const report = await checkHealth(client, deployment.healthChecks, now);
+  const report = await checkHealth(client, checksOf(deployment), now);
   if (!progress) {
     logger.info(`canary verdict: ${report.verdict}`, { verdict: report.verdict, checks: report.checks });
     return report;
@@ -26,6 +29,7 @@ export async function checkCanaryHealth(event: unknown, client: CloudWatchClient
   const next = gate(planOf(deployment.strategy!), {
     failureThreshold: deployment.failureThreshold ?? 1,
     inconclusive: deployment.inconclusive ?? 'fail',
+    settleSeconds: settleSecondsOf(deployment),
   }, progress, report.verdict, reasons, now);
   logger.info(`canary verdict: ${report.verdict}; next: ${next.decision}`, { verdict: report.verdict, checks: report.checks, decision: next.decision, weight: progress.weight });
   return { ...report, progress: next };

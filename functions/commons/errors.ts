@@ -32,6 +32,11 @@ export class VirtualNodeNotFound extends MeshCanaryError {
   override name = 'VirtualNodeNotFound';
 }
 
+/** A VPC Lattice target group named by the deployment does not exist (Lattice's ResourceNotFoundException for it). */
+export class TargetGroupNotFound extends MeshCanaryError {
+  override name = 'TargetGroupNotFound';
+}
+
 /** The stable virtual node is not one of the route's weighted targets. */
 export class TargetNotInRoute extends MeshCanaryError {
   override name = 'TargetNotInRoute';
@@ -67,6 +72,15 @@ export class RouteNotRestored extends MeshCanaryError {
   override name = 'RouteNotRestored';
 }
 
+/**
+ * The route is managed by the AWS Gateway API Controller (its `application-networking.k8s.aws/ManagedBy`
+ * tag), which reconciles it from a Kubernetes route and can revert other writers: weights are shifted
+ * in that route (an HTTPRoute's backendRefs) instead, unless the input opts in. Nothing was changed.
+ */
+export class ControllerManagedRoute extends MeshCanaryError {
+  override name = 'ControllerManagedRoute';
+}
+
 /** Throttling, 5xx or a network failure that outlived the SDK's own retries: safe to retry. */
 export class TransientAwsError extends MeshCanaryError {
   override name = 'TransientAwsError';
@@ -79,6 +93,8 @@ export class AwsRequestRejected extends MeshCanaryError {
 
 const transientNames = new Set([
   'ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded',
+  // DynamoDB: a write that met a transaction in flight on its item (a release taking its locks).
+  'TransactionConflictException', 'TransactionInProgressException',
   'ServiceUnavailableException', 'ServiceUnavailable', 'InternalServerErrorException', 'InternalFailure',
   'InternalServiceError', 'RequestTimeout', 'RequestTimeoutException', 'TimeoutError',
   'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN',

@@ -5,10 +5,12 @@
 // A schema that only some functions use is built in a /* @__PURE__ */ call, so the bundles of
 // the others leave it out (a plain top-level call could have side effects, as far as esbuild knows).
 import * as z from 'zod/mini';
-import { deployment, parseDeployment, parseDeploymentInput, strategyTypes, type Deployment, type DeploymentInput, type StrategyType } from './input.ts';
+import { byBackend, deployment, MAX_ROUTES, namesRelease, parseDeployment, parseDeploymentInput, strategyTypes, type Deployment, type DeploymentInput, type StrategyType } from './input.ts';
 import { appMeshRoute, weightedTargets, type AppMeshRouteRef } from './routers/appmesh/schema.ts';
+import type { LatticeRouteRef } from './routers/lattice/reference.ts';
+import { latticeRoute, targetGroups } from './routers/lattice/schema.ts';
 import type { Progress } from './strategy.ts';
-import { integer, isObject, object, oneOf, present, rule, text, validate, type Naming } from './validate.ts';
+import { array, integer, isObject, object, oneOf, present, rule, text, validate, type Naming } from './validate.ts';
 
 const naming: Naming = { whole: 'event', bare: ['deployment'] };
 const executionId = text(2048);
@@ -34,18 +36,31 @@ export function parsePrepareEvent(event: unknown): PrepareEvent {
 }
 
 // ------------------------------------------------------------------ set-weight and promote
+/**
+ * The targets this deployment last wrote, in its backend's format: App Mesh's weightedTargets
+ * ({virtualNode, weight, port?}) or VPC Lattice's target groups ({targetGroupIdentifier, weight}).
+ */
+const oneRouteTargets = () => byBackend(weightedTargets, targetGroups, (v) => Array.isArray(v) && isObject(v[0]) && 'targetGroupIdentifier' in v[0]);
+/** A release's: every route's, in route order (ReleaseTargets: {route, weightedTargets} each). */
+const releaseTargets = () => array(object({ route: text(2048), weightedTargets: oneRouteTargets() }), 1, MAX_ROUTES);
+const expected = () => z.optional(z.unknown().check(z.superRefine((value, ctx) => {
+  const isRelease = Array.isArray(value) && isObject(value[0]) && 'route' in value[0];
+  const result = z.safeParse(isRelease ? releaseTargets() : oneRouteTargets(), value, { reportInput: true });
+  if (!result.success) for (const issue of result.error.issues) ctx.addIssue(issue as never);
+})));
+
 export const setWeightEvent = /* @__PURE__ */ (() => object({
   deployment,
   weight: integer(0, 100),
   /** The targets this deployment last wrote: another writer's change is drift. */
-  expected: z.optional(weightedTargets),
+  expected: expected(),
 }))();
-export type SetWeightEvent = z.infer<typeof setWeightEvent>;
-export const parseSetWeightEvent = (event: unknown): SetWeightEvent => validate(setWeightEvent, event, naming);
+export type SetWeightEvent = { deployment: Deployment; weight: number; expected?: unknown[] };
+export const parseSetWeightEvent = (event: unknown): SetWeightEvent => validate(setWeightEvent, event, naming) as SetWeightEvent;
 
-export const promoteEvent = /* @__PURE__ */ (() => object({ deployment, expected: z.optional(weightedTargets) }))();
-export type PromoteEvent = z.infer<typeof promoteEvent>;
-export const parsePromoteEvent = (event: unknown): PromoteEvent => validate(promoteEvent, event, naming);
+export const promoteEvent = /* @__PURE__ */ (() => object({ deployment, expected: expected() }))();
+export type PromoteEvent = { deployment: Deployment; expected?: unknown[] };
+export const parsePromoteEvent = (event: unknown): PromoteEvent => validate(promoteEvent, event, naming) as PromoteEvent;
 
 // ------------------------------------------------------------------ rollback
 const rollbackShape = () => ({
@@ -61,26 +76,35 @@ export const rollbackEvent = /* @__PURE__ */ (() => object({ ...rollbackShape(),
   e.leaveRoute === true && e.refused === true && ((at) => `${at('leaveRoute')} and ${at('refused')} cannot both be true`),
 ])))();
 
+const routeRef = () => byBackend(appMeshRoute, latticeRoute, (r) => isObject(r) && ('service' in r || 'listener' in r));
+
 /** Releases the route's lock if that execution holds it (an execution stopped during its prepare step has no deployment). */
 export const releaseLockEvent = /* @__PURE__ */ (() => object({
   ...rollbackShape(),
   deployment: anything,
-  releaseLock: object({ route: appMeshRoute, executionId }),
+  // One route {route, executionId}, or a release's {routes: [{route}, ...], executionId}: picked by its shape.
+  releaseLock: z.unknown().check(z.superRefine((value, ctx) => {
+    const schema = namesRelease(value)
+      ? object({ routes: array(object({ route: routeRef() }), 1, MAX_ROUTES), executionId })
+      : object({ route: routeRef(), executionId });
+    const result = z.safeParse(schema, value, { reportInput: true });
+    if (!result.success) for (const issue of result.error.issues) ctx.addIssue(issue as never);
+  })),
 }).check(rule((e) => (['deployment', 'reason', 'leaveRoute', 'refused'] as const)
   .map((k) => e[k] !== undefined && ((at) => `${at(k)} cannot go with ${at('releaseLock')}`)))))();
 
 export type RollbackEvent =
   | { deployment: Deployment; reason?: unknown; leaveRoute?: boolean; refused?: boolean }
-  | { releaseLock: { route: AppMeshRouteRef; executionId: string } };
+  | { releaseLock: { route: AppMeshRouteRef | LatticeRouteRef; executionId: string } | { routes: { route: AppMeshRouteRef | LatticeRouteRef }[]; executionId: string } };
 
 export function parseRollbackEvent(event: unknown): RollbackEvent {
   if (isObject(event) && event.releaseLock !== undefined) {
     // "event.deployment cannot go with event.releaseLock": here the deployment is only a field of the event.
     const { releaseLock } = validate(releaseLockEvent, event, { whole: 'event' });
-    return { releaseLock };
+    return { releaseLock } as RollbackEvent;
   }
   const { releaseLock: _, ...e } = validate(rollbackEvent, event, naming);
-  return e;
+  return e as RollbackEvent;
 }
 
 // ------------------------------------------------------------------ check-health

@@ -12,8 +12,8 @@ export const logger = new Logger();
 
 interface Correlated {
   executionId?: string;
-  input?: { route?: Record<string, unknown> };
-  deployment?: { executionId?: string; route?: Record<string, unknown> };
+  input?: { route?: Record<string, unknown>; routes?: unknown };
+  deployment?: { executionId?: string; route?: Record<string, unknown>; routes?: unknown };
 }
 
 function correlationKeys(event: unknown): Record<string, string> {
@@ -22,7 +22,9 @@ function correlationKeys(event: unknown): Record<string, string> {
   const route = e.deployment?.route ?? e.input?.route;
   const keys: Record<string, string> = {};
   if (typeof execution === 'string') keys.execution = execution;
-  const label = routeLabelOf(route);
+  // A release's routes, all named (a bounded list: at most MAX_ROUTES).
+  const routes = e.deployment?.routes ?? e.input?.routes;
+  const label = Array.isArray(routes) ? routes.map((r) => routeLabelOf((r as { route?: unknown })?.route)).filter(Boolean).join(', ') : routeLabelOf(route);
   if (label) keys.route = label;
   return keys;
 }

@@ -34,7 +34,8 @@ export function preparedDeployment(events: HistoryEvent[]): Deployment | undefin
   const exit = succeededExits(events, states.Prepare).at(-1);
   try {
     const d = JSON.parse(exit?.stateExitedEventDetails?.output ?? '{}').deployment;
-    return d?.snapshot?.weightedTargets ? d as Deployment : undefined;
+    // Every backend's snapshot holds its route's targets under weightedTargets (in the backend's own target shape).
+    return Array.isArray(d?.snapshot?.weightedTargets) ? d as Deployment : undefined;
   } catch {
     return undefined;
   }

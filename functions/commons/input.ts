@@ -6,6 +6,8 @@
 // the others leave it out (a plain top-level call could have side effects, as far as esbuild knows).
 import * as z from 'zod/mini';
 import { appMeshName, appMeshRoute, appMeshSnapshot, NAME_PATTERN } from './routers/appmesh/schema.ts';
+import { latticeIdOf } from './routers/lattice/reference.ts';
+import { latticeRoute, latticeSnapshot, latticeTargetGroup, TARGET_GROUP_PATTERN } from './routers/lattice/schema.ts';
 import { array, bool, finite, integer, isObject, object, oneOf, rule, text, validate, type Naming, type Problem } from './validate.ts';
 
 /** Limits on the strategy's numbers: a Standard execution lasts at most a year. */
@@ -55,6 +57,20 @@ export type Strategy = z.infer<typeof strategy>;
 // Every type listed is one the union knows (test/unit/input-contract.test.ts checks the converse).
 strategyTypes satisfies readonly Strategy['type'][];
 
+// ---- Propagation-aware verdicts (issue 10): the settle time after each shift.
+/** At most an hour: no backend documents a slower weight change, and the lock's expiry grows with it per stage. */
+export const MAX_SETTLE_SECONDS = 3600;
+const settleShape = {
+  settleSeconds: z.optional(integer(0, MAX_SETTLE_SECONDS)),
+};
+const settleDocs: Record<string, Record<string, unknown>> = {
+  settleSeconds: {
+    description: 'Seconds a weight change takes to reach traffic: after each shift the first verdict waits at least this long, '
+      + 'so it judges the new split. Default from the route\'s backend: 0 on App Mesh, 90 on VPC Lattice.',
+  },
+};
+// ---- end of the settle block
+
 export const comparisons = ['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold'] as const;
 export const plainStatistics = ['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount'] as const;
 const PERCENTILE = /^p(100|[1-9][0-9]?(\.[0-9]{1,2})?)$/;
@@ -89,49 +105,251 @@ const alarms = object({
   prefix: z.optional(text255),
 }).check(z.refine((a) => a.names !== undefined || a.prefix !== undefined, { error: 'given names, a prefix, or both' }));
 
+// ---- Request error rate of a VPC Lattice target group (issue 10).
+/**
+ * A target group as Lattice's API names it: its ID, or its ARN (the check reads the ID from it).
+ * Private to this block: once the Lattice router lands, its schema (latticeTargetGroup) can replace it.
+ */
+const tgIdOrArn = /^(?:tg-[0-9a-z]{17}|arn:[a-z0-9-]+:vpc-lattice:[a-zA-Z0-9-]+:\d{12}:targetgroup\/tg-[0-9a-z]{17})$/;
+const targetGroupWords = 'a VPC Lattice target group ID (tg- and 17 lowercase letters or digits) or its ARN';
+
+export const errorRateCheck = object({
+  name: text255.check(),
+  targetGroup: z.string({ error: targetGroupWords }).check(z.regex(tgIdOrArn, { error: targetGroupWords })),
+  maxErrorPercent: finite().check(z.gte(0, { error: 'a number from 0 to 100' }), z.lte(100, { error: 'a number from 0 to 100' })),
+  windowSeconds: integer(60, 86_400, z.multipleOf(60, { error: 'a multiple of 60' })),
+  minRequests: z.optional(integer(1, 1_000_000_000)),
+});
+export type ErrorRateCheck = z.infer<typeof errorRateCheck>;
+
+const errorRateDocs: Record<string, Record<string, unknown>> = {
+  'healthChecks.errorRates': { description: 'Request error rates of VPC Lattice target groups, from AWS/VpcLattice metrics; each check has its own name.' },
+  'healthChecks.errorRates[]': {
+    id: 'errorRateCheck',
+    description: "Fails when the target group's 5xx responses are more than maxErrorPercent of its requests over the window; "
+      + 'inconclusive below minRequests requests. Two plain metric queries (5xx count and request count, Sum), no metric math.',
+  },
+  'healthChecks.errorRates[].name': { description: 'How the check is named in verdicts and logs.' },
+  'healthChecks.errorRates[].targetGroup': { description: 'The target group to judge (usually the canary\'s): its ID or ARN.' },
+  'healthChecks.errorRates[].maxErrorPercent': { description: 'The check fails when 5xx responses are more than this percent of the requests.' },
+  'healthChecks.errorRates[].windowSeconds': { description: 'Look back this many seconds (a multiple of 60).' },
+  'healthChecks.errorRates[].minRequests': { description: 'Below this many requests in the window the check is inconclusive, not passing (default 1).' },
+};
+// ---- end of the error-rate block
+
+/** Each list of checks names its checks uniquely (looked at even when a check is malformed, as the other rules are). */
+const uniqueNames = (list: unknown, field: string): false | Problem => Array.isArray(list) && list.length <= 20
+  && new Set(list.map((m) => m?.name)).size !== list.length && ((at) => `${at(field)}: each check needs its own name`);
+
 export const healthChecks = object({
   alarms: z.optional(alarms),
   metrics: z.optional(array(metricCheck, 0, 20)),
-}).check(rule(({ metrics }) => [
-  // Looked at even when a check is malformed, as the other rules are.
-  Array.isArray(metrics) && metrics.length <= 20 && new Set(metrics.map((m) => m?.name)).size !== metrics.length
-    && ((at) => `${at('metrics')}: each check needs its own name`),
-]));
+  errorRates: z.optional(array(errorRateCheck, 0, 20)),
+}).check(rule(({ metrics, errorRates }) => [uniqueNames(metrics, 'metrics'), uniqueNames(errorRates, 'errorRates')]));
 export type HealthChecks = z.infer<typeof healthChecks>;
 
-const inputShape = {
-  route: appMeshRoute,
-  // Copies of appMeshName, so the JSON Schema describes each on its own.
-  stableNode: appMeshName.check(),
-  canaryNode: appMeshName.check(),
+/** What every deployment input has, whatever its backend. */
+const commonShape = {
   strategy: z.optional(strategy),
   healthChecks: z.optional(healthChecks),
   failureThreshold: z.optional(integer(1, limits.failureThreshold)),
   inconclusive: z.optional(oneOf(['fail', 'pass'])),
   onDrift: z.optional(oneOf(['halt', 'rollback'])),
   keepStableTarget: z.optional(bool()),
+  ...settleShape,
 };
 
-/** canaryNode differs from stableNode (when both are names at all). */
+/** An App Mesh route and its virtual nodes. Copies of appMeshName, so the JSON Schema describes each on its own. */
+const appMeshShape = { route: appMeshRoute, stableNode: appMeshName.check(), canaryNode: appMeshName.check() };
+/** A VPC Lattice listener rule (or a listener's default action) and its target groups, by ID or ARN. */
+const latticeShape = {
+  route: latticeRoute, stableTargetGroup: latticeTargetGroup.check(), canaryTargetGroup: latticeTargetGroup.check(),
+  allowControllerManaged: z.optional(bool()),
+};
+
+/**
+ * The backend an input (or a deployment) names, by its route first: VPC Lattice when the route
+ * has a service or a listener, App Mesh when it has any App Mesh field; with no such route, VPC
+ * Lattice when it names a stable or canary target group, else App Mesh (every input written
+ * before Lattice). Messages then speak of that backend's fields only ("stableTargetGroup is not a
+ * known field" beside an App Mesh route).
+ */
+export function namesLattice(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  const route = value.route;
+  if (isObject(route) && ('service' in route || 'listener' in route)) return true;
+  if (isObject(route) && ['meshName', 'virtualRouterName', 'routeName'].some((k) => k in route)) return false;
+  return 'stableTargetGroup' in value || 'canaryTargetGroup' in value;
+}
+
+/**
+ * A schema that validates a value with one of two schemas, picked by the value's shape (not a
+ * zod union, whose message would name neither's fields): the picked schema's problems are the
+ * value's. For the JSON Schema, `executionInput` states the same as a union.
+ */
+export function byBackend<A extends z.core.$ZodType, L extends z.core.$ZodType>(appMesh: A, lattice: L, isLattice: (value: unknown) => boolean = namesLattice) {
+  return z.unknown().check(z.superRefine((value, ctx) => {
+    const result = z.safeParse(isLattice(value) ? lattice : appMesh, value, { reportInput: true });
+    if (!result.success) for (const issue of result.error.issues) ctx.addIssue(issue as never);
+  })) as unknown as z.ZodMiniType<z.output<A> | z.output<L>>;
+}
+
+/** canaryNode differs from stableNode, canaryTargetGroup from stableTargetGroup (by ID, an ARN being the same target group). */
 const canaryIsNotStable = rule((d) => [
   typeof d.stableNode === 'string' && NAME_PATTERN.test(d.stableNode) && d.stableNode === d.canaryNode
     && ((at) => `${at('canaryNode')} must differ from ${at('stableNode')} (both are ${d.stableNode})`),
+  typeof d.stableTargetGroup === 'string' && typeof d.canaryTargetGroup === 'string' && TARGET_GROUP_PATTERN.test(d.stableTargetGroup)
+    && TARGET_GROUP_PATTERN.test(d.canaryTargetGroup) && latticeIdOf(d.stableTargetGroup) === latticeIdOf(d.canaryTargetGroup)
+    && ((at) => `${at('canaryTargetGroup')} must differ from ${at('stableTargetGroup')} (both are ${latticeIdOf(d.stableTargetGroup as string)})`),
 ]);
 
-/** What a user asks for. The strategy may be left out when no state machine runs it (the prepare step by hand). */
-export const deploymentInput = /* @__PURE__ */ (() => object(inputShape).check(canaryIsNotStable))();
-export type DeploymentInput = z.infer<typeof deploymentInput>;
+const appMeshInput = /* @__PURE__ */ (() => object({ ...appMeshShape, ...commonShape }).check(canaryIsNotStable))();
+const latticeInput = /* @__PURE__ */ (() => object({ ...latticeShape, ...commonShape }).check(canaryIsNotStable))();
 
-/** A state machine's input: a strategy is required. The JSON Schema users' editors read is made from this. */
-export const executionInput = /* @__PURE__ */ (() => object({ ...inputShape, strategy }).check(canaryIsNotStable))();
+// ---- Several routes in one deployment (issue 11): a release.
+/** At most this many routes move together: each step writes them all in one invocation, and their locks are one transaction. */
+export const MAX_ROUTES = 10;
+
+/** A value that names several routes (`routes`) rather than one (`route`). */
+export const namesRelease = (value: unknown): boolean => isObject(value) && 'routes' in value;
+
+/** Picks the release schema for a value with `routes`, else the one-route schemas by backend. */
+const byShape = <R extends z.core.$ZodType, A extends z.core.$ZodType, L extends z.core.$ZodType>(release: R, appMesh: A, lattice: L) =>
+  z.unknown().check(z.superRefine((value, ctx) => {
+    const result = z.safeParse(namesRelease(value) ? release : byBackend(appMesh, lattice), value, { reportInput: true });
+    if (!result.success) for (const issue of result.error.issues) ctx.addIssue(issue as never);
+  })) as unknown as z.ZodMiniType<z.output<R> | z.output<A> | z.output<L>>;
+
+/** One route of a release: the route fields of a one-route input, and health checks of its own. */
+const routeEntryShape = { healthChecks: z.optional(healthChecks) };
+const appMeshEntry = /* @__PURE__ */ (() => object({ ...appMeshShape, ...routeEntryShape }).check(canaryIsNotStable))();
+const latticeEntry = /* @__PURE__ */ (() => object({ ...latticeShape, ...routeEntryShape }).check(canaryIsNotStable))();
+
+/** A route as written, for telling two entries apart: a Lattice part by its ID, an ARN being the same resource. */
+function routeKey(route: unknown): string | undefined {
+  if (!isObject(route)) return undefined;
+  if ('service' in route || 'listener' in route) {
+    return ['service', 'listener', 'rule'].map((k) => (typeof route[k] === 'string' ? latticeIdOf(route[k] as string) : '')).join('/');
+  }
+  return ['meshOwner', 'meshName', 'virtualRouterName', 'routeName'].map((k) => String(route[k] ?? '')).join('/');
+}
+
+/** Across a release: each route once, and each metric or error-rate check named once (the release's and every route's). */
+const releaseRules = /* @__PURE__ */ rule(({ routes, healthChecks: shared }) => {
+  if (!Array.isArray(routes) || routes.length > MAX_ROUTES) return [];
+  const seen = new Map<string, number>();
+  const problems: (Problem | false)[] = [];
+  routes.forEach((entry, i) => {
+    const key = isObject(entry) ? routeKey(entry.route) : undefined;
+    if (key === undefined) return;
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, i);
+    else problems.push((at) => `${at('routes', i, 'route')} names the same route as ${at('routes', first, 'route')}: each route once per deployment`);
+  });
+  for (const kind of ['metrics', 'errorRates'] as const) {
+    const names = new Map<string, string>();
+    const lists: [string, unknown][] = [['healthChecks', isObject(shared) ? shared[kind] : undefined],
+      ...routes.map((e, i): [string, unknown] => [`routes[${i}].healthChecks`, isObject(e) && isObject(e.healthChecks) ? e.healthChecks[kind] : undefined])];
+    for (const [where, list] of lists) {
+      if (!Array.isArray(list) || list.length > 20) continue;
+      for (const check of list) {
+        const name = isObject(check) && typeof check.name === 'string' ? check.name : undefined;
+        if (name === undefined) continue;
+        const other = names.get(name);
+        if (other !== undefined && other !== where) problems.push((at) => `${at(`${where}.${kind}`)}: the check name "${name.slice(0, 40)}" is also used in ${other}; each check of a release needs its own name`);
+        else names.set(name, where);
+      }
+    }
+  }
+  return problems;
+});
+
+const releaseInput = /* @__PURE__ */ (() => object({
+  routes: array(byBackend(appMeshEntry, latticeEntry), 1, MAX_ROUTES),
+  ...commonShape,
+}).check(releaseRules))();
+export type ReleaseRouteInput = (AppMeshDeploymentInput | LatticeDeploymentInput) & { healthChecks?: HealthChecks };
+export type ReleaseInput = Omit<AppMeshDeploymentInput, 'route' | 'stableNode' | 'canaryNode'> & { routes: ReleaseRouteInput[] };
+// ---- end of the release block
+
+/**
+ * What a user asks for: an App Mesh route or a VPC Lattice one, or several routes of either
+ * (`routes`). The strategy may be left out when no state machine runs it (the prepare step by hand).
+ */
+export const deploymentInput = /* @__PURE__ */ (() => byShape(releaseInput, appMeshInput, latticeInput))();
+export type AppMeshDeploymentInput = z.infer<typeof appMeshInput>;
+export type LatticeDeploymentInput = z.infer<typeof latticeInput>;
+/** Either backend's input: what the parsers below accept. */
+export type AnyDeploymentInput = AppMeshDeploymentInput | LatticeDeploymentInput;
+/**
+ * App Mesh's input type, as the CLI and request-approval still read it (stableNode/canaryNode).
+ * At run time a parsed input may be a Lattice one (AnyDeploymentInput); this alias goes once
+ * those readers name targets through the route's backend (issue 10, CLI and approval parts).
+ */
+export type DeploymentInput = AppMeshDeploymentInput;
+
+/**
+ * A state machine's input, as one schema the JSON Schema users' editors read is made from (a
+ * strategy is required; the route is either backend's). The validators above say the same with
+ * the backend picked first (byBackend), so their messages name the fields of one backend.
+ */
+export const executionInput = /* @__PURE__ */ (() => {
+  // One set of route fields, for a one-route input and for each route of a release: the JSON
+  // Schema describes them once (scripts/schema.ts reads "routes[].x" as the same field as "x").
+  const routeFields = {
+    route: z.optional(z.union([appMeshRoute, latticeRoute])),
+    stableNode: z.optional(appMeshName.check()),
+    canaryNode: z.optional(appMeshName.check()),
+    stableTargetGroup: z.optional(latticeTargetGroup.check()),
+    canaryTargetGroup: z.optional(latticeTargetGroup.check()),
+    allowControllerManaged: z.optional(bool()),
+  };
+  return object({
+    ...routeFields,
+    routes: z.optional(array(object({ ...routeFields, healthChecks: commonShape.healthChecks }).check(canaryIsNotStable), 1, MAX_ROUTES)),
+    ...commonShape,
+    strategy,
+  }).check(canaryIsNotStable);
+})();
 
 /** The deployment object: the input plus what the prepare step recorded (the snapshot). It travels from state to state. */
-export const deployment = object({
-  ...inputShape,
+const deploymentOf = <S extends z.core.$ZodLooseShape>(shape: S, snapshot: z.core.$ZodType) => object({
+  ...shape,
+  ...commonShape,
   executionId: z.optional(text(2048)),
-  snapshot: appMeshSnapshot,
+  snapshot,
 }).check(canaryIsNotStable);
-export type Deployment = z.infer<typeof deployment>;
+/** A release's route after the prepare step: the route entry and its backend's snapshot. */
+const appMeshPrepared = /* @__PURE__ */ (() => object({ ...appMeshShape, ...routeEntryShape, snapshot: appMeshSnapshot }).check(canaryIsNotStable))();
+const latticePrepared = /* @__PURE__ */ (() => object({ ...latticeShape, ...routeEntryShape, snapshot: latticeSnapshot }).check(canaryIsNotStable))();
+/** A release's snapshot as the state machines carry it: every route's weighted targets (ReleaseTargets), and when. */
+const releaseSnapshot = /* @__PURE__ */ object({
+  weightedTargets: array(object({ route: text(2048), weightedTargets: array(z.unknown(), 1, 100) }), 1, MAX_ROUTES),
+  takenAt: text(64),
+});
+// The release-wide rules (each route once, check names unique) are the prepare step's: a deployment
+// is what prepare returned, and leaving them out here keeps them out of every other function's bundle.
+const releaseDeployment = /* @__PURE__ */ (() => object({
+  routes: array(byBackend(appMeshPrepared, latticePrepared), 1, MAX_ROUTES),
+  ...commonShape,
+  executionId: z.optional(text(2048)),
+  snapshot: releaseSnapshot,
+}))();
+export const deployment = /* @__PURE__ */ (() => byShape(
+  releaseDeployment, deploymentOf(appMeshShape, appMeshSnapshot), deploymentOf(latticeShape, latticeSnapshot),
+))();
+/** One route of a prepared release. */
+export type ReleaseRoute = ReleaseRouteInput & { snapshot: z.infer<typeof appMeshSnapshot> | z.infer<typeof latticeSnapshot> };
+export type ReleaseDeployment = Omit<AppMeshDeployment, 'route' | 'stableNode' | 'canaryNode' | 'snapshot'> & {
+  routes: ReleaseRoute[];
+  snapshot: z.infer<typeof releaseSnapshot>;
+};
+export type AppMeshDeployment = AppMeshDeploymentInput & { executionId?: string; snapshot: z.infer<typeof appMeshSnapshot> };
+export type LatticeDeployment = LatticeDeploymentInput & { executionId?: string; snapshot: z.infer<typeof latticeSnapshot> };
+/** Either backend's deployment object. */
+export type AnyDeployment = AppMeshDeployment | LatticeDeployment;
+/** App Mesh's deployment type, as its readers outside the writer still use it: see DeploymentInput. */
+export type Deployment = AppMeshDeployment;
 
 /**
  * What users' editors show (titles, descriptions), the names of the shared $defs, and the JSON
@@ -141,18 +359,58 @@ export type Deployment = z.infer<typeof deployment>;
  * it; it fails on a path that names no field, and a unit test compares its output with the
  * committed file.
  */
-export const jsonSchemaDocs: Record<string, Record<string, unknown>> = {
+const appMeshOnly = [{ required: ['stableNode'] }, { required: ['canaryNode'] }];
+const latticeOnly = [{ required: ['stableTargetGroup'] }, { required: ['canaryTargetGroup'] }, { required: ['allowControllerManaged'] }];
+const appMeshRouteOf = (title: string) => ({
+  title, type: 'object', required: ['route', 'stableNode', 'canaryNode'], properties: { route: { type: 'object', required: ['meshName'] } },
+});
+const latticeRouteOf = (title: string) => ({
+  title, type: 'object', required: ['route', 'stableTargetGroup', 'canaryTargetGroup'], properties: { route: { type: 'object', required: ['service'] } },
+});
+
+// Built in a /* @__PURE__ */ call: a spread in a plain literal could run getters, as far as esbuild knows, and keep it in every bundle.
+export const jsonSchemaDocs: Record<string, Record<string, unknown>> = /* @__PURE__ */ (() => ({
   '': {
     title: 'mesh-canary deployment input',
-    description: 'The input of a mesh-canary state machine execution. The prepare step validates it with the same rules '
-      + '(and three this schema cannot say: canaryNode differs from stableNode, each metric check has its own name, and '
-      + 'strategy.type names the machine that runs it) before anything changes.',
+    description: 'The input of a mesh-canary state machine execution: an App Mesh route with stableNode and canaryNode, '
+      + 'a VPC Lattice route with stableTargetGroup and canaryTargetGroup, or several such routes that move together (routes). The prepare step validates it with the same rules '
+      + '(and those this schema cannot say: the canary differs from the stable, a Lattice route\'s ARNs agree with each other, '
+      + 'each metric check has its own name, and strategy.type names the machine that runs it) before anything changes.',
+    oneOf: [
+      { ...appMeshRouteOf('App Mesh'), not: { anyOf: [...latticeOnly, { required: ['routes'] }] } },
+      { ...latticeRouteOf('VPC Lattice'), not: { anyOf: [...appMeshOnly, { required: ['routes'] }] } },
+      {
+        title: 'Several routes (a release)', type: 'object', required: ['routes'],
+        not: { anyOf: [{ required: ['route'] }, ...appMeshOnly, ...latticeOnly] },
+      },
+    ],
   },
-  route: { description: 'The App Mesh route whose weighted targets move.' },
-  'route.meshName': { id: 'name', description: 'An App Mesh name: 1-255 letters, digits, . _ or -, starting with a letter or digit.' },
-  'route.meshOwner': { description: 'Account that owns a mesh shared through AWS RAM.' },
-  stableNode: { description: 'The virtual node serving now; a weighted target of the route.' },
-  canaryNode: { description: 'The new virtual node; added to the route when missing.' },
+  routes: {
+    description: `Several routes that move together (a release): 1 to ${MAX_ROUTES}, on App Mesh or VPC Lattice, each with its own stable and canary `
+      + 'and optional health checks of its own. Every step gives each route the same canary share; one verdict covers every check; '
+      + 'any failure puts every route back to its own snapshot.',
+  },
+  'routes[]': {
+    title: 'A route of the release',
+    oneOf: [{ ...appMeshRouteOf('App Mesh route'), not: { anyOf: latticeOnly } }, { ...latticeRouteOf('VPC Lattice route'), not: { anyOf: appMeshOnly } }],
+  },
+  route: { description: 'The route whose weighted targets move: an App Mesh route, or a VPC Lattice listener rule (or a listener\'s default action).' },
+  'route|0': { title: 'App Mesh route' },
+  'route|0.meshName': { id: 'name', description: 'An App Mesh name: 1-255 letters, digits, . _ or -, starting with a letter or digit.' },
+  'route|0.meshOwner': { description: 'Account that owns a mesh shared through AWS RAM.' },
+  'route|1': { title: 'VPC Lattice route' },
+  'route|1.service': { description: 'The VPC Lattice service: its ID (svc-…) or ARN.' },
+  'route|1.listener': { description: 'The service\'s listener: its ID (listener-…) or ARN.' },
+  'route|1.rule': { description: 'The listener rule whose target groups move: its ID (rule-…) or ARN. Left out: the listener\'s default action.' },
+  stableNode: { description: 'App Mesh: the virtual node serving now; a weighted target of the route.' },
+  canaryNode: { description: 'App Mesh: the new virtual node; added to the route when missing.' },
+  stableTargetGroup: { description: 'VPC Lattice: the target group serving now (ID tg-… or ARN); a target group of the route.' },
+  canaryTargetGroup: { description: 'VPC Lattice: the new target group (ID tg-… or ARN); added to the route when missing.' },
+  allowControllerManaged: {
+    description: 'VPC Lattice: deploy even when the AWS Gateway API Controller manages the route (its application-networking.k8s.aws/ManagedBy tag '
+      + 'on the rule, listener or service). Default false: such a route is refused before any change, naming the HTTPRoute whose '
+      + 'backendRefs weights to shift instead, because the controller reconciles the route and can revert the weights mesh-canary writes.',
+  },
   strategy: { description: 'How traffic moves from the stable to the canary.' },
   'strategy(linear)': { title: 'linear', description: 'The canary gains stepPercent of the traffic at each step, one healthy verdict per step.' },
   'strategy(linear).stepPercent': { description: 'Percent of the stable+canary traffic added per step; the last step ends at 100.' },
@@ -187,7 +445,9 @@ export const jsonSchemaDocs: Record<string, Record<string, unknown>> = {
   inconclusive: { description: 'How an inconclusive verdict counts (default fail).' },
   onDrift: { description: 'When someone else changes the stable or canary weight mid-deployment: halt and leave the route as they set it (default), or roll back to the snapshot.' },
   keepStableTarget: { description: 'Keep the old stable at weight 0 after promotion (default false: remove it).' },
-};
+  ...settleDocs,
+  ...errorRateDocs,
+}))();
 
 const inputNaming: Naming = { whole: 'input', prefix: '' };
 
@@ -196,7 +456,8 @@ const inputNaming: Naming = { whole: 'input', prefix: '' };
  * (the state machine running it), a strategy of that type is required.
  */
 export function parseDeploymentInput(value: unknown, machine?: StrategyType): DeploymentInput {
-  return validate(deploymentInput, value, inputNaming, (problems) => {
+  // The validators accept either backend (AnyDeploymentInput); the type says App Mesh's: see DeploymentInput.
+  return validate(deploymentInput as z.ZodMiniType<DeploymentInput>, value, inputNaming, (problems) => {
     if (!machine || !isObject(value)) return;
     const type = (value.strategy as { type?: unknown } | undefined)?.type;
     if (value.strategy === undefined) {
@@ -209,7 +470,7 @@ export function parseDeploymentInput(value: unknown, machine?: StrategyType): De
 
 /** Validates a prepared deployment (input + snapshot), as set-weight, promote and rollback receive it. */
 export function parseDeployment(value: unknown, whole = 'deployment'): Deployment {
-  return validate(deployment, value, { whole });
+  return validate(deployment, value, { whole }) as Deployment;
 }
 
 /** The input with every default written out, so the state machines can rely on each field. */

@@ -3,9 +3,9 @@
 // condition below) after longer than the longest deployment could last, so a lost execution
 // cannot block a route for ever. Writers check they still hold it right before each write.
 import {
-  DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient,
+  DeleteItemCommand, GetItemCommand, PutItemCommand, TransactWriteItemsCommand, type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { DeploymentInProgress, DeploymentLockLost, wrapAwsError } from './errors.ts';
+import { AwsRequestRejected, DeploymentInProgress, DeploymentLockLost, TransientAwsError, wrapAwsError } from './errors.ts';
 
 export interface LockTable {
   client: DynamoDBClient;
@@ -19,28 +19,69 @@ export interface LockedRoute {
   label: string;
 }
 
+/** Cancellation reasons a retry can cure (DynamoDB's codes); "None" is an item that was fine. */
+const retryableCancellations = new Set(['None', 'TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
+
 const isConditionFailure = (err: unknown) => (err as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+/** The conditional Put that takes one route's lock: free, expired, or already this execution's. */
+function lockPut(t: LockTable, route: LockedRoute, executionId: string, ttlSeconds: number, now: Date) {
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  return {
+    TableName: t.tableName,
+    Item: {
+      route: { S: route.key },
+      executionId: { S: executionId },
+      acquiredAt: { S: now.toISOString() },
+      expiresAt: { N: String(nowSeconds + ttlSeconds) },
+    },
+    ConditionExpression: 'attribute_not_exists(#route) OR #executionId = :me OR #expiresAt < :now',
+    ExpressionAttributeNames: { '#route': 'route', '#executionId': 'executionId', '#expiresAt': 'expiresAt' },
+    ExpressionAttributeValues: { ':me': { S: executionId }, ':now': { N: String(nowSeconds) } },
+  };
+}
+
+async function inProgress(t: LockTable, routes: readonly LockedRoute[]): Promise<DeploymentInProgress> {
+  const held = await Promise.all(routes.map(async (route) => {
+    const holder = await lockHolder(t, route);
+    return `${route.label} is being deployed by ${holder?.executionId ?? 'another execution'}${holder?.acquiredAt ? ` (since ${holder.acquiredAt})` : ''}`;
+  }));
+  return new DeploymentInProgress(`${held.join('; ')}; one deployment per route. Nothing was changed`);
+}
 
 /** Takes the route's lock for this execution (again, harmlessly, if it already holds it). */
 export async function acquireLock(t: LockTable, route: LockedRoute, executionId: string, ttlSeconds: number, now = new Date()): Promise<void> {
-  const nowSeconds = Math.floor(now.getTime() / 1000);
   try {
-    await t.client.send(new PutItemCommand({
-      TableName: t.tableName,
-      Item: {
-        route: { S: route.key },
-        executionId: { S: executionId },
-        acquiredAt: { S: now.toISOString() },
-        expiresAt: { N: String(nowSeconds + ttlSeconds) },
-      },
-      ConditionExpression: 'attribute_not_exists(#route) OR #executionId = :me OR #expiresAt < :now',
-      ExpressionAttributeNames: { '#route': 'route', '#executionId': 'executionId', '#expiresAt': 'expiresAt' },
-      ExpressionAttributeValues: { ':me': { S: executionId }, ':now': { N: String(nowSeconds) } },
-    }));
+    await t.client.send(new PutItemCommand(lockPut(t, route, executionId, ttlSeconds, now)));
   } catch (err) {
     if (!isConditionFailure(err)) throw wrapAwsError(err, `PutItem lock ${route.key}`);
-    const holder = await lockHolder(t, route);
-    throw new DeploymentInProgress(`${route.label} is being deployed by ${holder?.executionId ?? 'another execution'}${holder?.acquiredAt ? ` (since ${holder.acquiredAt})` : ''}; one deployment per route. Nothing was changed`);
+    throw await inProgress(t, [route]);
+  }
+}
+
+/**
+ * Takes the locks of several routes for this execution, all or none: one DynamoDB transaction of
+ * one conditional Put per route (a release). A route someone else holds cancels it, so nothing is
+ * left half-locked, and DeploymentInProgress names each route held and its holder. A transaction
+ * that conflicted with another writer's (two releases racing for one route) is TransientAwsError:
+ * the retry then finds the lock taken, or free. One route is a plain conditional Put.
+ */
+export async function acquireLocks(t: LockTable, routes: readonly LockedRoute[], executionId: string, ttlSeconds: number, now = new Date()): Promise<void> {
+  if (routes.length === 1) return acquireLock(t, routes[0], executionId, ttlSeconds, now);
+  try {
+    await t.client.send(new TransactWriteItemsCommand({
+      TransactItems: routes.map((route) => ({ Put: lockPut(t, route, executionId, ttlSeconds, now) })),
+    }));
+  } catch (err) {
+    if ((err as { name?: string })?.name !== 'TransactionCanceledException') throw wrapAwsError(err, `TransactWriteItems locks ${routes.map((r) => r.key).join(', ')}`);
+    const reasons = (err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+    const held = routes.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed');
+    if (held.length) throw await inProgress(t, held);
+    const codes = reasons.map((r) => r?.Code ?? 'None');
+    const message = `TransactWriteItems locks of ${routes.map((r) => r.label).join(', ')} was cancelled (${codes.join(', ') || 'no reasons given'}); nothing was locked`;
+    // Another transaction on a lock item, or throttling: the retry decides. Anything else (a ValidationError) no retry cures.
+    if (codes.every((c) => retryableCancellations.has(c))) throw new TransientAwsError(`${message}: another write to a lock raced it, or DynamoDB throttled it`);
+    throw new AwsRequestRejected(message);
   }
 }
 

@@ -78,6 +78,11 @@ export interface GatePolicy {
   failureThreshold: number;
   /** How an inconclusive verdict counts. */
   inconclusive: 'fail' | 'pass';
+  /**
+   * Seconds a shift takes to reach traffic (settle.ts): the first wait after a shift lasts at
+   * least this long, so the verdict after it judges the new split. 0 or absent: no settle.
+   */
+  settleSeconds?: number;
 }
 
 const MAX_HISTORY = 100;
@@ -122,7 +127,8 @@ export function gate(plan: Stage[], policy: GatePolicy, progress: Progress, verd
       next.decision = 'advance';
       next.nextWeight = upcoming.weight;
       next.weight = upcoming.weight;
-      next.waitSeconds = upcoming.waitSeconds;
+      // The settle time rides on the wait the machine takes anyway: no extra state, no extra invocation.
+      next.waitSeconds = Math.max(upcoming.waitSeconds, policy.settleSeconds ?? 0);
     }
   }
   const entry: HistoryEntry = { at: now.toISOString(), weight: progress.weight, verdict, decision: next.decision! };
@@ -138,11 +144,12 @@ function clean(p: Progress): Progress {
 
 /**
  * An upper bound on how long a deployment can run: every stage's verdicts, each possibly
- * preceded by tolerated failures, the approval wait, and an hour for retries. The route's lock
- * lives this long.
+ * preceded by tolerated failures, the settle time the first wait of each stage may be stretched
+ * to, the approval wait, and an hour for retries. The route's lock lives this long.
  */
-export function maxDurationSeconds(s: Strategy, failureThreshold: number): number {
-  const stages = planOf(s).reduce((sum, st) => sum + st.waitSeconds * (st.checks ?? 1) * failureThreshold, 0);
+export function maxDurationSeconds(s: Strategy, failureThreshold: number, settleSeconds = 0): number {
+  const stages = planOf(s).reduce((sum, st) => sum + st.waitSeconds * (st.checks ?? 1) * failureThreshold
+    + Math.max(0, settleSeconds - st.waitSeconds), 0);
   const approval = s.type === 'manual-approval' ? s.approvalTimeoutSeconds : 0;
   return Math.min(stages + approval + 3600, 366 * 86_400);
 }

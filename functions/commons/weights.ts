@@ -28,6 +28,56 @@ export function splitPool(pool: number, share: number): { stable: number; canary
   return { stable: pool - canary, canary };
 }
 
+/**
+ * For a backend whose weights are relative (VPC Lattice: only each weight's part of the sum
+ * counts), the factor a shift multiplies every weight of the route (as the snapshot had it) by,
+ * so that `share` percent of the pool is a whole weight: the smallest such factor that keeps
+ * every weight within `maxWeight`, or, when none does, the one that comes closest to the share
+ * (the smallest of equals). Multiplying every weight by one factor keeps every target's share of
+ * the traffic exactly. 100% needs no factor, so a promotion writes the snapshot's scale back.
+ */
+export function scaleFor(snapshot: readonly Target[], stable: string, canary: string, share: number, maxWeight: number): number {
+  const pool = poolOf(snapshot, stable, canary);
+  if (pool === 0) return 1;
+  const largest = Math.max(pool, ...snapshot.map((t) => t.weight));
+  const most = Math.max(1, Math.floor(maxWeight / largest));
+  let best = 1;
+  let bestError = Infinity;
+  for (let k = 1; k <= most; k++) {
+    if ((k * pool * share) % 100 === 0) return k;
+    const exact = (k * pool * share) / 100;
+    const error = Math.abs(Math.round(exact) - exact) / (k * pool);
+    if (error < bestError) [best, bestError] = [k, error];
+  }
+  return best;
+}
+
+/**
+ * The factor the route's weights are at now: what stable and canary hold over the pool they held
+ * in the snapshot (every shift keeps that pool times its factor). 1 when that is not a whole
+ * number, as after someone else changed them (which the drift check refuses).
+ */
+export function scaleNow(current: readonly Target[], snapshot: readonly Target[], stable: string, canary: string): number {
+  const pool = poolOf(snapshot, stable, canary);
+  const held = poolOf(current, stable, canary);
+  return pool > 0 && held > 0 && held % pool === 0 ? held / pool : 1;
+}
+
+/**
+ * The route's targets moved from one factor to another (see `scaleFor`), before stable and
+ * canary are set: every other target at its snapshot weight times `from` (this deployment's
+ * doing) goes to its snapshot weight times `to`; a target someone re-weighted or added is theirs
+ * and keeps its weight. With equal factors (always 1 on a backend with absolute weights) nothing changes.
+ */
+export function rescaled<T extends Target>(current: readonly T[], snapshot: readonly T[], stable: string, canary: string, from: number, to: number): T[] {
+  if (from === to) return [...current];
+  return current.map((t) => {
+    if (t.id === stable || t.id === canary) return t;
+    const s = find(snapshot, t.id);
+    return s && sameTarget(t, { ...s, weight: s.weight * from }) ? { ...t, weight: s.weight * to } : t;
+  });
+}
+
 /** How a backend makes a target it adds (App Mesh gives the canary the stable's port). */
 export type NewTarget<T extends Target> = (id: string, weight: number, stable: T | undefined) => T;
 
@@ -98,11 +148,13 @@ export interface KeptChange<T extends Target = Target> {
  * snapshot weights and fields: a canary the deployment added is removed, a stable a promotion
  * removed comes back. Every other target stays as it is now (someone may have re-weighted,
  * added or removed one during the deployment; that is theirs, not ours to revert), and
- * `keptChanges` lists those that differ from the snapshot. Targets of the snapshot keep the
+ * `keptChanges` lists those that differ from the snapshot. With a `scale` (the route's factor
+ * now, see `scaleNow`), a target at its snapshot weight times the scale was rescaled by this
+ * deployment and goes back to its snapshot weight; one at any other weight is someone's. Targets of the snapshot keep the
  * snapshot's order, targets added since follow in their order now: when nobody else touched
  * the route, the result is exactly the snapshot.
  */
-export function undone<T extends Target>(current: readonly T[], snapshot: readonly T[], stable: string, canary: string): { targets: T[]; keptChanges: KeptChange<T>[] } {
+export function undone<T extends Target>(current: readonly T[], snapshot: readonly T[], stable: string, canary: string, scale = 1): { targets: T[]; keptChanges: KeptChange<T>[] } {
   const ours = (id: string) => id === stable || id === canary;
   const targets: T[] = [];
   const keptChanges: KeptChange<T>[] = [];
@@ -111,7 +163,9 @@ export function undone<T extends Target>(current: readonly T[], snapshot: readon
       targets.push({ ...s });
       continue;
     }
-    const now = find(current, s.id);
+    const found = find(current, s.id);
+    // A target this deployment rescaled (see `rescaled`) goes back to the snapshot's weight.
+    const now = scale !== 1 && found && sameTarget(found, { ...s, weight: s.weight * scale }) ? { ...found, weight: s.weight } : found;
     if (now) targets.push({ ...now });
     if (!now || !sameTarget(now, s)) keptChanges.push({ id: s.id, snapshot: { ...s }, now: now ? { ...now } : null });
   }
@@ -124,6 +178,6 @@ export function undone<T extends Target>(current: readonly T[], snapshot: readon
 }
 
 /** True when the route holds what undoing this deployment gives (see `undone`): nothing of it is left. */
-export function isUndone(current: readonly Target[], snapshot: readonly Target[], stable: string, canary: string): boolean {
-  return sameTargets(current, undone(current, snapshot, stable, canary).targets);
+export function isUndone(current: readonly Target[], snapshot: readonly Target[], stable: string, canary: string, scale = 1): boolean {
+  return sameTargets(current, undone(current, snapshot, stable, canary, scale).targets);
 }

@@ -23,7 +23,8 @@ import type { LockTable } from '../commons/lock.ts';
 import { targetsText } from '../commons/route-text.ts';
 import { functionErrors, states } from '../commons/states.ts';
 import { RouteWriter } from '../commons/route-writer.ts';
-import { routeLabelOf, routerTypeOf, type RouterClients } from '../commons/routers/index.ts';
+import { routesText } from '../commons/release.ts';
+import { routerTypeOf, type RouterClients } from '../commons/routers/index.ts';
 
 export type GuardAction = 'ignored' | 'nothing-changed' | 'already-rolled-back' | 'left-after-drift' | 'restored';
 
@@ -81,7 +82,7 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
     // times out, after the stop: release it only once that Prepare must have ended.
     // The input as the execution started (the event's own copy can be left out when large).
     const started = events.find((x) => x.type === 'ExecutionStarted')?.executionStartedEventDetails?.input;
-    const route = routeFromInput(started) ?? routeFromInput(detail!.input);
+    const route = routesFromInput(started) ?? routesFromInput(detail!.input);
     if (!route) {
       logger.info('the execution ended before its snapshot and its input names no route: nothing to do');
       return { executionArn, status, action: 'nothing-changed' };
@@ -91,12 +92,12 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
       logger.info('the prepare step was running when the execution stopped; waiting for it to end before releasing the lock', { until: deadline.toISOString() });
       await sleep(deadline.getTime() - Date.now());
     }
-    const lockReleased = await writer.releaseBeforeSnapshot({ route }, executionArn);
+    const lockReleased = await writer.releaseBeforeSnapshot(route, executionArn);
     logger.info('the execution ended before its snapshot: nothing changed', { lockReleased });
     return { executionArn, status, action: 'nothing-changed', lockReleased };
   }
   parsePreparedDeployment(deployment);
-  logger.appendKeys({ route: routeLabelOf(deployment.route) });
+  logger.appendKeys({ route: routesText(deployment) });
   // The lock's owner is the execution: older deployments may not name it.
   const owned = { ...deployment, executionId: deployment.executionId ?? executionArn };
 
@@ -135,7 +136,9 @@ export async function guard(event: unknown, deps: GuardDeps): Promise<GuardResul
   // Read the route back: something still writing would show here.
   const now = await writer.undoneNow(owned);
   if (!now.undone) {
-    throw new RouteNotRestored(`route is not back at its snapshot weights after restoring (it has ${targetsText(now.targets)}): something else writes to it; someone must act`);
+    if (!now.routes) throw new RouteNotRestored(`route is not back at its snapshot weights after restoring (it has ${targetsText(now.targets)}): something else writes to it; someone must act`);
+    const off = now.routes.filter((r) => !r.undone).map((r) => r.route).join(', ');
+    throw new RouteNotRestored(`routes ${off} are not back at their snapshot weights after restoring (their targets: ${targetsText(now.targets)}): something else writes to them; someone must act`);
   }
   logger.info(changed ? 'deployment undone on the route' : 'the route already had the deployment undone', { status, weightedTargets: now.weightedTargets, keptChanges: last.keptChanges });
   return { executionArn, status, action: 'restored', changed, weightedTargets: now.weightedTargets, keptChanges: last.keptChanges };
@@ -148,11 +151,18 @@ function seconds(name: string, value: string): number {
   return n * 1000;
 }
 
-/** The route named by the execution's input, if it has one that a router recognises. */
-function routeFromInput(input: unknown): unknown {
+/**
+ * The route named by the execution's input ({route}), or a release's routes ({routes: [{route}]}),
+ * if a router recognises each.
+ */
+function routesFromInput(input: unknown): { route: unknown } | { routes: { route: unknown }[] } | undefined {
   try {
-    const route = (typeof input === 'string' ? JSON.parse(input) : undefined)?.route;
-    return routerTypeOf(route) ? route : undefined;
+    const parsed = typeof input === 'string' ? JSON.parse(input) : undefined;
+    if (Array.isArray(parsed?.routes)) {
+      const routes = parsed.routes.map((r: { route?: unknown } | null) => ({ route: r?.route }));
+      return routes.length && routes.every((r: { route: unknown }) => routerTypeOf(r.route)) ? { routes } : undefined;
+    }
+    return routerTypeOf(parsed?.route) ? { route: parsed.route } : undefined;
   } catch {
     return undefined;
   }

@@ -1,8 +1,9 @@
-// prepare: validates a deployment input and snapshots the route before anything changes.
+// prepare: validates a deployment input and snapshots the route (every route of a release) before anything changes.
 // Event:  { "input": <deployment input>, "executionId"?: string, "machine"?: strategy type }
 //         (a state machine passes its own type as "machine": the input's strategy must match)
 // Result: the deployment object every later step receives: the input with its defaults written
-//         out, the executionId, and the route's snapshot.
+//         out, the executionId, and the route's snapshot (a release: each route's in `routes`,
+//         and the release's snapshot of every route's weighted targets).
 import { parsePrepareEvent } from '../commons/events.ts';
 import { dynamoDb } from '../commons/clients/dynamodb.ts';
 import { routerClients } from '../commons/clients/routers.ts';
@@ -10,6 +11,7 @@ import { withDefaults, type Deployment } from '../commons/input.ts';
 import { requireEnv } from '../commons/env.ts';
 import { lambdaHandler, logger } from '../commons/handler.ts';
 import { RouteWriter, type WriterDeps } from '../commons/route-writer.ts';
+import { settleSecondsOf } from '../commons/settle.ts';
 import { maxDurationSeconds } from '../commons/strategy.ts';
 
 /**
@@ -18,13 +20,14 @@ import { maxDurationSeconds } from '../commons/strategy.ts';
  */
 export async function prepare(event: unknown, deps: WriterDeps): Promise<Deployment> {
   const e = parsePrepareEvent(event);
-  const input = withDefaults(e.input);
+  // The settle time is the backend's unless the input says: written out, as every default is.
+  const input = { ...withDefaults(e.input), settleSeconds: settleSecondsOf(e.input) };
   const executionId = e.executionId;
   // The route's lock lives as long as the longest deployment could last.
-  const lockSeconds = input.strategy ? maxDurationSeconds(input.strategy, input.failureThreshold ?? 1) : 86_400;
-  const snapshot = await new RouteWriter(deps).prepare(input, executionId, lockSeconds) as Deployment['snapshot'];
-  logger.info('route snapshot taken', { snapshot });
-  return { ...input, ...(executionId ? { executionId } : {}), snapshot };
+  const lockSeconds = input.strategy ? maxDurationSeconds(input.strategy, input.failureThreshold ?? 1, input.settleSeconds) : 86_400;
+  const prepared = await new RouteWriter(deps).prepareDeployment(input, executionId, lockSeconds);
+  logger.info(prepared.routes ? 'routes snapshot taken' : 'route snapshot taken', { snapshot: prepared.snapshot });
+  return { ...input, ...(executionId ? { executionId } : {}), ...prepared } as Deployment;
 }
 
 const deps: WriterDeps = { routers: routerClients, lock: { client: dynamoDb, tableName: requireEnv('LOCK_TABLE_NAME') } };

@@ -17,7 +17,7 @@ import { routerClients } from '../commons/clients/routers.ts';
 import { requireEnv } from '../commons/env.ts';
 import { lambdaHandler, logger } from '../commons/handler.ts';
 import { RouteWriter, type RestoreResult, type WriterDeps } from '../commons/route-writer.ts';
-import { routeLabelOf } from '../commons/routers/index.ts';
+import { isRelease, routeLabels, routesText } from '../commons/release.ts';
 
 export interface RollbackResult extends RestoreResult {
   summary: string;
@@ -59,15 +59,16 @@ export async function rollback(event: unknown, deps: WriterDeps): Promise<Rollba
   const writer = new RouteWriter(deps);
   const e = parseRollbackEvent(event);
   if ('releaseLock' in e) {
-    const { route, executionId } = e.releaseLock;
-    const released = await writer.releaseBeforeSnapshot({ route }, executionId);
+    const { executionId, ...named } = e.releaseLock;
+    const released = await writer.releaseBeforeSnapshot(named, executionId);
+    const several = 'routes' in named;
     logger.info(released ? 'lock released' : 'the execution held no lock on the route', { executionId });
-    return { released, summary: `${released ? 'Released' : 'No lock to release:'} the deployment lock of ${executionId} on ${routeLabelOf(route)}${released ? '' : ' was not held (any more)'}; the route was not touched.` };
+    return { released, summary: `${released ? 'Released' : 'No lock to release:'} the deployment lock${several ? 's' : ''} of ${executionId} on ${routesText(named)}${released ? '' : ' was not held (any more)'}; ${several ? 'no route was' : 'the route was not'} touched.` };
   }
 
   const { deployment, reason, leaveRoute, refused } = e;
   const why = describeReason(reason);
-  const route = routeLabelOf(deployment.route);
+  const route = routesText(deployment);
   if (refused) {
     // Nothing was changed: the route is not read (a read could fail, and would say nothing new).
     // The lock's key needs no read either when a state machine runs it (the execution's ARN names
@@ -75,13 +76,17 @@ export async function rollback(event: unknown, deps: WriterDeps): Promise<Rollba
     await writer.release(deployment);
     logger.info('refused before any change; lock released', { reason });
     const message = reasonParts(reason).message;
-    return { changed: false, summary: `${message ? `${message}. ` : ''}Nothing was changed: route ${route} was not touched, and its deployment lock is released.` };
+    const untouched = isRelease(deployment)
+      ? `routes ${routeLabels(deployment).join(', ')} were not touched, and their deployment locks are released`
+      : `route ${route} was not touched, and its deployment lock is released`;
+    return { changed: false, summary: `${message ? `${message}. ` : ''}Nothing was changed: ${untouched}.` };
   }
   if (leaveRoute) {
     const { text, ...now } = await writer.current(deployment);
     await writer.release(deployment);
     logger.info('route left as it is; lock released', { ...now, reason });
-    return { changed: false, ...now, keptChanges: [], summary: `${why ? `stopped because ${why}. ` : ''}Route ${route} left as it is now (${text}), not restored: onDrift is halt.` };
+    const left = isRelease(deployment) ? `Routes left as they are now (${text})` : `Route ${route} left as it is now (${text})`;
+    return { changed: false, ...now, keptChanges: [], summary: `${why ? `stopped because ${why}. ` : ''}${left}, not restored: onDrift is halt.` };
   }
   const { result, summary } = await writer.restore(deployment, { release: true });
   logger.info(result.changed ? 'deployment undone on the route' : 'the route already had this deployment undone; nothing written', { ...result, reason });

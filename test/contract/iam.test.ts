@@ -134,7 +134,8 @@ describe('the check fails on what AWS would refuse', () => {
   test("the policy before this fix (UpdateRoute on mesh/NAME/virtualRouter/* only): denied on the virtual node, allowed on the route", async () => {
     const old = mutated((t) => {
       for (const p of t.Resources.SetWeightFunctionRole.Properties.Policies) {
-        for (const s of p.PolicyDocument.Statement) {
+        // A backend's policy is under its condition: {"Fn::If": [HasMeshes, policy, AWS::NoValue]}.
+        for (const s of (p['Fn::If']?.[1] ?? p).PolicyDocument.Statement) {
           if ([s.Action].flat().includes('appmesh:UpdateRoute')) {
             s.Action = ['appmesh:DescribeRoute', 'appmesh:UpdateRoute'];
             s.Resource = { 'Fn::Split': [',', { 'Fn::Join': ['', [{ 'Fn::Join': ['/virtualRouter/*,', { Ref: 'MeshArns' }] }, '/virtualRouter/*']] }] };
@@ -181,7 +182,8 @@ describe('the check fails on what AWS would refuse', () => {
   test("a grant no request used is reported: Prepare's DeleteItem without the request that frees the lock", async () => {
     const without = records.filter((r) => !(r.function === 'PrepareFunction' && r.target?.endsWith('.DeleteItem')));
     const grants = unexercisedGrants(deployed, 'PrepareFunction', await checkFunctions(without, deployed, ['PrepareFunction']));
-    expect(grants.map((g) => `${g.action} on ${g.resource}`)).toEqual(['dynamodb:DeleteItem on arn:aws:dynamodb:us-east-1:123456789012:table/LockTable']);
+    const listed = (NEVER_EXERCISED.PrepareFunction ?? []).map((l) => l.grant);
+    expect(grants.map((g) => `${g.action} on ${g.resource}`).filter((g) => !listed.includes(g))).toEqual(['dynamodb:DeleteItem on arn:aws:dynamodb:us-east-1:123456789012:table/LockTable']);
   });
 
   test('a filtered integration run, or one with failures, is refused, saying why', () => {

@@ -1,15 +1,20 @@
 // `npm run bench -- --quick` (one run of each figure, 4 deployments together instead of 20) must
 // run to completion and print every figure. It asserts nothing about the figures' values:
 // performance is measured by the bench, not by tests. Its output is shown only when this test fails.
-// Without a working AWS CLI, the seed figure must say "skipped: <reason>" (the reason awsCliMissing
-// gives) and the speed-ups against it "skipped: no seed figure"; the second test shows it with an
+// Without a working AWS CLI, the seed figures (App Mesh's and VPC Lattice's) must say "skipped: <reason>"
+// (the reasons awsCliMissing and awsCliLatticeMissing give) and the speed-ups against them "skipped:
+// no seed figure"; the second test shows it with an
 // `aws` on PATH that does not run (a quick bench takes about 25 s on an idle 2-core machine).
+// Figure 2c (one step on 1, 2 and 5 routes) must print each row with its three medians and the
+// ratio against its target (missingRouteStepFigures), whatever the ratio.
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { listFunctions, projectRoot } from '../../local/template.ts';
-import { awsCliMissing, figureLabels, missingFigures, NO_SEED, QUICK_FLEET } from '../../scripts/bench-figures.ts';
+import {
+  awsCliLatticeMissing, awsCliMissing, figureLabels, missingFigures, missingRouteStepFigures, NO_SEED, QUICK_FLEET,
+} from '../../scripts/bench-figures.ts';
 
 const labels = () => [...listFunctions().map((f) => f.logicalId), ...figureLabels(QUICK_FLEET)];
 
@@ -32,8 +37,9 @@ test('npm run bench -- --quick completes and prints every figure with a number',
   const shown = `bench output:\n${output}`;
   if (code !== 0) throw new Error(`the quick bench exited ${code}\n${shown}`);
   expect(output).toContain(`quick: one run of each figure, ${QUICK_FLEET} deployments together`);
-  const missing = missingFigures(output, labels(), QUICK_FLEET, awsCliMissing());
+  const missing = [...missingFigures(output, labels(), QUICK_FLEET, awsCliMissing(), awsCliLatticeMissing()), ...missingRouteStepFigures(output)];
   if (missing.length) throw new Error(`no figure printed for: ${missing.join('; ')}\n${shown}`);
+  expect(output).toMatch(/^2c\. One step on 1, 2, 5 routes: .*median of 10$/m);
 }, 600_000);
 
 test('without a working AWS CLI the quick bench still completes: the seed figure and its speed-ups say skipped', async () => {
@@ -45,13 +51,14 @@ test('without a working AWS CLI the quick bench still completes: the seed figure
     const env = { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` };
     const reason = awsCliMissing(env);
     expect(reason).toBe('aws --version exited 127: aws: command not found (bench.test.ts)');
+    expect(awsCliLatticeMissing(env)).toBe(reason);
     const { code, output } = await runQuickBench(env);
     const shown = `bench output:\n${output}`;
     if (code !== 0) throw new Error(`the quick bench exited ${code}\n${shown}`);
-    const missing = missingFigures(output, labels(), QUICK_FLEET, reason);
+    const missing = [...missingFigures(output, labels(), QUICK_FLEET, reason, reason), ...missingRouteStepFigures(output)];
     if (missing.length) throw new Error(`no figure printed for: ${missing.join('; ')}\n${shown}`);
-    // cold, warm, in an execution, weights already set: no speed-up without the seed.
-    expect(output.split(NO_SEED).length - 1).toBe(4);
+    // cold, warm, in an execution, weights already set, on App Mesh and on Lattice: no speed-up without the seed.
+    expect(output.split(NO_SEED).length - 1).toBe(8);
   } finally {
     rmSync(bin, { recursive: true, force: true });
   }

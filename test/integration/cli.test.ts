@@ -12,6 +12,7 @@ import {
   alarm, appMesh, approvalToken, canaryWeight, demoMesh, finished, history, routeNow, setAlarm, sfn, stack, unique, until,
 } from '../support/executions.ts';
 import { root } from '../support/fixtures.ts';
+import { demoLattice, latticeTargets } from '../support/lattice.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mesh-canary-cli-it-'));
 const projectNode = join(root, 'node_modules', '.bin', 'node');
@@ -278,5 +279,42 @@ describe('routes and report', () => {
     const html = await cli('report', arn, '--out', join(dir, 'report.html'));
     expect(html.code).toBe(0);
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).toMatch(/^<!doctype html>[\s\S]*<svg /);
+  });
+});
+
+describe('on VPC Lattice', () => {
+  test.concurrent('routes --service/--listener/--rule: target groups by name and ID, or Lattice\'s JSON; mixed forms refused', async () => {
+    const { input: { route: r, stableTargetGroup: stable, canaryTargetGroup: canary }, names } = await demoLattice({ prefix: 'cli' });
+    const shown = await cli('routes', '--service', r.service, '--listener', r.listener, '--rule', r.rule!);
+    expect(shown).toMatchObject({ code: 0, stderr: '' });
+    expect(shown.stdout).toContain(`${r.service}/${r.listener}/${r.rule}  rule`);
+    expect(shown.stdout).toMatch(/target group\s+weight\s+share/);
+    expect(shown.stdout).toMatch(new RegExp(`${names.stable} \\(${stable}\\)\\s+100\\s+100%\\s+█{30}`));
+    const json = await cli('routes', '--service', r.service, '--listener', r.listener, '--output', 'json');
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      route: { service: r.service, listener: r.listener }, routeKind: 'defaultAction',
+      weightedTargets: [{ targetGroupIdentifier: stable, weight: 100, name: names.stable, share: 100 }],
+    });
+    const mixed = await cli('routes', '--mesh', 'demomesh', '--service', r.service, '--listener', r.listener);
+    expect(mixed).toMatchObject({ code: 2, stdout: '' });
+    expect(mixed.stderr).toContain('--mesh name an App Mesh route and --service, --listener a VPC Lattice one');
+    const missing = await cli('routes', '--service', r.service, '--listener', r.listener, '--rule', 'rule-0000000000000000a');
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain('not found');
+  });
+
+  test('start --wait on a Lattice rule: the target groups named in every line, promoted, exit 0', async () => {
+    const { input: { route: r, stableTargetGroup: stable, canaryTargetGroup: canary } } = await demoLattice({ prefix: 'cli' });
+    const input = { route: { service: r.service, listener: r.listener, rule: r.rule }, stableTargetGroup: stable, canaryTargetGroup: canary, strategy: linear(50, 1), settleSeconds: 0 };
+    const run = await cli('start', 'linear', '--input', inputFile(input), '--wait', '--poll-interval', '0.2');
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(new RegExp(`^${stack().machines.linear.replace(':stateMachine:', ':execution:')}:${canary}-\\d{8}-\\d{6}\\n`));
+    expect(run.stdout).toContain(`started: ${r.service}/${r.listener}/${r.rule} ${stable} → ${canary}`);
+    expect(run.stdout).toContain(`snapshot taken: ${stable} 100`);
+    expect(run.stdout).toMatch(new RegExp(`canary at 50%: ${stable} \\d+, ${canary} \\d+`));
+    expect(run.stdout).toContain(`promoted: ${canary}`);
+    expect(run.stdout).not.toContain('undefined');
+    expect(lastLine(run.stdout)).toBe('outcome: promoted (SUCCEEDED, exit 0)');
+    expect(await latticeTargets(r)).toEqual([{ targetGroupIdentifier: canary, weight: expect.any(Number) }]);
   });
 });

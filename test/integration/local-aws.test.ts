@@ -288,6 +288,21 @@ describe('moto\'s DynamoDB when writers race for one lock item', () => {
   });
 });
 
+describe('moto\'s interpreter when an execution ends', () => {
+  // AWS shows an ended execution's output (or error and cause) with its status; moto 5.2.1 set the
+  // status first, so a DescribeExecution in between showed SUCCEEDED with no output (a test saw it
+  // once): see patch_stepfunctions_end_order. The script records the order moto assigns them in.
+  const run = (...args: string[]) => runMotoScript('end_order.py', ...args);
+
+  test('with the launcher\'s fix, the result is there before the status says the execution ended', async () => {
+    expect(await run()).toEqual({ succeeded: ['output', 'exec_status'], failed: ['error', 'cause', 'exec_status'] });
+  });
+
+  test('without it, the status comes first: the check catches the bug', async () => {
+    expect(await run('--without-fix')).toEqual({ succeeded: ['exec_status', 'output'], failed: ['exec_status', 'error', 'cause'] });
+  });
+});
+
 describe('startLocalAws without moto', () => {
   test('fails with the command that installs it', async () => {
     const saved = process.env.MESH_CANARY_PYTHON;

@@ -149,7 +149,7 @@ describe('refused before any change (issue 8, item 8): the error says what happe
     const end = await finished(await start('linear', { ...mesh, strategy: { type: 'linear', stepPercent: 0, intervalSeconds: 0 } }));
     expect({ error: end.error, cause: end.cause }).toEqual({ error: 'InvalidInput', cause: 'Invalid input: strategy.stepPercent must be an integer from 1 to 100 (got 0)' });
     const odd = await finished(await start('linear', [1, 2]));
-    expect({ error: odd.error, cause: odd.cause }).toEqual({ error: 'InvalidInput', cause: 'Invalid input: input must be an object (got an array)' });
+    expect({ error: odd.error, cause: odd.cause }).toEqual({ error: 'InvalidInput', cause: 'Invalid input: input must be an object (got an array of 2 items)' });
   });
 });
 

@@ -2,7 +2,7 @@
 // integration run built, and rebuilding them would pull them from under the other tests): it must
 // come up, print commands that work as printed, and stop everything on Ctrl-C.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../local/template.ts';
 
@@ -47,7 +47,49 @@ test('it comes up with the endpoint, the machines and ready commands', () => {
   expect(output).toMatch(/mesh-canary sandbox ready in [\d.]+ s/);
   expect(output).toMatch(/endpoint\s+http:\/\/127\.0\.0\.1:\d+/);
   for (const m of ['linear', 'step-then-all', 'manual-approval']) expect(output).toMatch(new RegExp(`${m}\\s+arn:aws:states:`));
+  expect(output).toMatch(/lattice\s+services demo-order, demo-product, demo-customer/);
+  expect(output).toMatch(/real VPC Lattice settles about 90 s/);
+  expect(output).toMatch(/alarms product-v15-5xx, customer-v2-5xx, product-v2-5xx and order-5xx \(OK\)/);
+  expect(output).toMatch(/\.local-aws\/inputs\/release-linear\.json\n\s+\(events\/execution-release-linear\.json: product and customer to v2 together/);
 });
+
+// Before the step-then-all story below: both move customer-vn, and this one leaves it back on v1.
+test('its printed release commands work as printed: routes shows both routes, start --wait promotes both, report draws it, abort --restore puts both back', async () => {
+  const input = JSON.parse(readFileSync(join(projectRoot, '.local-aws', 'inputs', 'release-linear.json'), 'utf8'));
+  expect(input.routes.map((r: { canaryNode: string }) => r.canaryNode)).toEqual(['product-v2-vn', 'customer-v2-vn']);
+  expect(input.strategy.intervalSeconds).toBeLessThan(60); // the fast variant of events/execution-release-linear.json
+  const routes = () => {
+    const out = cli(/^npx mesh-canary routes --input \S*release-linear\.json /);
+    expect([out.status, out.stderr]).toEqual([0, '']);
+    expect(out.stdout).toMatch(/demomesh\/product-vr\/product-r[\s\S]*demomesh\/customer-vr\/customer-r/);
+    return out.stdout;
+  };
+  const before = routes();
+  expect(before).toMatch(/product-vn\s+100\s+100%/);
+  expect(before).toMatch(/customer-vn\s+100\s+100%/);
+
+  const started = cli(/^npx mesh-canary start linear --input \S*release-linear\.json /);
+  expect([started.status, started.stderr]).toEqual([0, '']);
+  expect(started.stdout).toMatch(/arn:aws:states:.*:execution:LinearStateMachine:release-v2/);
+  expect(started.stdout).toMatch(/promoted/i);
+  const promoted = routes();
+  expect(promoted).toMatch(/product-v2-vn\s+100\s+100%/);
+  expect(promoted).toMatch(/customer-v2-vn\s+100\s+100%/);
+  expect(promoted).not.toMatch(/(product|customer)-vn\s/); // each stable removed, on both routes
+
+  const reported = cli(/^npx mesh-canary report release-v2 /);
+  expect([reported.status, reported.stderr]).toEqual([0, '']);
+  const svg = readFileSync(join(projectRoot, 'reports', 'release-v2.svg'), 'utf8');
+  expect(svg).toContain('<svg');
+  expect(svg).toContain('demomesh/product-vr/product-r, demomesh/customer-vr/customer-r'); // both routes named
+
+  const restored = cli(/^npx mesh-canary abort release-v2 /);
+  expect([restored.status, restored.stderr]).toEqual([0, '']);
+  const after = routes();
+  expect(after).toMatch(/product-vn\s+100\s+100%/);
+  expect(after).toMatch(/customer-vn\s+100\s+100%/);
+  expect(after).not.toMatch(/-v2-vn\s/);
+}, 180_000);
 
 test('its printed commands work as printed: routes, start, abort', async () => {
   // As printed but without --watch (which refreshes until Ctrl-C).
@@ -75,6 +117,41 @@ test('its printed commands work as printed: routes, start, abort', async () => {
   expect([aborted.status, aborted.stderr]).toEqual([0, '']);
   expect(aborted.stdout).toMatch(/aborted bake-me/);
   expect(stepThenAllRoute()).toMatch(/customer-vn\s+100\s/); // the deployment undone
+}, 180_000);
+
+test('its printed Lattice commands work as printed: routes on the rule, start --wait promoted on the fed error rates, start and abort', async () => {
+  const routes = cli(/^npx mesh-canary routes --service /);
+  expect([routes.status, routes.stderr]).toEqual([0, '']);
+  const rule = /--service (\S+) --listener (\S+) --rule (\S+)/.exec(output)!;
+  expect(routes.stdout).toContain(`${rule[1]}/${rule[2]}/${rule[3]}`);
+  expect(routes.stdout).toMatch(/demo-product-v1 \(tg-\w+\)\s+100\s+100%/); // all on v1, named
+
+  // The linear input on Lattice, its errorRates check fed by the sandbox: promoted, the rule all on the canary.
+  const linear = cli(/^npx mesh-canary start linear --input \S*lattice-linear\.json /);
+  expect([linear.status, linear.stderr]).toEqual([0, '']);
+  expect(linear.stdout).toMatch(/lattice-linear/);
+  expect(linear.stdout).toMatch(/promoted/i);
+  const input = JSON.parse(readFileSync(join(projectRoot, '.local-aws', 'inputs', 'lattice-linear.json'), 'utf8'));
+  expect(input.settleSeconds).toBeLessThan(90);
+  expect(input.healthChecks.errorRates[0].targetGroup).toBe(input.canaryTargetGroup);
+  const after = cli(/^npx mesh-canary routes --service /);
+  expect(after.stdout).toMatch(new RegExp(`demo-product-v15 \\(${input.canaryTargetGroup}\\)\\s+100\\s+100%`));
+
+  const started = cli(/^npx mesh-canary start step-then-all --input \S*lattice-step-then-all\.json /);
+  expect([started.status, started.stderr]).toEqual([0, '']);
+  expect(started.stdout).toMatch(/arn:aws:states:.*:execution:StepThenAllStateMachine:lattice-bake-me/);
+  const bake = JSON.parse(readFileSync(join(projectRoot, '.local-aws', 'inputs', 'lattice-step-then-all.json'), 'utf8'));
+  const bakeRoute = () => spawnSync(node, [join(projectRoot, 'cli', 'main.ts'), 'routes', '--input', '.local-aws/inputs/lattice-step-then-all.json', '--endpoint-url', endpoint()],
+    { cwd: projectRoot, env, encoding: 'utf8', timeout: 60_000 }).stdout;
+  const deadline = Date.now() + 60_000;
+  while (!new RegExp(`demo-customer-v2 \\(${bake.canaryTargetGroup}\\)\\s+20\\s`).test(bakeRoute())) {
+    if (Date.now() > deadline) throw new Error('the Lattice step-then-all deployment never gave the canary its 20%');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const aborted = cli(/^npx mesh-canary abort lattice-bake-me /);
+  expect([aborted.status, aborted.stderr]).toEqual([0, '']);
+  expect(aborted.stdout).toMatch(/aborted lattice-bake-me/);
+  expect(bakeRoute()).toMatch(new RegExp(`demo-customer-v1 \\(${bake.stableTargetGroup}\\)\\s+100\\s`)); // the deployment undone
 }, 180_000);
 
 test('Ctrl-C stops everything: the process exits 0 and the endpoint no longer answers', async () => {

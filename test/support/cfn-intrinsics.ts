@@ -52,7 +52,11 @@ function list(value: unknown, at: string): unknown[] {
   throw new UnresolvableIntrinsic(`${at}: expected a list, got ${JSON.stringify(value)}`);
 }
 
+/** Ref AWS::NoValue: the list element or property that holds it is removed, as CloudFormation does. */
+const NO_VALUE = Symbol('AWS::NoValue');
+
 function refOf(name: string, ctx: ResolveContext, at: string): string | string[] {
+  if (name === 'AWS::NoValue') return NO_VALUE as unknown as string;
   if (name.startsWith('AWS::')) {
     const pseudo = (ctx.pseudo as unknown as Record<string, string>)[name.slice(5)];
     if (pseudo === undefined) throw new UnresolvableIntrinsic(`${at}: unknown pseudo parameter ${name}`);
@@ -104,10 +108,12 @@ export function evaluateConditions(conditions: Record<string, unknown> | undefin
 
 /** The value with every intrinsic function in it resolved. */
 export function resolveValue(value: unknown, ctx: ResolveContext, at = '$'): unknown {
-  if (Array.isArray(value)) return value.map((v, i) => resolveValue(v, ctx, `${at}[${i}]`));
+  if (Array.isArray(value)) return value.map((v, i) => resolveValue(v, ctx, `${at}[${i}]`)).filter((v) => v !== NO_VALUE);
   if (!isObject(value)) return value;
   const fn = intrinsicOf(value);
-  if (!fn) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveValue(v, ctx, `${at}.${k}`)]));
+  if (!fn) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveValue(v, ctx, `${at}.${k}`)]).filter(([, v]) => v !== NO_VALUE));
+  }
   const arg = value[fn];
   const here = `${at}.${fn}`;
   switch (fn) {

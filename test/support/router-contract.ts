@@ -4,6 +4,10 @@
 // and one lock key per route however its reference is written. A backend joins by giving a
 // harness: how to make a route holding some targets, how to change it by hand and how to read
 // it back, all with its own API calls (never through the router under test).
+// On a backend whose weights are relative (Limits.rescale: VPC Lattice), a deployment may multiply
+// every weight by one factor, so the weights of a share or a promotion are compared as
+// proportions (each divided by the weights' greatest common divisor); a snapshot and a restore
+// are compared exactly.
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { acquireLock, lockHolder, type LockTable } from '../../functions/commons/lock.ts';
@@ -32,13 +36,23 @@ export interface RouterHarness {
   lockTableName(): string;
   /** A new route holding these targets; stable is "s", canary "c", others any other id. */
   route(targets: Target[]): Promise<HarnessRoute>;
+  /** The backend's id of a target the contract names "s", "c", "x"... (default: that name). */
+  id?(name: string): string;
+  /** The lock table (default: DynamoDB's table named lockTableName()). */
+  lock?(): LockTable;
 }
 
-const t = (id: string, weight: number): Target => ({ id, weight });
 const neutral = (ts: readonly Target[]) => ts.map(({ id, weight }) => ({ id, weight }));
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+/** Weights as proportions: each divided by their greatest common divisor. */
+const proportions = (ts: readonly Target[]) => {
+  const d = ts.reduce((g, x) => gcd(g, x.weight), 0) || 1;
+  return neutral(ts).map((x) => ({ id: x.id, weight: x.weight / d }));
+};
 
 export function routerContract(h: RouterHarness): void {
-  const lock = (): LockTable => ({ client: new DynamoDBClient({}), tableName: h.lockTableName() });
+  const t = (name: string, weight: number): Target => ({ id: h.id ? h.id(name) : name, weight });
+  const lock = (): LockTable => h.lock?.() ?? { client: new DynamoDBClient({}), tableName: h.lockTableName() };
   const executionId = () => `arn:aws:states:us-east-1:${h.account}:execution:LinearStateMachine:contract-${randomUUID().slice(0, 8)}`;
 
   /** A deployment prepared the way the prepare step does it: lock, then snapshot. */
@@ -49,8 +63,10 @@ export function routerContract(h: RouterHarness): void {
     const snapshot = await writer.prepare(route.naming, id);
     const deployment = { ...route.naming, executionId: id, snapshot };
     const router = routerFor(route.naming, h.clients);
-    const wireTargets = (r: { weightedTargets: unknown[] }) => neutral(router.codec.targetsIn(r.weightedTargets));
-    return { route, writer, deployment, id, router, wireTargets };
+    // A share's or a promotion's weights: exact, or as proportions on a backend that rescales.
+    const shares = (ts: readonly Target[]) => (router.limits.rescale ? proportions(ts) : neutral(ts));
+    const wireTargets = (r: { weightedTargets: unknown[] }) => shares(router.codec.targetsIn(r.weightedTargets));
+    return { route, writer, deployment, id, router, wireTargets, shares };
   }
 
   describe(`${h.name} router contract`, () => {
@@ -62,11 +78,11 @@ export function routerContract(h: RouterHarness): void {
     });
 
     test('share: the canary gets its share of the pool stable and canary held; other targets untouched; the same share again writes nothing', async () => {
-      const { route, writer, deployment, wireTargets } = await prepared([t('s', 80), t('x', 20)]);
+      const { route, writer, deployment, wireTargets, shares } = await prepared([t('s', 80), t('x', 20)]);
       const first = await writer.shift(deployment, 25);
       expect(first.changed).toBe(true);
-      expect(wireTargets(first)).toEqual([t('s', 60), t('x', 20), t('c', 20)]);
-      expect(neutral(await route.targets())).toEqual([t('s', 60), t('x', 20), t('c', 20)]);
+      expect(wireTargets(first)).toEqual(shares([t('s', 60), t('x', 20), t('c', 20)]));
+      expect(shares(await route.targets())).toEqual(shares([t('s', 60), t('x', 20), t('c', 20)]));
       const writes = await route.writes();
       const again = await writer.shift(deployment, 25, first.weightedTargets);
       expect(again.changed).toBe(false);
@@ -75,10 +91,10 @@ export function routerContract(h: RouterHarness): void {
 
     test('promote: the canary holds the whole pool, the stable is removed (or kept at 0), the lock is released; again writes nothing', async () => {
       for (const keepStableTarget of [false, true]) {
-        const { route, writer, deployment, router } = await prepared([t('s', 80), t('x', 20)]);
+        const { route, writer, deployment, router, shares } = await prepared([t('s', 80), t('x', 20)]);
         const shifted = await writer.shift(deployment, 50);
         const result = await writer.promote({ ...deployment, keepStableTarget }, shifted.weightedTargets);
-        expect(neutral(await route.targets())).toEqual(keepStableTarget ? [t('s', 0), t('x', 20), t('c', 80)] : [t('x', 20), t('c', 80)]);
+        expect(shares(await route.targets())).toEqual(shares(keepStableTarget ? [t('s', 0), t('x', 20), t('c', 80)] : [t('x', 20), t('c', 80)]));
         expect(await lockHolder(lock(), { key: await router.identity(h.account), label: router.label })).toBeUndefined();
         const writes = await route.writes();
         expect((await writer.promote({ ...deployment, keepStableTarget }, result.weightedTargets)).changed).toBe(false);
@@ -119,7 +135,7 @@ export function routerContract(h: RouterHarness): void {
       const { result, summary } = await writer.restore(deployment);
       expect(neutral(await route.targets())).toEqual([t('s', 60), t('x', 25), t('z', 5)]);
       const kept = result.keptChanges.map((c) => (c as Record<string, unknown>)[router.codec.idField]);
-      expect(kept).toEqual(['x', 'y', 'z']);
+      expect(kept).toEqual(['x', 'y', 'z'].map((name) => t(name, 0).id));
       expect(summary).toContain('left as they are');
     });
 

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../local/template.ts';
 import {
-  awsCliMissing, benchFigures, BenchUsageError, FLEET, figureLabels, missingFigures, parseBenchArgs, QUICK_FLEET, usage,
-  weightStepRows,
+  awsCliLatticeMissing, awsCliMissing, benchFigures, BenchUsageError, FLEET, figureLabels, latticeFigures, missingFigures,
+  parseBenchArgs, QUICK_FLEET, usage, weightStepRows,
 } from '../../scripts/bench-figures.ts';
 
 describe('parseBenchArgs', () => {
@@ -105,6 +105,29 @@ describe('awsCliMissing', () => {
     const bin = fakeAws('working', 'echo aws-cli/2.0.0; exit 0');
     expect(awsCliMissing({ PATH: bin })).toBeUndefined();
   });
+
+  describe('awsCliLatticeMissing (the Lattice seed also needs `aws vpc-lattice`)', () => {
+    test('no aws, or one that does not run: the same reason as the App Mesh seed', () => {
+      expect(awsCliLatticeMissing({ PATH: join(dir, 'empty') })).toBe('aws (the AWS CLI) is not on PATH');
+      const bin = fakeAws('broken-l', 'echo "pyenv: aws: command not found" >&2; exit 127');
+      expect(awsCliLatticeMissing({ PATH: bin })).toBe('aws --version exited 127: pyenv: aws: command not found');
+    });
+
+    test('an AWS CLI older than VPC Lattice: its own error line', () => {
+      // As awscli v1 before vpc-lattice answers: usage, then the error, then the list of services.
+      const bin = fakeAws('old', [
+        'if [ "$1" = --version ]; then echo aws-cli/1.18.0; exit 0; fi',
+        'printf "usage: aws [options] <command> <subcommand> [<subcommand> ...] [parameters]\\naws: error: argument command: Invalid choice, valid choices are:\\n\\nacm | appmesh\\n" >&2; exit 252',
+      ].join('\n'));
+      expect(awsCliMissing({ PATH: bin })).toBeUndefined();
+      expect(awsCliLatticeMissing({ PATH: bin })).toBe('this AWS CLI has no `aws vpc-lattice get-rule` (aws: error: argument command: Invalid choice, valid choices are:)');
+    });
+
+    test('an AWS CLI with vpc-lattice get-rule', () => {
+      const bin = fakeAws('new', 'case "$1 $2 $3" in "--version  "|"vpc-lattice get-rule help") echo ok; exit 0;; esac; exit 252');
+      expect(awsCliLatticeMissing({ PATH: bin })).toBeUndefined();
+    });
+  });
 });
 
 describe('weightStepRows', () => {
@@ -119,6 +142,18 @@ describe('weightStepRows', () => {
       [benchFigures.noop, '2.00 ms', '500x', '(no write)'],
     ]);
     expect(weightStepRows({ awscli: 300, ...medians })[2][3]).toBe('>= 5x: MISSES target');
+  });
+
+  test('the Lattice table: its own labels, the same targets against its own seed', () => {
+    const rows = weightStepRows({ awscli: 300, ...medians }, latticeFigures);
+    expect(rows.slice(1)).toEqual([
+      [latticeFigures.awscli, '300 ms', '1.0x', ''],
+      [latticeFigures.cold, '100 ms', '3.0x', '>= 5x: MISSES target'],
+      [latticeFigures.warm, '4.00 ms', '75x', '>= 50x: meets target'],
+      [latticeFigures.inExecution, '8.00 ms', '38x', '>= 50x: MISSES target'],
+      [latticeFigures.noop, '2.00 ms', '150x', '(no write)'],
+    ]);
+    expect(weightStepRows({ awscli: { skipped: 'no vpc-lattice' }, ...medians }, latticeFigures).map((r) => r[0]).slice(1)).toEqual(Object.values(latticeFigures));
   });
 
   test('without the seed: the seed row says why, every set-weight median is there, each speed-up is skipped', () => {
@@ -136,12 +171,17 @@ describe('weightStepRows', () => {
 describe('missingFigures', () => {
   const fleet = QUICK_FLEET;
   const labels = figureLabels(fleet);
-  const print = (awscli: string, fleetRow = `${benchFigures.fleetTogether(fleet)}  1.23 s  2.1x: meets target`) => [
+  const print = (awscli: string, fleetRow = `${benchFigures.fleetTogether(fleet)}  1.23 s  2.1x: meets target`, lattice = '900 ms  1.0x') => [
     `  ${benchFigures.awscli}  ${awscli}`,
     `  ${benchFigures.cold}  95 ms  10.0x  >= 5x: meets target`,
     `  ${benchFigures.warm}  3.10 ms  300x`,
     `  ${benchFigures.inExecution}  6.20 ms  150x`,
     `  ${benchFigures.noop}  1.90 ms  480x`,
+    `  ${latticeFigures.awscli}  ${lattice}`,
+    `  ${latticeFigures.cold}  80 ms  9.0x  >= 5x: meets target`,
+    `  ${latticeFigures.warm}  2.10 ms  300x`,
+    `  ${latticeFigures.inExecution}  5.20 ms  150x`,
+    `  ${latticeFigures.noop}  1.80 ms  480x`,
     `  ${benchFigures.transitions}  4.0 (36 over 9 full steps)`,
     `  ${benchFigures.invocations}  2.0 (18 over 9 full steps; 22 in all)`,
     `  ${benchFigures.linearWall}  5.10 s wall`,
@@ -167,6 +207,16 @@ describe('missingFigures', () => {
     expect(missingFigures(skipped, labels, fleet, 'aws (the AWS CLI) is not on PATH')).toEqual([]);
     expect(missingFigures(skipped, labels, fleet)).toEqual([benchFigures.awscli]);
     expect(missingFigures(skipped, labels, fleet, 'aws --version exited 1: no')).toEqual([benchFigures.awscli]);
+  });
+
+  test('the Lattice rows are figures too; its seed may be skipped only with its own reason', () => {
+    expect(labels).toEqual(expect.arrayContaining(Object.values(latticeFigures)));
+    const output = print('1000 ms', undefined, 'skipped: no vpc-lattice');
+    expect(missingFigures(output, labels, fleet, undefined, 'no vpc-lattice')).toEqual([]);
+    expect(missingFigures(output, labels, fleet)).toEqual([latticeFigures.awscli]);
+    // App Mesh's reason does not excuse Lattice's seed (nor does its own skipped number pass).
+    expect(missingFigures(output, labels, fleet, 'no vpc-lattice')).toEqual([benchFigures.awscli, latticeFigures.awscli]);
+    expect(missingFigures(output.replace(`  ${latticeFigures.warm}  2.10 ms  300x\n`, ''), labels, fleet, undefined, 'no vpc-lattice')).toEqual([latticeFigures.warm]);
   });
 
   test('"skipped" is accepted for the seed figure only', () => {

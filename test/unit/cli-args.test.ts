@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { localWithoutCredentials, resolveRegion } from '../../cli/aws.ts';
 import { defaultExecutionName } from '../../cli/commands/start.ts';
 import { EXECUTION_NAME } from '../../cli/execution.ts';
-import { findCommand, run } from '../../cli/program.ts';
+import { findCommand } from '../../cli/program.ts';
+import { cli } from '../support/cli-run.ts';
 import { event } from '../support/fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mesh-canary-cli-'));
@@ -18,17 +19,6 @@ const file = (name: string, content: string) => {
 };
 const nowhere = ['--endpoint-url', 'http://127.0.0.1:9', '--region', 'us-east-1'];
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    signal: new AbortController().signal,
-    graceful: () => undefined,
-  });
-  return { code, stdout, stderr };
-}
 
 describe('usage errors exit 2 and say what to fix', () => {
   test.each([

@@ -27,8 +27,8 @@ class History {
   readonly input: any;
   readonly deployment: any;
 
-  constructor(strategy: object, canary = 'product-v15-vn') {
-    this.input = { route, stableNode: 'product-vn', canaryNode: canary, strategy, healthChecks: { alarms: { names: ['canary-5xx'] } } };
+  constructor(strategy: object, canary = 'product-v15-vn', more: object = {}) {
+    this.input = { route, stableNode: 'product-vn', canaryNode: canary, strategy, healthChecks: { alarms: { names: ['canary-5xx'] } }, ...more };
     this.deployment = { ...this.input, snapshot: { router: 'appmesh', routeKind: 'httpRoute', weightedTargets: [{ virtualNode: 'product-vn', weight: 100 }], version: 1, takenAt: new Date(T0).toISOString() } };
     this.push('ExecutionStarted', 'executionStartedEventDetails', { input: JSON.stringify(this.input) });
   }
@@ -220,7 +220,7 @@ describe('the pending approval', () => {
 
 describe('what the CLI reads from a history', () => {
   test('the prepared deployment carries the snapshot', () => {
-    expect(preparedDeployment(linearRolledBack().history)?.snapshot.weightedTargets).toEqual([{ virtualNode: 'product-vn', weight: 100 }]);
+    expect((preparedDeployment(linearRolledBack().history)?.snapshot as { weightedTargets?: unknown }).weightedTargets).toEqual([{ virtualNode: 'product-vn', weight: 100 }]);
     expect(preparedDeployment(linear().events)).toBeUndefined();
   });
 
@@ -452,5 +452,47 @@ describe('the report', () => {
     expect(reportHtml('<svg/>', 'a & b')).toMatch(/^<!doctype html>[\s\S]*<title>a &amp; b<\/title>[\s\S]*<svg\/>/);
     expect(esc(`<'&">`)).toBe('&lt;&#39;&amp;&quot;&gt;');
     expect(wrap('aaa bbb ccc', 7)).toEqual(['aaa bbb', 'ccc']);
+  });
+});
+
+describe('the settle time after each shift, in watch and the report', () => {
+  // App Mesh settles for 0 s by default: an input that asks for a settle time shows it.
+  const settling = () => new History({ type: 'linear', stepPercent: 50, intervalSeconds: 30 }, 'product-v15-vn', { settleSeconds: 90 })
+    .prepare().verdict('pass', 'advance', { nextWeight: 50, waitSeconds: 90 }).shift(50).enter('Wait', 'Wait');
+
+  test('watch: settling until HH:MM:SS, why, and the next verdict after it', () => {
+    const h = settling();
+    const now = new Date(h.now.getTime() + 20_000);
+    const v = watchView(h.running(), now);
+    expect(v.settle).toEqual({ seconds: 90, note: 'settleSeconds: 90' });
+    expect(v.settlingUntil).toEqual(new Date(h.now.getTime() + 90_000));
+    expect(v.strategyText).toBe('linear, +50% every 30 s, settling 1m 30s after each shift');
+    const frame = renderFrame(v, plain, now).join('\n');
+    const until = new Date(h.now.getTime() + 90_000).toISOString().slice(11, 19);
+    expect(frame).toContain(`waiting for the next verdict · settling until ${until} UTC (settleSeconds: 90) · next verdict in 1m 10s`);
+  });
+
+  test('watch: once settled, or after the shift was undone, no longer settling', () => {
+    const h = settling();
+    expect(watchView(h.running(), new Date(h.now.getTime() + 91_000)).settlingUntil).toBeUndefined();
+    const rolled = settling().rollback('x');
+    expect(watchView(rolled.running(), new Date(rolled.now.getTime() + 1000)).settlingUntil).toBeUndefined();
+  });
+
+  test('App Mesh by default: no settle, the view as before', () => {
+    const h = linear().prepare().verdict('pass', 'advance', { nextWeight: 25, waitSeconds: 60 }).shift(25).enter('Wait', 'Wait');
+    const v = watchView(h.running(), new Date(h.now.getTime() + 1000));
+    expect(v.settle.seconds).toBe(0);
+    expect(v.settlingUntil).toBeUndefined();
+    expect(renderFrame(v, plain, h.now).join('\n')).not.toContain('settl');
+    expect(renderReport(h.running(), h.now)).not.toContain('settl');
+  });
+
+  test('report: a band from each shift for the settle time, explained in its tooltip and the legend', () => {
+    const h = settling().after(90).verdict('pass', 'promote').promote();
+    const svg = renderReport(h.end('SUCCEEDED'));
+    expect(svg).toContain('settling at 50% (settleSeconds: 90); the next verdict comes after');
+    expect(svg).toContain('settling after a shift (settleSeconds: 90)');
+    expect(svg).toContain('settling 1m 30s after each shift');
   });
 });

@@ -68,7 +68,7 @@ test.each([
     ['event must be a "Step Functions Execution Status Change" event from aws.states']],
   ['guard, the deployment read back', () => parsePreparedDeployment({ ...d(), canaryNode: 'product-vn' }),
     ['the Prepare state\'s deployment.canaryNode must differ from the Prepare state\'s deployment.stableNode (both are product-vn)']],
-  ['an event that is not an object', () => parsePromoteEvent([]), ['event must be an object (got an array)']],
+  ['an event that is not an object', () => parsePromoteEvent([]), ['event must be an object (got an empty array)']],
 ])('%s', (_label, parse, expected) => {
   expect(problems(parse)).toEqual(expected);
 });
@@ -90,7 +90,7 @@ describe('the deployment input', () => {
       'healthChecks.metrics[0].comparison is missing: it must be one of GreaterThanThreshold, GreaterThanOrEqualToThreshold, LessThanThreshold, LessThanOrEqualToThreshold',
       'healthChecks.metrics[0].threshold is missing: it must be a finite number',
       'failureThreshold must be an integer from 1 to 100 (got 0)',
-      'input.extra is not a known field (known: route, stableNode, canaryNode, strategy, healthChecks, failureThreshold, inconclusive, onDrift, keepStableTarget)',
+      'input.extra is not a known field (known: route, stableNode, canaryNode, strategy, healthChecks, failureThreshold, inconclusive, onDrift, keepStableTarget, settleSeconds)',
     ]);
   });
 
@@ -108,7 +108,7 @@ describe('the deployment input', () => {
     const key = 'k'.repeat(50_000);
     expect(problems(() => parseDeploymentInput({ ...input(), stableNode: 'v'.repeat(50_000), [key]: 1 }))).toEqual([
       `stableNode must be a name of 1-255 letters, digits, . _ or - (starting with a letter or digit) (got "${'v'.repeat(40)}…")`,
-      `input.${'k'.repeat(40)}… is not a known field (known: route, stableNode, canaryNode, strategy, healthChecks, failureThreshold, inconclusive, onDrift, keepStableTarget)`,
+      `input.${'k'.repeat(40)}… is not a known field (known: route, stableNode, canaryNode, strategy, healthChecks, failureThreshold, inconclusive, onDrift, keepStableTarget, settleSeconds)`,
     ]);
   });
 
@@ -123,7 +123,8 @@ test('paths and values as messages show them', () => {
   expect(pathOf({ whole: 'event', bare: ['deployment'] }, ['deployment', 'snapshot', 'weightedTargets', 0, 'weight'])).toBe('deployment.snapshot.weightedTargets[0].weight');
   expect(pathOf({ whole: 'event' }, ['weight'])).toBe('event.weight');
   expect(pathOf({ whole: 'input', prefix: '' }, [])).toBe('input');
-  expect([undefined, null, [], {}, 'x'.repeat(41), 1e300, true].map(shown)).toEqual(['nothing', 'null', 'an array', 'an object', `"${'x'.repeat(40)}…"`, '1e+300', 'true']);
+  expect([undefined, null, [], [1], [1, 2], {}, 'x'.repeat(41), 1e300, true].map(shown))
+    .toEqual(['nothing', 'null', 'an empty array', 'an array of 1 item', 'an array of 2 items', 'an object', `"${'x'.repeat(40)}…"`, '1e+300', 'true']);
 });
 
 describe('the JSON Schema docs', () => {
@@ -132,7 +133,7 @@ describe('the JSON Schema docs', () => {
   });
 
   test('a description of a schema several fields share is refused (it would describe them all)', () => {
-    expect(() => docsRegistry(executionInput, { 'route.routeName': { description: 'x' } })).toThrow('give the field its own copy');
+    expect(() => docsRegistry(executionInput, { 'route|0.routeName': { description: 'x' } })).toThrow('give the field its own copy');
   });
 });
 
@@ -141,7 +142,7 @@ test('the weighted targets a step receives are held to the App Mesh router\'s li
   const targets = (n: number, weight = 0) => Array.from({ length: n }, (_, i) => ({ virtualNode: `n${i}`, weight }));
   const expected = (list: unknown) => () => parsePromoteEvent({ deployment: d(), expected: list });
   expect(expected(targets(maxTargets, maxWeight))()).toBeTruthy();
-  expect(problems(expected(targets(maxTargets + 1)))).toEqual([`event.expected must be an array of 1 to ${maxTargets} items (got an array)`]);
+  expect(problems(expected(targets(maxTargets + 1)))).toEqual([`event.expected must be an array of 1 to ${maxTargets} items (got an array of ${maxTargets + 1} items)`]);
   expect(problems(expected(targets(1, maxWeight + 1)))).toEqual([`event.expected[0].weight must be an integer from 0 to ${maxWeight} (got ${maxWeight + 1})`]);
 });
 
@@ -154,7 +155,8 @@ test('the input contract is pure: its modules bundle without the AWS SDK (zod an
   expect(inputs.filter((p) => p.includes('node_modules') && !p.includes('node_modules/zod/'))).toEqual([]);
   expect(inputs.filter((p) => !p.includes('node_modules')).sort()).toEqual([
     'functions/commons/errors.ts', 'functions/commons/events.ts', 'functions/commons/input.ts',
-    'functions/commons/routers/appmesh/schema.ts', 'functions/commons/validate.ts',
+    'functions/commons/routers/appmesh/schema.ts', 'functions/commons/routers/lattice/reference.ts',
+    'functions/commons/routers/lattice/schema.ts', 'functions/commons/validate.ts',
   ]);
 });
 

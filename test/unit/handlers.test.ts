@@ -122,7 +122,7 @@ const bad: [string, (e: any) => Promise<unknown>, Array<[string, unknown, RegExp
     ['null deployment', { deployment: null, weight: 10 }, /deployment must be an object \(got null\)/],
   ]],
   ['check-health', (e) => checkHealth(e, context), [
-    ['an array', [], /event must be an object \(got an array\)/],
+    ['an array', [], /event must be an object \(got an empty array\)/],
     ['a deployment without route', { deployment: { ...deployment(), route: undefined } }, /deployment.route is missing/],
   ]],
   ['promote', (e) => promote(e, context), [
@@ -159,6 +159,25 @@ describe('in an execution, the route lock', () => {
     await prepare(inExecution('prepare.json'), context);
     expect(dynamo).toHaveReceivedCommandWith(PutItemCommand, { Item: expect.objectContaining({ executionId: { S: executionId } }) });
     expect(callOrder(dynamo.commandCalls(PutItemCommand)[0])).toBeLessThan(callOrder(appMesh.commandCalls(DescribeRouteCommand)[0]));
+  });
+
+  test('prepare writes the settle time out (App Mesh: 0) and the lock lives through every settle', async () => {
+    const expiry = async (settleSeconds?: number) => {
+      dynamo.resetHistory();
+      const e = inExecution('prepare.json');
+      const input = { ...e.input, strategy: { type: 'linear', stepPercent: 25, intervalSeconds: 30 }, ...(settleSeconds === undefined ? {} : { settleSeconds }) };
+      const before = Math.floor(Date.now() / 1000);
+      const d = await prepare({ ...e, input }, context);
+      const ttl = Number(dynamo.commandCalls(PutItemCommand)[0].args[0].input.Item!.expiresAt.N) - before;
+      return { settleSeconds: d.settleSeconds, ttl };
+    };
+    const none = await expiry();
+    expect(none.settleSeconds).toBe(0);
+    expect(none.ttl).toBeGreaterThanOrEqual(4 * 30 + 3600);
+    expect(none.ttl).toBeLessThan(4 * 30 + 3600 + 5);
+    const settled = await expiry(600);
+    expect(settled.settleSeconds).toBe(600);
+    expect(Math.abs(settled.ttl - none.ttl - 4 * (600 - 30))).toBeLessThanOrEqual(1); // a second may tick between the two
   });
 
   test('set-weight checks it after reading the route, right before the write', async () => {

@@ -5,8 +5,8 @@
 // A template edit is checked here by `npm run test:unit`; what the functions themselves do is
 // checked against the integration run's requests in test/contract/.
 import {
-  checkAlarmTopics, checkEventDelivery, checkStateMachines, denied, describeVerdict, fromTransformed, MESH_ARNS, samTransform,
-  type Deployed, type Verdict,
+  ACCOUNT, checkAlarmTopics, checkEventDelivery, checkStateMachines, denied, describeVerdict, evaluate, fromTransformed, functionRole,
+  LATTICE_SERVICE_ARNS, MESH_ARNS, samTransform, type Deployed, type Verdict,
 } from '../support/iam-contract.ts';
 
 let transformed: any; // template.yaml through the SAM transform, before intrinsics are resolved
@@ -100,5 +100,136 @@ describe('the check fails on what AWS would refuse', () => {
       t.Resources.ApprovalTopicPolicy.Properties.PolicyDocument.Statement.forEach(widen);
     });
     expect(failures(await checkAlarmTopics(d))).toEqual([]);
+  });
+});
+
+// ------------------------------------------------------------------ VPC Lattice scope
+// Until the Lattice router's integration tests record real requests (test/contract/iam.test.ts),
+// the Lattice grants are checked here on the authorizations AWS performs for them: the rule or
+// the listener (the Service Authorization Reference's Rule and Listener types, as
+// test/unit/iam-contract.test.ts shows the contract derives them from recorded requests).
+describe('VPC Lattice: each function may do what its router needs on the LatticeServiceArns services, and nothing elsewhere', () => {
+  const [service] = LATTICE_SERVICE_ARNS;
+  const LISTENER = `listener-${'b'.repeat(17)}`;
+  const RULE = `rule-${'c'.repeat(17)}`;
+  const rule = (svc: string) => `${svc}/listener/${LISTENER}/rule/${RULE}`;
+  const listener = (svc: string) => `${svc}/listener/${LISTENER}`;
+  /**
+   * The same rule and listener IDs under services the stack was not given. (Another account's
+   * service is no probe: without that account's share, a resource policy, it is denied whatever
+   * the role grants, so it could not show a grant too wide.)
+   */
+  const elsewhere = [
+    `arn:aws:vpc-lattice:us-east-1:${ACCOUNT}:service/svc-${'z'.repeat(17)}`, // another service of the account
+    service.replace('us-east-1', 'eu-west-1'), // the same service ID in another region
+  ];
+  const on = (action: string, svc: string) => ({ action, resource: action.endsWith('Rule') ? rule(svc) : listener(svc), why: `${action} on ${svc}` });
+  const all = ['vpc-lattice:GetRule', 'vpc-lattice:UpdateRule', 'vpc-lattice:GetListener', 'vpc-lattice:UpdateListener'];
+  const may: Record<string, string[]> = {
+    PrepareFunction: ['vpc-lattice:GetRule', 'vpc-lattice:GetListener'],
+    SetWeightFunction: all, PromoteFunction: all, RollbackFunction: all, GuardFunction: all,
+    CheckHealthFunction: [], RequestApprovalFunction: [],
+  };
+
+  /** Lines for what a function may do and must not, or may not do and must: empty when the roles are right. */
+  const scopeProblems = async (d: Deployed): Promise<string[]> => {
+    const out: string[] = [];
+    for (const [fn, actions] of Object.entries(may)) {
+      const role = d.resources[fn].Properties.Role;
+      const policies = functionRole(d, fn);
+      for (const action of all) {
+        const inside = await evaluate(role, policies, on(action, service));
+        const want = actions.includes(action) ? 'Allowed' : 'ImplicitlyDenied';
+        if (inside.result !== want) out.push(`${fn} ${action} on the named service: ${inside.result}, expected ${want}`);
+        for (const svc of elsewhere) {
+          const outside = await evaluate(role, policies, on(action, svc));
+          if (outside.result === 'Allowed') out.push(`${fn} ${action} on ${svc} (not in LatticeServiceArns): Allowed`);
+        }
+      }
+    }
+    return out;
+  };
+
+  /** The deployed template with the Lattice statements of the writers' roles changed. */
+  const withLatticeStatements = (change: (st: any) => void, scope?: any): Deployed => {
+    const raw = structuredClone(transformed);
+    for (const fn of ['SetWeightFunction', 'PromoteFunction', 'RollbackFunction', 'GuardFunction']) {
+      for (const p of raw.Resources[`${fn}Role`].Properties.Policies) {
+        const doc = p['Fn::If']?.[1]?.PolicyDocument ?? p.PolicyDocument;
+        for (const st of doc.Statement) if ([st.Action].flat().some((a: string) => a.startsWith('vpc-lattice:'))) change(st);
+      }
+    }
+    return fromTransformed(raw, scope);
+  };
+
+  test('as the template is', async () => {
+    expect(await scopeProblems(deployed)).toEqual([]);
+  });
+
+  test('prepare reads tags ("*"), and only prepare', async () => {
+    for (const fn of Object.keys(may)) {
+      const v = await evaluate(deployed.resources[fn].Properties.Role, functionRole(deployed, fn), { action: 'vpc-lattice:ListTagsForResource', resource: '*', why: 'tags' });
+      expect([fn, v.result]).toEqual([fn, fn === 'PrepareFunction' ? 'Allowed' : 'ImplicitlyDenied']);
+    }
+  });
+
+  test('LatticeServiceArns empty (the default): no function may do anything in VPC Lattice; App Mesh grants stay', async () => {
+    const d = fromTransformed(structuredClone(transformed), { LatticeServiceArns: [''] });
+    const problems = await scopeProblems(d);
+    expect(problems).toEqual(Object.entries(may).flatMap(([fn, actions]) => actions.map((a) => `${fn} ${a} on the named service: ImplicitlyDenied, expected Allowed`)));
+    const route = `${MESH_ARNS[0]}/virtualRouter/r/route/x`;
+    expect((await evaluate(d.resources.SetWeightFunction.Properties.Role, functionRole(d, 'SetWeightFunction'), { action: 'appmesh:UpdateRoute', resource: route, why: 'route' })).result).toBe('Allowed');
+  });
+
+  test('MeshArns empty: no App Mesh grant at all, and the Lattice grants stay', async () => {
+    const d = fromTransformed(structuredClone(transformed), { MeshArns: [''] });
+    expect(await scopeProblems(d)).toEqual([]);
+    for (const fn of Object.keys(may)) {
+      expect(functionRole(d, fn).flatMap((p) => p.policy.Statement).filter((st: any) => JSON.stringify(st.Action).includes('appmesh:'))).toEqual([]);
+    }
+  });
+
+  describe('the check fails on what AWS would refuse, or on a grant wider than the named services', () => {
+    test('without UpdateRule: the writers cannot shift a rule', async () => {
+      const d = withLatticeStatements((st) => { st.Action = [st.Action].flat().filter((a: string) => a !== 'vpc-lattice:UpdateRule'); });
+      expect(await scopeProblems(d)).toEqual(['SetWeightFunction', 'PromoteFunction', 'RollbackFunction', 'GuardFunction']
+        .map((fn) => `${fn} vpc-lattice:UpdateRule on the named service: ImplicitlyDenied, expected Allowed`));
+    });
+
+    test('UpdateRule on the target groups (as if Lattice authorized it there): denied on the rule', async () => {
+      const d = withLatticeStatements((st) => {
+        if ([st.Action].flat().includes('vpc-lattice:UpdateRule')) st.Resource = { 'Fn::Sub': 'arn:${AWS::Partition}:vpc-lattice:${AWS::Region}:${AWS::AccountId}:targetgroup/*' };
+      });
+      const problems = await scopeProblems(d);
+      expect(problems).toHaveLength(8); // GetRule and UpdateRule, four writers
+      for (const line of problems) expect(line).toMatch(/^\w+ vpc-lattice:(Get|Update)Rule on the named service: ImplicitlyDenied, expected Allowed$/);
+    });
+
+    test('"*" resources: every other service of the account, in every region, is open', async () => {
+      const d = withLatticeStatements((st) => { st.Resource = '*'; });
+      const problems = await scopeProblems(d);
+      expect(problems).toHaveLength(4 * 4 * elsewhere.length);
+      for (const line of problems) expect(line).toMatch(/\(not in LatticeServiceArns\): Allowed$/);
+    });
+
+    test('the listener pattern for the rule actions (listener/* also matches rules): still scoped, the check passes', async () => {
+      // IAM's * crosses "/", so service/svc-…/listener/* covers the rules too; scoped to the same services, it is not wider.
+      const d = withLatticeStatements((st) => {
+        if ([st.Action].flat().includes('vpc-lattice:UpdateRule')) st.Resource = { 'Fn::Split': [',', { 'Fn::Join': ['', [{ 'Fn::Join': ['/listener/*,', { Ref: 'LatticeServiceArns' }] }, '/listener/*']] }] };
+      });
+      expect(await scopeProblems(d)).toEqual([]);
+    });
+
+    test('a vpc-lattice:TargetGroupArns condition is evaluated against the target groups the request forwards to', async () => {
+      const d = withLatticeStatements((st) => {
+        st.Condition = { 'ForAllValues:ArnLike': { 'vpc-lattice:TargetGroupArns': `arn:aws:vpc-lattice:us-east-1:${ACCOUNT}:targetgroup/tg-a*` } };
+      });
+      const role = d.resources.SetWeightFunction.Properties.Role;
+      const update = (tgs: string[]) => evaluate(role, functionRole(d, 'SetWeightFunction'), {
+        ...on('vpc-lattice:UpdateRule', service), context: { 'vpc-lattice:TargetGroupArns': tgs.map((t) => `arn:aws:vpc-lattice:us-east-1:${ACCOUNT}:targetgroup/${t}`) },
+      });
+      expect((await update([`tg-a${'1'.repeat(16)}`, `tg-a${'2'.repeat(16)}`])).result).toBe('Allowed');
+      expect((await update([`tg-a${'1'.repeat(16)}`, `tg-b${'2'.repeat(16)}`])).result).toBe('ImplicitlyDenied');
+    });
   });
 });

@@ -1,6 +1,7 @@
 // The shipped code's import graph: no circles (a module that imports itself through others is
-// one module in two files), nothing outside a backend's folder imports its SDK client, and the
-// CLI imports nothing from local/ (the local AWS and its devDependencies are not shipped).
+// one module in two files), nothing outside a backend's folder imports its SDK client (App Mesh,
+// VPC Lattice), a backend's reference and schema import no SDK, and the CLI imports nothing from
+// local/ (the local AWS and its devDependencies are not shipped).
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { root } from '../support/fixtures.ts';
@@ -66,6 +67,18 @@ test('only the App Mesh router folder and its client module import the App Mesh 
   const importers = [...shipped].filter(([, deps]) => deps.includes('@aws-sdk/client-app-mesh')).map(([file]) => file).sort();
   expect(importers.length).toBeGreaterThan(0);
   for (const file of importers) expect(file).toMatch(/^functions\/commons\/(routers\/appmesh\/|clients\/appmesh\.ts$)/);
+});
+
+test('only the VPC Lattice router folder and its client module import the VPC Lattice SDK', () => {
+  const importers = [...shipped].filter(([, deps]) => deps.includes('@aws-sdk/client-vpc-lattice')).map(([file]) => file).sort();
+  expect(importers.length).toBeGreaterThan(0);
+  for (const file of importers) expect(file).toMatch(/^functions\/commons\/(routers\/lattice\/|clients\/lattice\.ts$)/);
+});
+
+test('the pure parts of each backend (its reference and schema) import no AWS SDK', () => {
+  const pure = [...shipped].filter(([file]) => /^functions\/commons\/routers\/[^/]+\/(reference|schema)\.ts$/.test(file));
+  expect(pure.map(([file]) => file)).toEqual(expect.arrayContaining(['functions/commons/routers/lattice/reference.ts', 'functions/commons/routers/lattice/schema.ts']));
+  for (const [file, deps] of pure) expect([file, deps.filter((d) => d.startsWith('@aws-sdk/'))]).toEqual([file, []]);
 });
 
 test('the CLI imports nothing from local/', () => {

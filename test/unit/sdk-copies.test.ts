@@ -1,5 +1,6 @@
 // The AWS SDK clients are pinned to one release (client-app-mesh stops at 3.1048.0, App Mesh
-// having ended, so it is the one exception), and they must share one core: every @aws-sdk/* and @smithy/* package exactly
+// having ended, and client-vpc-lattice's newest release on npm is 3.1142.0: the two exceptions,
+// each pinned exactly), and they must share one core: every @aws-sdk/* and @smithy/* package exactly
 // once in node_modules and package-lock.json, and one copy of each in every function bundle.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,10 +12,15 @@ import { installedCopies, installedSharedPackages, lockfileCopies, metafileCopie
 const nodeModules = join(projectRoot, 'node_modules');
 
 describe('in this project', () => {
-  test('every AWS SDK client is pinned to one release, but client-app-mesh (no release after 3.1048.0)', () => {
+  // Clients with no release at the project's SDK release: each is pinned to its newest one and
+  // must still share the one core (the tests below).
+  const behind: Record<string, string> = { '@aws-sdk/client-app-mesh': '3.1048.0', '@aws-sdk/client-vpc-lattice': '3.1142.0' };
+
+  test('every AWS SDK client is pinned to one release, but client-app-mesh (no release after 3.1048.0) and client-vpc-lattice (none after 3.1142.0)', () => {
     const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8'));
-    const clients = Object.entries<string>({ ...pkg.dependencies, ...pkg.devDependencies })
-      .filter(([name]) => name.startsWith('@aws-sdk/client-') && name !== '@aws-sdk/client-app-mesh');
+    const all = Object.entries<string>({ ...pkg.dependencies, ...pkg.devDependencies });
+    for (const [name, version] of Object.entries(behind)) expect([name, all.find(([n]) => n === name)?.[1]]).toEqual([name, version]);
+    const clients = all.filter(([name]) => name.startsWith('@aws-sdk/client-') && !(name in behind));
     expect(clients.length).toBeGreaterThan(5);
     expect([...new Set(clients.map(([, v]) => v))]).toHaveLength(1);
     expect(clients.every(([, v]) => /^\d+\.\d+\.\d+$/.test(v))).toBe(true); // exact pins, no ranges

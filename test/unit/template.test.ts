@@ -9,7 +9,7 @@ import { contextFor, resolveValue } from '../support/cfn-intrinsics.ts';
 import { loadTemplate } from '../../local/template.ts';
 
 // A tag-tolerant parse: each !Tag value becomes {"!Tag": value}, enough to inspect the structure.
-const tags = ['Ref', 'Sub', 'GetAtt', 'Join', 'Split', 'If', 'Equals', 'Select', 'Not', 'And', 'Or', 'FindInMap', 'Condition'].flatMap((n) =>
+const tags = ['Ref', 'Sub', 'GetAtt', 'Join', 'Split', 'If', 'Equals', 'Select', 'Not', 'And', 'Or', 'FindInMap', 'Condition', 'EachMemberEquals'].flatMap((n) =>
   (['scalar', 'seq', 'map'] as const).map((kind) => ({
     tag: `!${n}`, ...(kind === 'scalar' ? {} : { collection: kind }),
     resolve: (v: any) => ({ [`!${n}`]: kind === 'scalar' ? v : v.toJSON() }),
@@ -47,28 +47,42 @@ test('every log group has a retention', () => {
 });
 
 describe('least privilege', () => {
-  const statements = (fn: any) => fn.Properties.Policies.flatMap((p: any) => p.Statement ?? []);
+  /** A function's statements, each with the condition its policy is under (an !If [Cond, policy, !Ref AWS::NoValue]). */
+  const conditioned = (fn: any): { st: any; condition?: string }[] => fn.Properties.Policies.flatMap((p: any) => {
+    if (!p['!If']) return (p.Statement ?? []).map((st: any) => ({ st }));
+    const [condition, yes, no] = p['!If'];
+    expect(no).toEqual({ '!Ref': 'AWS::NoValue' }); // the other branch grants nothing
+    return yes.Statement.map((st: any) => ({ st, condition }));
+  });
+  const statements = (fn: any) => conditioned(fn).map((x) => x.st);
+  const latticeRead = ['vpc-lattice:GetListener', 'vpc-lattice:GetRule'];
+  const latticeWrite = [...latticeRead, 'vpc-lattice:UpdateListener', 'vpc-lattice:UpdateRule'];
   const expected: Record<string, string[]> = {
-    PrepareFunction: ['appmesh:DescribeRoute', 'appmesh:DescribeVirtualNode', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
-    SetWeightFunction: ['appmesh:DescribeRoute', 'appmesh:UpdateRoute', 'dynamodb:GetItem'],
-    PromoteFunction: ['appmesh:DescribeRoute', 'appmesh:UpdateRoute', 'dynamodb:DeleteItem', 'dynamodb:GetItem'],
-    RollbackFunction: ['appmesh:DescribeRoute', 'appmesh:UpdateRoute', 'dynamodb:DeleteItem', 'dynamodb:GetItem'],
-    GuardFunction: ['appmesh:DescribeRoute', 'appmesh:UpdateRoute', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'states:GetExecutionHistory'],
+    PrepareFunction: ['appmesh:DescribeRoute', 'appmesh:DescribeVirtualNode', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', ...latticeRead, 'vpc-lattice:ListTagsForResource'],
+    SetWeightFunction: ['appmesh:DescribeRoute', 'appmesh:UpdateRoute', 'dynamodb:GetItem', ...latticeWrite],
+    PromoteFunction: ['appmesh:DescribeRoute', 'appmesh:UpdateRoute', 'dynamodb:DeleteItem', 'dynamodb:GetItem', ...latticeWrite],
+    RollbackFunction: ['appmesh:DescribeRoute', 'appmesh:UpdateRoute', 'dynamodb:DeleteItem', 'dynamodb:GetItem', ...latticeWrite],
+    GuardFunction: ['appmesh:DescribeRoute', 'appmesh:UpdateRoute', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'states:GetExecutionHistory', ...latticeWrite],
     CheckHealthFunction: ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData'],
     RequestApprovalFunction: ['kms:Decrypt', 'kms:GenerateDataKey*'],
   };
 
   test.each(functions)('%s: only the actions it uses', (id, fn) => {
-    // Inline statements, or SAM policy templates scoped to one resource; never a managed policy.
+    // Inline statements (alone, or under one backend's condition), or SAM policy templates scoped to one resource; never a managed policy.
     for (const p of fn.Properties.Policies) {
       expect(typeof p).toBe('object');
-      if (!p.Statement) expect(p).toEqual({ SNSPublishMessagePolicy: { TopicName: { '!GetAtt': 'ApprovalTopic.TopicName' } } });
+      if (!p.Statement && !p['!If']) expect(p).toEqual({ SNSPublishMessagePolicy: { TopicName: { '!GetAtt': 'ApprovalTopic.TopicName' } } });
     }
     const s = statements(fn);
-    expect(s.flatMap((x: any) => x.Action).sort()).toEqual(expected[id]);
-    for (const st of s) {
+    expect(s.flatMap((x: any) => x.Action).sort()).toEqual(expected[id].sort());
+    for (const { st, condition } of conditioned(fn)) {
       expect(st.Effect).toBe('Allow');
+      // Each backend's grants exist only when its parameter names something; nothing else is conditional.
+      const backend = st.Action.some((a: string) => a.startsWith('appmesh:')) ? 'HasMeshes' : st.Action.some((a: string) => a.startsWith('vpc-lattice:')) ? 'HasLatticeServices' : undefined;
+      expect(condition).toBe(backend);
+      if (backend) expect(st.Action.every((a: string) => a.startsWith(backend === 'HasMeshes' ? 'appmesh:' : 'vpc-lattice:'))).toBe(true);
       if (st.Action.some((a: string) => a.startsWith('appmesh:'))) expect(JSON.stringify(st.Resource)).toContain('"!Ref":"MeshArns"');
+      if (st.Action.some((a: string) => a.startsWith('vpc-lattice:')) && st.Resource !== '*') expect(JSON.stringify(st.Resource)).toContain('"!Ref":"LatticeServiceArns"');
       if (st.Action.some((a: string) => a.startsWith('dynamodb:'))) expect(st.Resource).toEqual({ '!GetAtt': 'LockTable.Arn' });
       if (st.Action.some((a: string) => a.startsWith('states:'))) {
         for (const r of st.Resource) expect(r['!Sub']).toMatch(/:execution:\$\{[A-Za-z]+StateMachine\.Name\}:\*$/);
@@ -78,20 +92,24 @@ describe('least privilege', () => {
         expect(st.Condition).toEqual({ StringEquals: { 'kms:ViaService': { '!Sub': 'sns.${AWS::Region}.amazonaws.com' } } });
       }
       // "*" only where AWS authorizes nothing narrower that works: GetMetricData names no
-      // resource; DescribeAlarms returns composite alarms only to a permission on "*".
-      if (st.Resource === '*') expect(st.Action).toEqual([expect.stringMatching(/^cloudwatch:(DescribeAlarms|GetMetricData)$/)]);
+      // resource; DescribeAlarms returns composite alarms only to a permission on "*"; VPC
+      // Lattice's ListTagsForResource supports no resource-level permission.
+      if (st.Resource === '*') expect(st.Action).toEqual([expect.stringMatching(/^(cloudwatch:(DescribeAlarms|GetMetricData)|vpc-lattice:ListTagsForResource)$/)]);
     }
   });
 
-  // The App Mesh scopes, resolved as CloudFormation would for two meshes (one shared through RAM).
+  // The scopes, resolved as CloudFormation would for two meshes and two Lattice services (one of each shared through RAM).
   const meshes = ['arn:aws:appmesh:us-east-1:123456789012:mesh/demomesh', 'arn:aws:appmesh:eu-west-1:111122223333:mesh/shared'];
+  const services = ['arn:aws:vpc-lattice:us-east-1:123456789012:service/svc-0123456789abcdef0', 'arn:aws:vpc-lattice:eu-west-1:111122223333:service/svc-abcdefghij0123456'];
   const longForm = loadTemplate();
-  const ctx = contextFor(longForm as any, { MeshArns: meshes });
-  const appMeshGrants = (id: string): Record<string, string[]> => {
+  /** A function's grants of one service's actions, action → resources, with the conditions of these parameters. */
+  const grants = (id: string, prefix: string, parameters: Record<string, string[]> = { MeshArns: meshes, LatticeServiceArns: services }): Record<string, string[]> => {
+    const ctx = contextFor(longForm as any, parameters);
     const out: Record<string, string[]> = {};
     for (const p of longForm.Resources[id].Properties!.Policies) {
-      for (const st of p.Statement ?? []) {
-        for (const action of st.Action.filter((a: string) => a.startsWith('appmesh:'))) {
+      const policy = p['Fn::If'] ? (ctx.conditions[p['Fn::If'][0]] ? p['Fn::If'][1] : undefined) : p;
+      for (const st of policy?.Statement ?? []) {
+        for (const action of st.Action.filter((a: string) => a.startsWith(prefix))) {
           out[action] = [...(out[action] ?? []), ...[resolveValue(st.Resource, ctx)].flat() as string[]].sort();
         }
       }
@@ -100,20 +118,82 @@ describe('least privilege', () => {
   };
   const routes = meshes.map((m) => `${m}/virtualRouter/*/route/*`);
   const nodes = meshes.map((m) => `${m}/virtualNode/*`);
+  const rules = services.map((s) => `${s}/listener/*/rule/*`).sort();
+  const listeners = services.map((s) => `${s}/listener/*`).sort();
+  const writers = ['SetWeightFunction', 'PromoteFunction', 'RollbackFunction', 'GuardFunction'];
 
-  test.each(['SetWeightFunction', 'PromoteFunction', 'RollbackFunction', 'GuardFunction'])(
+  test.each(writers)(
     '%s: UpdateRoute on the routes and the virtual nodes of MeshArns (App Mesh authorizes both), DescribeRoute on routes, nothing wider', (id) => {
-      expect(appMeshGrants(id)).toEqual({
+      expect(grants(id, 'appmesh:')).toEqual({
         'appmesh:DescribeRoute': [...routes].sort(),
         'appmesh:UpdateRoute': [...routes, ...nodes].sort(),
       });
     });
 
   test('PrepareFunction: reads routes and virtual nodes of MeshArns only, writes nothing in App Mesh', () => {
-    expect(appMeshGrants('PrepareFunction')).toEqual({
+    expect(grants('PrepareFunction', 'appmesh:')).toEqual({
       'appmesh:DescribeRoute': [...routes].sort(),
       'appmesh:DescribeVirtualNode': [...nodes].sort(),
     });
+  });
+
+  test.each(writers)('%s: Get/UpdateRule on the rules and Get/UpdateListener on the listeners of LatticeServiceArns, nothing wider', (id) => {
+    expect(grants(id, 'vpc-lattice:')).toEqual({
+      'vpc-lattice:GetRule': rules, 'vpc-lattice:UpdateRule': rules,
+      'vpc-lattice:GetListener': listeners, 'vpc-lattice:UpdateListener': listeners,
+    });
+  });
+
+  test('PrepareFunction: reads rules and listeners of LatticeServiceArns and tags ("*": no resource-level permission), writes nothing in VPC Lattice', () => {
+    expect(grants('PrepareFunction', 'vpc-lattice:')).toEqual({
+      'vpc-lattice:GetRule': rules, 'vpc-lattice:GetListener': listeners, 'vpc-lattice:ListTagsForResource': ['*'],
+    });
+  });
+
+  test.each([...writers, 'PrepareFunction'])('%s: an empty MeshArns grants nothing in App Mesh, an empty LatticeServiceArns nothing in VPC Lattice; the other stays', (id) => {
+    expect(grants(id, 'appmesh:', { MeshArns: [''], LatticeServiceArns: services })).toEqual({});
+    expect(Object.keys(grants(id, 'vpc-lattice:', { MeshArns: [''], LatticeServiceArns: services })).length).toBeGreaterThan(0);
+    expect(grants(id, 'vpc-lattice:', { MeshArns: meshes, LatticeServiceArns: [''] })).toEqual({});
+    expect(Object.keys(grants(id, 'appmesh:', { MeshArns: meshes, LatticeServiceArns: [''] })).length).toBeGreaterThan(0);
+    // The parameters' defaults are the empty lists.
+    expect(grants(id, 'appmesh:', {})).toEqual({});
+    expect(grants(id, 'vpc-lattice:', {})).toEqual({});
+  });
+
+  test('MeshArns and LatticeServiceArns: CommaDelimitedLists, empty by default, each element one ARN of its kind (or nothing)', () => {
+    const { MeshArns, LatticeServiceArns } = longForm.Parameters as any;
+    for (const p of [MeshArns, LatticeServiceArns]) expect(p).toMatchObject({ Type: 'CommaDelimitedList', Default: '' });
+    const mesh = new RegExp(MeshArns.AllowedPattern);
+    const lattice = new RegExp(LatticeServiceArns.AllowedPattern);
+    for (const m of meshes) expect(mesh.test(m)).toBe(true);
+    for (const s of services) expect(lattice.test(s)).toBe(true);
+    expect(mesh.test('')).toBe(true);
+    expect(lattice.test('')).toBe(true);
+    // An ID, a listener ARN, another service's ARN, an ID with a hyphen (moto's old shape): refused.
+    for (const bad of ['svc-0123456789abcdef0', `${services[0]}/listener/listener-0123456789abcdef0`, meshes[0], 'arn:aws:vpc-lattice:us-east-1:123456789012:service/svc-01234567-9abcdef0']) {
+      expect(lattice.test(bad)).toBe(false);
+    }
+    expect(mesh.test(services[0])).toBe(false);
+  });
+
+  test('a stack with neither meshes nor Lattice services is refused at deploy (Rules), with either or both it deploys', () => {
+    const [assertion] = longForm.Rules!.NamesMeshesOrLatticeServices.Assertions;
+    expect(assertion.AssertDescription).toMatch(/MeshArns.*LatticeServiceArns/);
+    // The rule functions it uses, evaluated as CloudFormation does for list parameters.
+    const evaluate = (v: any, p: Record<string, string[]>): boolean => {
+      if ('Fn::Not' in v) return !evaluate(v['Fn::Not'][0], p);
+      if ('Fn::And' in v) return v['Fn::And'].every((x: any) => evaluate(x, p));
+      if ('Fn::EachMemberEquals' in v) {
+        const [list, value] = v['Fn::EachMemberEquals'];
+        return p[list.Ref].every((m) => m === value);
+      }
+      throw new Error(`a rule function this test does not evaluate: ${JSON.stringify(v)}`);
+    };
+    const passes = (MeshArns: string[], LatticeServiceArns: string[]) => evaluate(assertion.Assert, { MeshArns, LatticeServiceArns });
+    expect(passes([''], [''])).toBe(false);
+    expect(passes(meshes, [''])).toBe(true);
+    expect(passes([''], services)).toBe(true);
+    expect(passes(meshes, services)).toBe(true);
   });
 
   test('no FullAccess policy anywhere', () => {

@@ -2,5 +2,6 @@
 // (one module per client, so a bundle carries only the SDKs it uses).
 import type { RouterClients } from '../routers/index.ts';
 import { appMesh } from './appmesh.ts';
+import { lattice } from './lattice.ts';
 
-export const routerClients: RouterClients = { appMesh: () => appMesh };
+export const routerClients: RouterClients = { appMesh: () => appMesh, lattice: () => lattice };

@@ -5,7 +5,7 @@
 // the arithmetic, the lock and the drift rules live once, in the route writer (../route-writer.ts).
 import type { Target } from '../weights.ts';
 
-export const routerTypes = ['appmesh'] as const;
+export const routerTypes = ['appmesh', 'lattice'] as const;
 export type RouterType = (typeof routerTypes)[number];
 
 /** What a backend allows on one route. */
@@ -14,6 +14,13 @@ export interface Limits {
   maxWeight: number;
   /** At most this many weighted targets. */
   maxTargets: number;
+  /**
+   * Weights are relative (only each one's part of the sum counts: VPC Lattice), so the writer
+   * may multiply every weight of the route by one factor to give the canary its percent exactly
+   * (weights.ts scaleFor); a rollback divides them back. Absent: weights are written as computed
+   * (App Mesh), the pool stable and canary hold never changes.
+   */
+  rescale?: boolean;
 }
 
 /** How a backend's things are called in messages ("stable virtual node x is not ..."). */

@@ -1,0 +1,96 @@
+// abort-during-prepare.test.ts for a release (issue 11): StopExecution while Prepare's Lambda is
+// still taking the release's locks (one DynamoDB transaction for every route). If the abort guard
+// released them before that transaction landed, the transaction would then hold every route of
+// the release for the stopped execution until the locks expire. Reproduced on the local AWS by
+// slowing DynamoDB with the front's fault injector and stopping right after Prepare's
+// TaskStarted; the guard, driven with the event EventBridge sends, must wait until Prepare must
+// have ended, then release every route's lock, so the next release on those routes can start.
+// This file runs its own local AWS: its faults must not reach other test files, and its guard
+// reads a short PREPARE_TIMEOUT_SECONDS from the front's environment.
+import { AppMeshClient } from '@aws-sdk/client-app-mesh';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { VPCLatticeClient } from '@aws-sdk/client-vpc-lattice';
+import { startLocalAws, type LocalAws } from '../../local/aws.ts';
+import { deployStack, type LocalStack } from '../../local/stack.ts';
+import { unique, until } from '../support/executions.ts';
+import { allPromoted, entries, guardEvent, lockItems, releaseRoutes, states, type RouteClients } from '../support/release.ts';
+
+/** How long Prepare's Lambda can run, as the guard is told here (the template's is 35 s). */
+const PREPARE_TIMEOUT_SECONDS = 8;
+/** How slow every DynamoDB call is while Prepare runs: its locks land this long after it starts. */
+const DYNAMODB_LATENCY_MS = 2000;
+
+let aws: LocalAws;
+let stack: LocalStack;
+let direct: RouteClients & { sfn: SFNClient; dynamo: DynamoDBClient };
+
+beforeAll(async () => {
+  const saved = process.env.PREPARE_TIMEOUT_SECONDS;
+  process.env.PREPARE_TIMEOUT_SECONDS = String(PREPARE_TIMEOUT_SECONDS); // the front, and so the guard, inherit it
+  try {
+    aws = await startLocalAws({ quiet: true });
+  } finally {
+    if (saved === undefined) delete process.env.PREPARE_TIMEOUT_SECONDS;
+    else process.env.PREPARE_TIMEOUT_SECONDS = saved;
+  }
+  stack = await deployStack(aws, 'mesh-canary-release-abort-during-prepare');
+  // The test's own calls go straight to moto: only the functions' calls meet the faults.
+  const config = { endpoint: aws.motoEndpoint, region: aws.region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+  direct = { appMesh: new AppMeshClient(config), lattice: new VPCLatticeClient(config), sfn: new SFNClient(config), dynamo: new DynamoDBClient(config) };
+  // Load Prepare's bundle once (a warm container), so its lock transaction follows its TaskStarted closely.
+  await fetch(`${aws.endpoint}/2015-03-31/functions/PrepareFunction/invocations`, { method: 'POST', body: '{}' });
+});
+afterAll(() => aws?.stop());
+
+const faults = (config: object | null) => fetch(`${aws.endpoint}/__local/faults`, { method: 'POST', body: config ? JSON.stringify(config) : '' });
+const locksOf = (executionId: string) => lockItems({ executionId }, direct.dynamo, stack.outputs.LockTableName);
+
+async function ended(executionArn: string) {
+  return until(`${executionArn} to end`, async () => {
+    const d = await direct.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return d.status !== 'RUNNING' && d;
+  }, 60_000);
+}
+
+test('the abort guard waits out a release\'s Prepare still taking its locks at the stop, then releases every route\'s lock: the next release starts', async () => {
+  const routes = await releaseRoutes({ mesh: ['product', 'customer'], lattice: ['order'] }, direct);
+  const before = await states(routes);
+  const input = { routes: entries(routes), strategy: { type: 'linear', stepPercent: 50, intervalSeconds: 0 }, settleSeconds: 0 };
+  await faults({ rate: 1, kinds: ['latency'], latencyMs: DYNAMODB_LATENCY_MS, services: ['dynamodb'] });
+  let executionArn: string;
+  try {
+    ({ executionArn } = await direct.sfn.send(new StartExecutionCommand({ stateMachineArn: stack.machines.linear, name: unique('release'), input: JSON.stringify(input) })) as { executionArn: string });
+    await until('Prepare\'s TaskStarted', async () => ((await direct.sfn.send(new GetExecutionHistoryCommand({ executionArn }))).events ?? [])
+      .some((e) => e.type === 'TaskStarted'), 10_000);
+    await direct.sfn.send(new StopExecutionCommand({ executionArn, cause: 'operator pressed stop during prepare' }));
+    // From now on only Prepare's transaction in flight is slow: a guard that does not wait for
+    // Prepare releases the locks before the transaction lands.
+    await until('Prepare\'s DynamoDB call to be slowed', async () => {
+      const { injected } = await (await fetch(`${aws.endpoint}/__local/faults`)).json() as { injected: Record<string, number> };
+      return (injected['dynamodb:latency'] ?? 0) >= 1;
+    }, 10_000);
+  } finally {
+    await faults(null);
+  }
+
+  // EventBridge delivers ABORTED as soon as the execution stops (the documented event).
+  const event = guardEvent({ executionArn, stateMachineArn: stack.machines.linear, name: executionArn.split(':').at(-1), status: 'ABORTED', input: JSON.stringify(input) });
+  const startedAt = Date.now();
+  const res = await fetch(`${aws.endpoint}/2015-03-31/functions/GuardFunction/invocations`, { method: 'POST', body: JSON.stringify(event) });
+  const result = await res.json();
+  expect(res.headers.get('x-amz-function-error')).toBeNull();
+  // Prepare's transaction landed while the guard waited, and the guard released every lock afterwards.
+  expect(result).toMatchObject({ action: 'nothing-changed', lockReleased: true });
+  expect(Date.now() - startedAt).toBeGreaterThan(DYNAMODB_LATENCY_MS);
+  expect((await ended(executionArn)).status).toBe('ABORTED'); // Prepare's Lambda has returned: nothing more can land
+  expect(await locksOf(executionArn)).toEqual([]);
+  expect(await states(routes)).toEqual(before);
+
+  const { executionArn: next } = await direct.sfn.send(new StartExecutionCommand({
+    stateMachineArn: stack.machines.linear, name: unique('next'), input: JSON.stringify({ ...input, strategy: { type: 'linear', stepPercent: 100, intervalSeconds: 0 } }),
+  }));
+  const nextEnd = await ended(next!);
+  expect({ status: nextEnd.status, error: nextEnd.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
+  expect(await allPromoted(routes, before)).toEqual([true, true, true]);
+});

@@ -70,7 +70,7 @@ const commands: Command[] = [
     positionals: { min: 0, max: 1 },
     options: {
       input: { type: 'string', value: 'FILE', help: 'the deployment input (JSON; events/execution-*.json are examples)' },
-      name: { type: 'string', value: 'NAME', help: 'the execution name (default: <canaryNode>-<UTC time>)' },
+      name: { type: 'string', value: 'NAME', help: 'the execution name (default: <canary>-<UTC time>; several routes: <first canary>-and-<N>-more-<UTC time>)' },
       'state-machine-arn': { type: 'string', value: 'ARN', help: 'start this state machine instead of the stack\'s one for the strategy' },
       wait: { type: 'boolean', help: 'follow the execution until it ends, as `watch` does' },
       'poll-interval': pollOption,

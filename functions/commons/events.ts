@@ -5,12 +5,12 @@
 // A schema that only some functions use is built in a /* @__PURE__ */ call, so the bundles of
 // the others leave it out (a plain top-level call could have side effects, as far as esbuild knows).
 import * as z from 'zod/mini';
-import { byBackend, deployment, MAX_ROUTES, namesRelease, parseDeployment, parseDeploymentInput, strategyTypes, type Deployment, type DeploymentInput, type StrategyType } from './input.ts';
+import { byBackend, deployment, isReleaseTargets, MAX_ROUTES, namesRelease, parseDeployment, parseDeploymentInput, strategyTypes, type Deployment, type DeploymentInput, type StrategyType } from './input.ts';
 import { appMeshRoute, weightedTargets, type AppMeshRouteRef } from './routers/appmesh/schema.ts';
 import type { LatticeRouteRef } from './routers/lattice/reference.ts';
 import { latticeRoute, targetGroups } from './routers/lattice/schema.ts';
 import type { Progress } from './strategy.ts';
-import { array, integer, isObject, object, oneOf, present, rule, text, validate, type Naming } from './validate.ts';
+import { array, integer, isObject, object, oneOf, picked, present, rule, text, validate, type Naming } from './validate.ts';
 
 const naming: Naming = { whole: 'event', bare: ['deployment'] };
 const executionId = text(2048);
@@ -43,11 +43,7 @@ export function parsePrepareEvent(event: unknown): PrepareEvent {
 const oneRouteTargets = () => byBackend(weightedTargets, targetGroups, (v) => Array.isArray(v) && isObject(v[0]) && 'targetGroupIdentifier' in v[0]);
 /** A release's: every route's, in route order (ReleaseTargets: {route, weightedTargets} each). */
 const releaseTargets = () => array(object({ route: text(2048), weightedTargets: oneRouteTargets() }), 1, MAX_ROUTES);
-const expected = () => z.optional(z.unknown().check(z.superRefine((value, ctx) => {
-  const isRelease = Array.isArray(value) && isObject(value[0]) && 'route' in value[0];
-  const result = z.safeParse(isRelease ? releaseTargets() : oneRouteTargets(), value, { reportInput: true });
-  if (!result.success) for (const issue of result.error.issues) ctx.addIssue(issue as never);
-})));
+const expected = () => z.optional(picked(isReleaseTargets, releaseTargets(), oneRouteTargets()));
 
 export const setWeightEvent = /* @__PURE__ */ (() => object({
   deployment,
@@ -83,13 +79,9 @@ export const releaseLockEvent = /* @__PURE__ */ (() => object({
   ...rollbackShape(),
   deployment: anything,
   // One route {route, executionId}, or a release's {routes: [{route}, ...], executionId}: picked by its shape.
-  releaseLock: z.unknown().check(z.superRefine((value, ctx) => {
-    const schema = namesRelease(value)
-      ? object({ routes: array(object({ route: routeRef() }), 1, MAX_ROUTES), executionId })
-      : object({ route: routeRef(), executionId });
-    const result = z.safeParse(schema, value, { reportInput: true });
-    if (!result.success) for (const issue of result.error.issues) ctx.addIssue(issue as never);
-  })),
+  releaseLock: picked(namesRelease,
+    object({ routes: array(object({ route: routeRef() }), 1, MAX_ROUTES), executionId }),
+    object({ route: routeRef(), executionId })),
 }).check(rule((e) => (['deployment', 'reason', 'leaveRoute', 'refused'] as const)
   .map((k) => e[k] !== undefined && ((at) => `${at(k)} cannot go with ${at('releaseLock')}`)))))();
 

@@ -8,7 +8,7 @@ import * as z from 'zod/mini';
 import { appMeshName, appMeshRoute, appMeshSnapshot, NAME_PATTERN } from './routers/appmesh/schema.ts';
 import { latticeIdOf } from './routers/lattice/reference.ts';
 import { latticeRoute, latticeSnapshot, latticeTargetGroup, TARGET_GROUP_PATTERN } from './routers/lattice/schema.ts';
-import { array, bool, finite, integer, isObject, object, oneOf, rule, text, validate, type Naming, type Problem } from './validate.ts';
+import { array, bool, finite, integer, isObject, object, oneOf, picked, rule, text, validate, type Naming, type Problem } from './validate.ts';
 
 /** Limits on the strategy's numbers: a Standard execution lasts at most a year. */
 export const limits = {
@@ -183,16 +183,11 @@ export function namesLattice(value: unknown): boolean {
 }
 
 /**
- * A schema that validates a value with one of two schemas, picked by the value's shape (not a
- * zod union, whose message would name neither's fields): the picked schema's problems are the
- * value's. For the JSON Schema, `executionInput` states the same as a union.
+ * The App Mesh or the VPC Lattice schema, picked by the value's shape (validate.ts picked). For the
+ * JSON Schema, `executionInput` states the same as a union.
  */
-export function byBackend<A extends z.core.$ZodType, L extends z.core.$ZodType>(appMesh: A, lattice: L, isLattice: (value: unknown) => boolean = namesLattice) {
-  return z.unknown().check(z.superRefine((value, ctx) => {
-    const result = z.safeParse(isLattice(value) ? lattice : appMesh, value, { reportInput: true });
-    if (!result.success) for (const issue of result.error.issues) ctx.addIssue(issue as never);
-  })) as unknown as z.ZodMiniType<z.output<A> | z.output<L>>;
-}
+export const byBackend = <A extends z.core.$ZodType, L extends z.core.$ZodType>(appMesh: A, lattice: L, isLattice: (value: unknown) => boolean = namesLattice) =>
+  picked(isLattice, lattice, appMesh);
 
 /** canaryNode differs from stableNode, canaryTargetGroup from stableTargetGroup (by ID, an ARN being the same target group). */
 const canaryIsNotStable = rule((d) => [
@@ -213,12 +208,12 @@ export const MAX_ROUTES = 10;
 /** A value that names several routes (`routes`) rather than one (`route`). */
 export const namesRelease = (value: unknown): boolean => isObject(value) && 'routes' in value;
 
+/** Targets in a release's form (ReleaseTargets: one {route, weightedTargets} per route), not one route's. */
+export const isReleaseTargets = (v: unknown): boolean => Array.isArray(v) && isObject(v[0]) && 'route' in v[0];
+
 /** Picks the release schema for a value with `routes`, else the one-route schemas by backend. */
 const byShape = <R extends z.core.$ZodType, A extends z.core.$ZodType, L extends z.core.$ZodType>(release: R, appMesh: A, lattice: L) =>
-  z.unknown().check(z.superRefine((value, ctx) => {
-    const result = z.safeParse(namesRelease(value) ? release : byBackend(appMesh, lattice), value, { reportInput: true });
-    if (!result.success) for (const issue of result.error.issues) ctx.addIssue(issue as never);
-  })) as unknown as z.ZodMiniType<z.output<R> | z.output<A> | z.output<L>>;
+  picked(namesRelease, release, byBackend(appMesh, lattice));
 
 /** One route of a release: the route fields of a one-route input, and health checks of its own. */
 const routeEntryShape = { healthChecks: z.optional(healthChecks) };

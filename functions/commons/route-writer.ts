@@ -19,6 +19,7 @@
 // (lock.ts acquireLocks), and released only once every route is promoted or restored.
 import { DeploymentInProgress, InvalidInput, RouteDriftDetected, TargetNotInRoute, UnsupportedRoute } from './errors.ts';
 import { acquireLocks, assertLockHeld, lockHolder, releaseLock, type LockedRoute, type LockTable } from './lock.ts';
+import { isReleaseTargets } from './input.ts';
 import { isRelease, routeParts } from './release.ts';
 import { restoreText, targetsText } from './route-text.ts';
 import { routeLabelOf, routerFor, type RouteNaming, type RouterClients } from './routers/index.ts';
@@ -461,8 +462,6 @@ function vetted(plan: Plan): void {
   notDrifted(plan);
   withinLimits(plan.b.router, plan.next);
 }
-
-const isReleaseTargets = (v: unknown): boolean => Array.isArray(v) && typeof v[0] === 'object' && v[0] !== null && 'route' in v[0];
 
 /** A one-route deployment's `expected`: its own targets, never a release's. */
 function oneRouteExpected(expected: unknown[] | undefined): unknown[] | undefined {

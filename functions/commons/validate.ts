@@ -92,6 +92,17 @@ export const rule = (run: (value: Record<string, unknown>) => (Problem | false |
     }
   }, { when: (payload) => isObject(payload.value) && (when ? when(payload.issues) : true) });
 
+/**
+ * A schema that validates a value with one of two schemas, picked by the value's shape (not a
+ * zod union, whose message would name neither's fields): the picked schema's problems are the value's.
+ */
+export function picked<A extends z.core.$ZodType, B extends z.core.$ZodType>(isA: (value: unknown) => boolean, a: A, b: B) {
+  return z.unknown().check(z.superRefine((value, ctx) => {
+    const result = z.safeParse(isA(value) ? a : b, value, { reportInput: true });
+    if (!result.success) for (const issue of result.error.issues) ctx.addIssue(issue as never);
+  })) as unknown as z.ZodMiniType<z.output<A> | z.output<B>>;
+}
+
 /** How messages name what is validated. */
 export interface Naming {
   /** The value as a whole: "input", "event", "deployment". */

@@ -5,7 +5,7 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { succeededExits } from '../functions/commons/history.ts';
 import type { AnyDeployment } from '../functions/commons/input.ts';
 import { backendOf } from '../functions/commons/routers/index.ts';
-import { functionErrors as fe, machineErrors, states } from '../functions/commons/states.ts';
+import { functionErrors as fe, machineErrors, states, stopErrors } from '../functions/commons/states.ts';
 import { exitCodes } from './errors.ts';
 import { routeSnapshots, snapshotTargets, type Target } from './follow.ts';
 import { isMultiRoute, releasesOf } from './release.ts';
@@ -145,7 +145,8 @@ export interface Outcome {
 /**
  * How an execution ended and the CLI's exit code for it. An ABORTED execution counts as
  * rolled back only when the route was checked and is back at its snapshot (`restored`; with
- * several routes, every route). `routes`: how many routes the deployment has, for the wording.
+ * several routes, every route); one the alarm path stopped (error AlarmFired) is a rollback
+ * named by its alarm. `routes`: how many routes the deployment has, for the wording.
  */
 export function outcomeOf(d: { status?: string; error?: string; cause?: string }, restored?: boolean, routes = 1): Outcome {
   const many = routes > 1;
@@ -177,6 +178,17 @@ export function outcomeOf(d: { status?: string; error?: string; cause?: string }
           : 'the abort guard restores the route if it was changed: check it with mesh-canary routes'}`,
       };
     case 'ABORTED':
+      if (d.error === stopErrors.AlarmFired) {
+        // The alarm path stopped it: a rollback, named by its alarm (the cause: "alarm X went to ALARM at ...").
+        const alarm = d.cause ?? 'an alarm it checks went to ALARM';
+        if (restored === true) {
+          return { kind: 'rolled back', exitCode: exitCodes.rolledBack, summary: `rolled back: ${alarm}; ${many ? `all ${routes} routes are back at their snapshots` : 'the route is back at its snapshot'}` };
+        }
+        return {
+          kind: 'rolled back', exitCode: exitCodes.failed,
+          summary: `rolled back on an alarm (${alarm}), but ${restored === false ? (many ? 'NOT every route is at its snapshot' : 'the route is NOT at its snapshot') : `${many ? 'the routes were' : 'the route was'} not checked`}: run mesh-canary abort --restore`,
+        };
+      }
       if (restored === true) return { kind: 'aborted', exitCode: exitCodes.rolledBack, summary: many ? `aborted; all ${routes} routes are back at their snapshots` : 'aborted; the route is back at its snapshot' };
       if (restored === false) {
         return { kind: 'aborted', exitCode: exitCodes.failed, summary: many ? 'aborted, and NOT every route is at its snapshot: run mesh-canary abort --restore' : 'aborted, and the route is NOT at its snapshot: run mesh-canary abort --restore' };

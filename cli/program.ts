@@ -95,7 +95,7 @@ const commands: Command[] = [
     positionals: { min: 1, max: 1 },
     options: { 'state-machine-arn': stateMachineOption, 'poll-interval': pollOption },
     examples: ['mesh-canary watch arn:aws:states:us-east-1:123456789012:execution:LinearStateMachine:product-v15', 'mesh-canary watch product-v15 --output json'],
-    exitCodes: ['0 promoted', '1 rolled back, or aborted with the route back at its snapshot', '3 failed otherwise (RollbackFailed, InvalidInput, ...), aborted without restore, timed out', '130 Ctrl-C: the deployment goes on'],
+    exitCodes: ['0 promoted', '1 rolled back (a failing verdict, a rejection, an alarm: the alarm path), or aborted with the route back at its snapshot', '3 failed otherwise (RollbackFailed, InvalidInput, ...), aborted without restore, timed out', '130 Ctrl-C: the deployment goes on'],
     run: (ctx, [execution], v) => watch(ctx, execution, { stateMachineArn: str(v['state-machine-arn']), pollSeconds: pollSeconds(v['poll-interval']) }),
   },
   {
@@ -193,7 +193,8 @@ const commands: Command[] = [
 
 const exitCodeHelp = [
   '0    promoted, or the command did what was asked',
-  '1    rolled back (FAILED with CanaryRolledBack, or aborted with the route back at its snapshot)',
+  '1    rolled back (FAILED with CanaryRolledBack; ABORTED with AlarmFired, stopped by the alarm path;',
+  '     or aborted with the route back at its snapshot)',
   '2    usage error or bad input file: nothing was started or changed',
   '3    anything else: RollbackFailed, the machine refused the input, aborted without restore, timed out,',
   '     a refusal (e.g. not waiting for approval), AWS or network errors',

@@ -7,6 +7,7 @@ import { type DeploymentEvent } from './follow.ts';
 import { isMultiRoute, releasesOf } from './release.ts';
 import { canaryShare, divergences, divergenceText, watchView, type Divergence, type ExecutionState, type VerdictEvent } from './view.ts';
 import { duration, targetsText } from './render.ts';
+import { stopErrors } from '../functions/commons/states.ts';
 
 const W = 980;
 const LEFT = 70;
@@ -172,7 +173,13 @@ export function renderReport(state: ExecutionState, now: Date = new Date()): str
     }
   }
   const endEvent = events.findLast((e): e is Extract<DeploymentEvent, { kind: 'ended' }> => e.kind === 'ended');
-  if (state.description.status === 'ABORTED') {
+  if (state.description.status === 'ABORTED' && state.description.error === stopErrors.AlarmFired) {
+    // The alarm path: a rollback, marked with its alarm (the cause: "alarm X went to ALARM at ...").
+    const at = state.description.stopDate ?? endEvent?.at ?? end;
+    const after = state.routeAfter ? (state.routeAfter.restored ? ', route restored' : ', route NOT restored') : '';
+    const alarm = state.description.cause ?? 'an alarm went to ALARM';
+    markers.push({ at, label: clip(`rolled back: ${alarm.replace(/ at \S+:.*$/, '')}${after}`, 60), colour: colour.rollback, tooltip: `${rel(at)} rolled back by the alarm path: ${alarm}${after}`, dashed: false });
+  } else if (state.description.status === 'ABORTED') {
     const at = state.description.stopDate ?? endEvent?.at ?? end;
     const after = state.routeAfter ? (state.routeAfter.restored ? ', route restored' : ', route NOT restored') : '';
     markers.push({ at, label: `aborted${after}`, colour: colour.aborted, tooltip: `${rel(at)} aborted${endEvent?.cause ? `: ${endEvent.cause}` : ''}${after}`, dashed: false });

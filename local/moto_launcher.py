@@ -408,6 +408,43 @@ def patch_stepfunctions_end_order() -> None:
     BaseExecutionWorkerCommunication._reflect_execution_status = reflect
 
 
+def patch_stepfunctions_stop_error() -> None:
+    """StopExecution keeps its error and cause, as AWS does.
+
+    moto 5.2.1 drops both (responses.py reads only executionArn; StateMachine.stop_execution
+    passes error="" and cause=""), so an execution stopped with an error (mesh-canary's alarm path
+    stops with AlarmFired, its cause naming the alarm) showed none in DescribeExecution or in its
+    ExecutionAborted history event. AWS shows both in each.
+    """
+    from moto.core.responses import ActionResult
+    from moto.core.utils import utcnow
+    from moto.stepfunctions.exceptions import ExecutionDoesNotExist
+    from moto.stepfunctions.models import StateMachine, StepFunctionBackend
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def machine_stop(self, execution_arn: str, error=None, cause=None):
+        execution = next((x for x in self.executions if x.execution_arn == execution_arn), None)
+        if not execution:
+            raise ExecutionDoesNotExist("Execution Does Not Exist: '" + execution_arn + "'")
+        execution.stop(stop_date=utcnow(), error=error, cause=cause)
+        if error is not None or cause is not None:
+            execution.error, execution.cause = error, cause
+        return execution
+
+    def backend_stop(self, execution_arn: str, error=None, cause=None):
+        self._validate_execution_arn(execution_arn)
+        return self._get_state_machine_for_execution(execution_arn).stop_execution(execution_arn, error, cause)
+
+    def response_stop(self):
+        execution = self.stepfunction_backend.stop_execution(
+            self._get_param("executionArn"), self._get_param("error"), self._get_param("cause"))
+        return ActionResult({"stopDate": execution.stop_date})
+
+    StateMachine.stop_execution = machine_stop
+    StepFunctionBackend.stop_execution = backend_stop
+    StepFunctionResponse.stop_execution = response_stop
+
+
 def patch_dynamodb_atomic_writes() -> None:
     """DynamoDB applies a conditional write atomically; moto's server runs requests on threads and
     checks the condition, then writes, with nothing between. Two executions taking one route's lock
@@ -901,6 +938,7 @@ def main() -> None:
         patch_stepfunctions_stopped_branch,
         patch_stepfunctions_component_names,
         patch_stepfunctions_end_order,
+        patch_stepfunctions_stop_error,
         # Speed: a short execution cost ~2.4 s of CPU before these, ~0.2 s after.
         patch_stepfunctions_clients,
         patch_stepfunctions_jsonpath,

@@ -74,6 +74,7 @@ const sdkUse: Record<string, (readonly [string, string, readonly string[]])[]> =
   CheckHealthFunction: [['@aws-sdk/client-cloudwatch', 'CloudWatchClient', ['DescribeAlarmsCommand', 'GetMetricDataCommand']]],
   RequestApprovalFunction: [['@aws-sdk/client-sns', 'SNSClient', ['PublishCommand']]],
   GuardFunction: [appMeshUse, latticeUse, lockUse(['GetItemCommand', 'DeleteItemCommand']), ['@aws-sdk/client-sfn', 'SFNClient', ['GetExecutionHistoryCommand']]],
+  AlarmFunction: [appMeshUse, latticeUse, lockUse(['ScanCommand', 'GetItemCommand', 'DeleteItemCommand']), ['@aws-sdk/client-sfn', 'SFNClient', ['GetExecutionHistoryCommand', 'DescribeExecutionCommand', 'StopExecutionCommand']]],
 };
 
 async function main(scratch: string): Promise<void> {

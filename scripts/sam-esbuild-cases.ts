@@ -129,6 +129,7 @@ export const templateExpected: Record<string, string[]> = {
   RollbackFunction: templateFunction('functions/rollback/index.ts'),
   RequestApprovalFunction: templateFunction('functions/request-approval/index.ts'),
   GuardFunction: templateFunction('functions/guard/index.ts'),
+  AlarmFunction: templateFunction('functions/alarm/index.ts'),
 };
 
 /** The arguments local/sam-esbuild.ts derives for a case (the files exist only in the case's list). */

@@ -8,6 +8,7 @@ import type { Aws } from '../aws.ts';
 import { CommandFailed, exitCodes } from '../errors.ts';
 import { outcomeOf, preparedDeployment, type Outcome } from '../execution.ts';
 import { backendOf } from '../../functions/commons/routers/index.ts';
+import { stopErrors } from '../../functions/commons/states.ts';
 import { deploymentEvents, follow, fullHistory, type Poll, type Target } from '../follow.ts';
 import { releaseOf, releasesOf, releaseTargetsOut, type Release } from '../release.ts';
 import { LiveRegion } from '../render.ts';
@@ -35,16 +36,25 @@ export async function watch(ctx: Context, ref: string, options: WatchOptions & {
  * How an ABORTED execution left the route: compared with the snapshot the prepare step took.
  * Undefined when it never got a snapshot or the route cannot be read.
  */
-export async function routeAfterAbort(aws: Aws, state: Pick<ExecutionState, 'description' | 'history'>): Promise<ExecutionState['routeAfter']> {
+export async function routeAfterAbort(aws: Aws, state: Pick<ExecutionState, 'description' | 'history'>, alarmPathWaitMs = ALARM_PATH_WAIT_MS): Promise<ExecutionState['routeAfter']> {
   if (state.description.status !== 'ABORTED') return undefined;
   const deployment = preparedDeployment(state.history);
   if (!deployment) return undefined;
+  // The alarm path restores right after its StopExecution: give it that moment before judging.
+  const deadline = Date.now() + (state.description.error === stopErrors.AlarmFired ? alarmPathWaitMs : 0);
   try {
-    return await atSnapshot(aws, deployment);
+    for (;;) {
+      const now = await atSnapshot(aws, deployment);
+      if (now.restored || Date.now() >= deadline) return now;
+      await new Promise((r) => setTimeout(r, 250));
+    }
   } catch {
     return undefined;
   }
 }
+
+/** How long watch and report wait for the alarm path's restore after its stop (it takes about a second). */
+export const ALARM_PATH_WAIT_MS = 30_000;
 
 export async function watchExecution(ctx: Context, aws: Aws, executionArn: string, options: WatchOptions = {}): Promise<number> {
   const { io, style } = ctx;

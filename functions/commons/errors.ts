@@ -93,8 +93,9 @@ export class AwsRequestRejected extends MeshCanaryError {
 
 const transientNames = new Set([
   'ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded',
-  // DynamoDB: a write that met a transaction in flight on its item (a release taking its locks).
-  'TransactionConflictException', 'TransactionInProgressException',
+  // DynamoDB: a write that met a transaction in flight on its item (a release taking its locks),
+  // and its throttling (the lock table is on-demand, whose throttling AWS names so too).
+  'TransactionConflictException', 'TransactionInProgressException', 'ProvisionedThroughputExceededException',
   'ServiceUnavailableException', 'ServiceUnavailable', 'InternalServerErrorException', 'InternalFailure',
   'InternalServiceError', 'RequestTimeout', 'RequestTimeoutException', 'TimeoutError',
   'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN',

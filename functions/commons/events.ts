@@ -159,3 +159,26 @@ export const parseGuardEvent = (event: unknown): ExecutionStatusChange => valida
 /** The deployment the guard reads back from an execution's history. */
 export const parsePreparedDeployment = (value: unknown): Deployment => parseDeployment(value, 'the Prepare state\'s deployment');
 
+
+// ------------------------------------------------------------------ alarm
+/** The "CloudWatch Alarm State Change" event EventBridge sends (events/alarm-state-change.json). */
+export const alarmStateChange = /* @__PURE__ */ (() => object({
+  version: anything,
+  id: anything,
+  'detail-type': anything,
+  source: anything,
+  account: anything,
+  time: anything,
+  region: anything,
+  resources: anything,
+  // The detail's other fields (previousState, configuration, ...) may grow: only what the alarm path reads is checked.
+  detail: z.looseObject({
+    alarmName: text(255),
+    state: z.looseObject({ value: text(64), reason: z.optional(z.string()), timestamp: z.optional(z.string()) }, { error: 'an object' }),
+  }, { error: 'an object' }),
+}).check(rule((e) => [
+  (e.source !== 'aws.cloudwatch' || e['detail-type'] !== 'CloudWatch Alarm State Change')
+    && ((at) => `${at()} must be a "CloudWatch Alarm State Change" event from aws.cloudwatch`),
+])))();
+export type AlarmStateChange = z.infer<typeof alarmStateChange>;
+export const parseAlarmEvent = (event: unknown): AlarmStateChange => validate(alarmStateChange, event, naming);

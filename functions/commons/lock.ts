@@ -19,14 +19,24 @@ export interface LockedRoute {
   label: string;
 }
 
+/**
+ * The CloudWatch alarms a deployment checks, by name and by name prefix: kept on its lock items
+ * so the alarm path (functions/alarm) can find the deployments an alarm concerns.
+ */
+export interface WatchedAlarms {
+  names: readonly string[];
+  prefixes: readonly string[];
+}
+
 /** Cancellation reasons a retry can cure (DynamoDB's codes); "None" is an item that was fine. */
 const retryableCancellations = new Set(['None', 'TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
 
 const isConditionFailure = (err: unknown) => (err as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 /** The conditional Put that takes one route's lock: free, expired, or already this execution's. */
-function lockPut(t: LockTable, route: LockedRoute, executionId: string, ttlSeconds: number, now: Date) {
+function lockPut(t: LockTable, route: LockedRoute, executionId: string, ttlSeconds: number, now: Date, alarms?: WatchedAlarms) {
   const nowSeconds = Math.floor(now.getTime() / 1000);
+  const list = (values: readonly string[]) => ({ L: values.map((S) => ({ S })) });
   return {
     TableName: t.tableName,
     Item: {
@@ -34,6 +44,8 @@ function lockPut(t: LockTable, route: LockedRoute, executionId: string, ttlSecon
       executionId: { S: executionId },
       acquiredAt: { S: now.toISOString() },
       expiresAt: { N: String(nowSeconds + ttlSeconds) },
+      ...(alarms?.names.length ? { alarmNames: list(alarms.names) } : {}),
+      ...(alarms?.prefixes.length ? { alarmPrefixes: list(alarms.prefixes) } : {}),
     },
     ConditionExpression: 'attribute_not_exists(#route) OR #executionId = :me OR #expiresAt < :now',
     ExpressionAttributeNames: { '#route': 'route', '#executionId': 'executionId', '#expiresAt': 'expiresAt' },
@@ -50,9 +62,9 @@ async function inProgress(t: LockTable, routes: readonly LockedRoute[]): Promise
 }
 
 /** Takes the route's lock for this execution (again, harmlessly, if it already holds it). */
-export async function acquireLock(t: LockTable, route: LockedRoute, executionId: string, ttlSeconds: number, now = new Date()): Promise<void> {
+export async function acquireLock(t: LockTable, route: LockedRoute, executionId: string, ttlSeconds: number, now = new Date(), alarms?: WatchedAlarms): Promise<void> {
   try {
-    await t.client.send(new PutItemCommand(lockPut(t, route, executionId, ttlSeconds, now)));
+    await t.client.send(new PutItemCommand(lockPut(t, route, executionId, ttlSeconds, now, alarms)));
   } catch (err) {
     if (!isConditionFailure(err)) throw wrapAwsError(err, `PutItem lock ${route.key}`);
     throw await inProgress(t, [route]);
@@ -66,11 +78,11 @@ export async function acquireLock(t: LockTable, route: LockedRoute, executionId:
  * that conflicted with another writer's (two releases racing for one route) is TransientAwsError:
  * the retry then finds the lock taken, or free. One route is a plain conditional Put.
  */
-export async function acquireLocks(t: LockTable, routes: readonly LockedRoute[], executionId: string, ttlSeconds: number, now = new Date()): Promise<void> {
-  if (routes.length === 1) return acquireLock(t, routes[0], executionId, ttlSeconds, now);
+export async function acquireLocks(t: LockTable, routes: readonly LockedRoute[], executionId: string, ttlSeconds: number, now = new Date(), alarms?: WatchedAlarms): Promise<void> {
+  if (routes.length === 1) return acquireLock(t, routes[0], executionId, ttlSeconds, now, alarms);
   try {
     await t.client.send(new TransactWriteItemsCommand({
-      TransactItems: routes.map((route) => ({ Put: lockPut(t, route, executionId, ttlSeconds, now) })),
+      TransactItems: routes.map((route) => ({ Put: lockPut(t, route, executionId, ttlSeconds, now, alarms) })),
     }));
   } catch (err) {
     if ((err as { name?: string })?.name !== 'TransactionCanceledException') throw wrapAwsError(err, `TransactWriteItems locks ${routes.map((r) => r.key).join(', ')}`);

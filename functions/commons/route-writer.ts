@@ -18,7 +18,7 @@
 // failure is the step's (the machine then restores every route). Locks are taken together
 // (lock.ts acquireLocks), and released only once every route is promoted or restored.
 import { DeploymentInProgress, InvalidInput, RouteDriftDetected, TargetNotInRoute, UnsupportedRoute } from './errors.ts';
-import { acquireLocks, assertLockHeld, lockHolder, releaseLock, type LockedRoute, type LockTable } from './lock.ts';
+import { acquireLocks, assertLockHeld, lockHolder, releaseLock, type LockedRoute, type LockTable, type WatchedAlarms } from './lock.ts';
 import { isReleaseTargets } from './input.ts';
 import { isRelease, routeParts } from './release.ts';
 import { restoreText, targetsText } from './route-text.ts';
@@ -108,10 +108,11 @@ export class RouteWriter {
    * it is now; with a lock table and an executionId (a state machine run) the routes' locks are
    * taken first, all together, and given back if any snapshot fails. Returns the fields the
    * deployment gains: `snapshot` (one route), or `routes` with each route's snapshot and the
-   * release's `snapshot` of every route's targets.
+   * release's `snapshot` of every route's targets. `alarms`: what the lock items record as the
+   * alarms the deployment checks (the alarm path finds deployments by them).
    */
-  async prepareDeployment(d: RouteNaming, executionId?: string, lockSeconds = 86_400): Promise<{ snapshot: unknown; routes?: unknown[] }> {
-    if (!isRelease(d)) return { snapshot: await this.prepare(d, executionId, lockSeconds) };
+  async prepareDeployment(d: RouteNaming, executionId?: string, lockSeconds = 86_400, alarms?: WatchedAlarms): Promise<{ snapshot: unknown; routes?: unknown[] }> {
+    if (!isRelease(d)) return { snapshot: await this.prepare(d, executionId, lockSeconds, alarms) };
     const parts = routeParts(d) as RouteNaming[];
     const routers = parts.map((p) => routerFor(p, this.deps.routers));
     const keys = await settled(routers.map((r) => r.label), routers.map((r) => r.identity(accountOf(executionId))));
@@ -125,7 +126,7 @@ export class RouteWriter {
     if (problems.length) throw new InvalidInput(problems);
     const locked = routers.map((r, i): LockedRoute => ({ key: keys[i], label: r.label }));
     const lock = this.deps.lock && executionId ? this.deps.lock : undefined;
-    if (lock) await acquireLocks(lock, locked, executionId!, lockSeconds);
+    if (lock) await acquireLocks(lock, locked, executionId!, lockSeconds, new Date(), alarms);
     let snapshots: Snapshot[];
     try {
       snapshots = await settled(routers.map((r) => r.label), routers.map((r) => takeSnapshot(r)));
@@ -261,10 +262,10 @@ export class RouteWriter {
    * snapshot fails. Returns the snapshot in the backend's wire format.
    */
   /** One route's snapshot in its backend's wire format (its lock taken first in a state machine run): see prepareDeployment. */
-  async prepare(d: RouteNaming, executionId?: string, lockSeconds = 86_400): Promise<unknown> {
+  async prepare(d: RouteNaming, executionId?: string, lockSeconds = 86_400, alarms?: WatchedAlarms): Promise<unknown> {
     const router = routerFor(d, this.deps.routers);
     const lock = this.deps.lock && executionId ? { table: this.deps.lock, route: { key: await router.identity(accountOf(executionId)), label: router.label } } : undefined;
-    if (lock) await acquireLocks(lock.table, [lock.route], executionId!, lockSeconds);
+    if (lock) await acquireLocks(lock.table, [lock.route], executionId!, lockSeconds, new Date(), alarms);
     try {
       return router.codec.snapshotOut(await takeSnapshot(router));
     } catch (err) {

@@ -71,6 +71,15 @@ export const machineErrors = {
 } as const;
 
 /**
+ * Errors an execution ends with when mesh-canary itself stops it (StopExecution's `error`): the
+ * execution is ABORTED, and the CLI reads its end by this name. Not raised inside the machines.
+ */
+export const stopErrors = {
+  /** The alarm path stopped it: a CloudWatch alarm it checks went to ALARM (the cause names the alarm); its routes are restored. */
+  AlarmFired: 'AlarmFired',
+} as const;
+
+/**
  * Errors of the functions (classes in errors.ts, whose `name` Step Functions sees) that the
  * machines' Retry and Catch lists match, or that the TypeScript reads from an execution's end.
  * A test checks each against its class.

@@ -13,6 +13,7 @@ import { lambdaHandler, logger } from '../commons/handler.ts';
 import { RouteWriter, type WriterDeps } from '../commons/route-writer.ts';
 import { settleSecondsOf } from '../commons/settle.ts';
 import { maxDurationSeconds } from '../commons/strategy.ts';
+import { watchedAlarms } from '../commons/alarm-watch.ts';
 
 /**
  * With a lock table and an executionId (a state machine run), the route's lock is taken first,
@@ -25,7 +26,8 @@ export async function prepare(event: unknown, deps: WriterDeps): Promise<Deploym
   const executionId = e.executionId;
   // The route's lock lives as long as the longest deployment could last.
   const lockSeconds = input.strategy ? maxDurationSeconds(input.strategy, input.failureThreshold ?? 1, input.settleSeconds) : 86_400;
-  const prepared = await new RouteWriter(deps).prepareDeployment(input, executionId, lockSeconds);
+  // Its lock items name the alarms it checks: the alarm path rolls it back when one goes to ALARM.
+  const prepared = await new RouteWriter(deps).prepareDeployment(input, executionId, lockSeconds, watchedAlarms(input));
   logger.info(prepared.routes ? 'routes snapshot taken' : 'route snapshot taken', { snapshot: prepared.snapshot });
   return { ...input, ...(executionId ? { executionId } : {}), ...prepared } as Deployment;
 }

@@ -261,6 +261,8 @@ describe('outcomes and exit codes', () => {
     [{ status: 'FAILED', error: 'RollbackFailed', cause: 'x' }, undefined, 'rollback failed', 3],
     [{ status: 'FAILED', error: 'InvalidInput', cause: 'bad' }, undefined, 'failed', 3],
     [{ status: 'TIMED_OUT' }, undefined, 'timed out', 3],
+    [{ status: 'ABORTED', error: 'AlarmFired', cause: 'alarm a went to ALARM' }, true, 'rolled back', 1],
+    [{ status: 'ABORTED', error: 'AlarmFired', cause: 'alarm a went to ALARM' }, false, 'rolled back', 3],
   ])('%o (route restored: %s) is %s, exit %d', (d, restored, kind, code) => {
     expect(outcomeOf(d, restored)).toMatchObject({ kind, exitCode: code });
   });
@@ -271,6 +273,13 @@ describe('outcomes and exit codes', () => {
     expect(outcomeOf({ status: 'FAILED', error: 'BaselineUnhealthy', cause: 'x' }).summary).toMatch(/^failed before changing the route/);
     expect(outcomeOf({ status: 'FAILED', error: 'States.Runtime', cause: 'x' }).summary).not.toMatch(/before changing/);
     expect(outcomeOf({ status: 'FAILED', error: 'States.Runtime', cause: 'x' }).exitCode).toBe(3);
+  });
+
+  test('stopped by the alarm path: a rollback that names the alarm, never an unexplained abort', () => {
+    const d = { status: 'ABORTED', error: 'AlarmFired', cause: 'alarm product-v15-5xx went to ALARM at 2026-11-27T10:16:40.206+0000: Threshold Crossed' };
+    expect(outcomeOf(d, true).summary).toBe('rolled back: alarm product-v15-5xx went to ALARM at 2026-11-27T10:16:40.206+0000: Threshold Crossed; the route is back at its snapshot');
+    expect(outcomeOf(d, true, 3).summary).toMatch(/; all 3 routes are back at their snapshots$/);
+    expect(outcomeOf(d, false).summary).toMatch(/^rolled back on an alarm \(alarm product-v15-5xx .*\), but the route is NOT at its snapshot: run mesh-canary abort --restore$/);
   });
 });
 

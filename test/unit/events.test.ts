@@ -1,7 +1,7 @@
 // The event parsers (functions/commons/events.ts): each returns the typed event, or throws one
 // InvalidInput listing every problem with the field's path and what was wrong.
 import {
-  parseCheckHealthEvent, parseGuardEvent, parsePreparedDeployment, parsePrepareEvent, parsePromoteEvent,
+  parseAlarmEvent, parseCheckHealthEvent, parseGuardEvent, parsePreparedDeployment, parsePrepareEvent, parsePromoteEvent,
   parseRequestApprovalEvent, parseRollbackEvent, parseSetWeightEvent,
 } from '../../functions/commons/events.ts';
 import { parseDeploymentInput, withDefaults } from '../../functions/commons/input.ts';
@@ -29,6 +29,7 @@ describe('the events in events/ parse to themselves', () => {
     ['rollback.json', parseRollbackEvent],
     ['check-health.json', parseCheckHealthEvent],
     ['guard-aborted.json', parseGuardEvent],
+    ['alarm-state-change.json', parseAlarmEvent],
   ] as const)('%s', (file, parse) => {
     expect(parse(event(file))).toEqual(event(file));
   });
@@ -66,6 +67,10 @@ test.each([
     ['deployment.strategy is missing: a verdict with progress needs the strategy to decide what comes next']],
   ['guard, another source', () => parseGuardEvent({ ...event<any>('guard-aborted.json'), source: 'aws.ec2' }),
     ['event must be a "Step Functions Execution Status Change" event from aws.states']],
+  ['alarm, another detail-type', () => parseAlarmEvent({ ...event<any>('alarm-state-change.json'), 'detail-type': 'CloudWatch Alarm Configuration Change' }),
+    ['event must be a "CloudWatch Alarm State Change" event from aws.cloudwatch']],
+  ['alarm, no alarm name', () => parseAlarmEvent({ ...event<any>('alarm-state-change.json'), detail: { state: { value: 'ALARM' } } }),
+    ['event.detail.alarmName is missing: it must be a non-empty string of at most 255 characters without control characters']],
   ['guard, the deployment read back', () => parsePreparedDeployment({ ...d(), canaryNode: 'product-vn' }),
     ['the Prepare state\'s deployment.canaryNode must differ from the Prepare state\'s deployment.stableNode (both are product-vn)']],
   ['an event that is not an object', () => parsePromoteEvent([]), ['event must be an object (got an empty array)']],

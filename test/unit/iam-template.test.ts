@@ -33,19 +33,23 @@ test('each state machine may invoke every function its definition invokes', asyn
   expect(verdicts.filter((v) => v.principal === 'ManualApprovalStateMachine')).toHaveLength(6);
 });
 
-test('EventBridge may invoke the guard and reach its dead-letter queue; the guard may reach its on-failure queue', async () => {
+test('EventBridge may invoke the guard and the alarm path and reach their dead-letter queues; each may reach its on-failure queue', async () => {
   const verdicts = await checkEventDelivery(deployed);
   expect(failures(verdicts)).toEqual([]);
   expect(verdicts.map((v) => `${v.action} ${v.resource.split(':').pop()}`).sort()).toEqual([
-    'lambda:InvokeFunction GuardFunction', 'sqs:SendMessage GuardFunctionEventInvokeConfigOnFailureQueue', 'sqs:SendMessage GuardFunctionExecutionEndedQueue']);
+    'lambda:InvokeFunction AlarmFunction', 'lambda:InvokeFunction GuardFunction',
+    'sqs:SendMessage AlarmFunctionAlarmFiredQueue', 'sqs:SendMessage AlarmFunctionEventInvokeConfigOnFailureQueue',
+    'sqs:SendMessage GuardFunctionEventInvokeConfigOnFailureQueue', 'sqs:SendMessage GuardFunctionExecutionEndedQueue']);
 });
 
 test("CloudWatch can publish each of the stack's alarms to its topic (topic policy and KMS key policy)", async () => {
   const verdicts = await checkAlarmTopics(deployed);
   expect(failures(verdicts)).toEqual([]);
-  // Two alarms, each: sns:Publish, kms:GenerateDataKey, kms:Decrypt, on behalf of the alarm's ARN.
-  expect(verdicts).toHaveLength(6);
+  // Four alarms, each: sns:Publish, kms:GenerateDataKey, kms:Decrypt, on behalf of the alarm's ARN.
+  expect(verdicts).toHaveLength(12);
   expect([...new Set(verdicts.map((v) => v.context?.['aws:SourceArn']))].sort()).toEqual([
+    'arn:aws:cloudwatch:us-east-1:123456789012:alarm:mesh-canary-alarm-path-event-undelivered',
+    'arn:aws:cloudwatch:us-east-1:123456789012:alarm:mesh-canary-alarm-path-failed',
     'arn:aws:cloudwatch:us-east-1:123456789012:alarm:mesh-canary-guard-event-undelivered',
     'arn:aws:cloudwatch:us-east-1:123456789012:alarm:mesh-canary-guard-failed',
   ]);
@@ -66,11 +70,16 @@ describe('the check fails on what AWS would refuse', () => {
     expect(failures(await checkEventDelivery(d))).toEqual([expect.stringMatching(/lambda:InvokeFunction on .*:function:GuardFunction: ImplicitlyDenied/)]);
   });
 
+  test("EventBridge without the alarm path's Lambda permission", async () => {
+    const d = mutated((t) => { delete t.Resources.AlarmFunctionAlarmFiredPermission; });
+    expect(failures(await checkEventDelivery(d))).toEqual([expect.stringMatching(/lambda:InvokeFunction on .*:function:AlarmFunction: ImplicitlyDenied/)]);
+  });
+
   test('the topic encrypted with alias/aws/sns: CloudWatch cannot publish', async () => {
     const d = mutated((t) => { t.Resources.ApprovalTopic.Properties.KmsMasterKeyId = 'alias/aws/sns'; });
     const bad = failures(await checkAlarmTopics(d));
-    expect(bad).toHaveLength(4); // per alarm: kms:GenerateDataKey and kms:Decrypt
-    for (const line of bad) expect(line).toMatch(/^cloudwatch.amazonaws.com \(Guard\w+Alarm\) kms:(GenerateDataKey|Decrypt) on arn:aws:kms:.*: ImplicitlyDenied .*alias\/aws\/sns \(AWS managed\): an AWS managed key/);
+    expect(bad).toHaveLength(8); // per alarm: kms:GenerateDataKey and kms:Decrypt
+    for (const line of bad) expect(line).toMatch(/^cloudwatch.amazonaws.com \((Guard|AlarmPath)\w+Alarm\) kms:(GenerateDataKey|Decrypt) on arn:aws:kms:.*: ImplicitlyDenied .*alias\/aws\/sns \(AWS managed\): an AWS managed key/);
   });
 
   test('a key policy without the CloudWatch statement: CloudWatch cannot get a data key', async () => {
@@ -79,8 +88,8 @@ describe('the check fails on what AWS would refuse', () => {
       policy.Statement = policy.Statement.filter((s: any) => JSON.stringify(s.Principal) !== '{"Service":"cloudwatch.amazonaws.com"}');
     });
     const bad = failures(await checkAlarmTopics(d));
-    expect(bad.filter((l) => /kms:GenerateDataKey on arn:aws:kms:us-east-1:123456789012:key\/[0-9a-f-]+: ImplicitlyDenied/.test(l))).toHaveLength(2);
-    expect(bad.filter((l) => /kms:Decrypt on .*: ImplicitlyDenied/.test(l))).toHaveLength(2);
+    expect(bad.filter((l) => /kms:GenerateDataKey on arn:aws:kms:us-east-1:123456789012:key\/[0-9a-f-]+: ImplicitlyDenied/.test(l))).toHaveLength(4); // one per alarm
+    expect(bad.filter((l) => /kms:Decrypt on .*: ImplicitlyDenied/.test(l))).toHaveLength(4);
   });
 
   test('an alarm not named after the stack (any other alarm of the account) may neither publish nor use the key', async () => {
@@ -127,7 +136,7 @@ describe('VPC Lattice: each function may do what its router needs on the Lattice
   const all = ['vpc-lattice:GetRule', 'vpc-lattice:UpdateRule', 'vpc-lattice:GetListener', 'vpc-lattice:UpdateListener'];
   const may: Record<string, string[]> = {
     PrepareFunction: ['vpc-lattice:GetRule', 'vpc-lattice:GetListener'],
-    SetWeightFunction: all, PromoteFunction: all, RollbackFunction: all, GuardFunction: all,
+    SetWeightFunction: all, PromoteFunction: all, RollbackFunction: all, GuardFunction: all, AlarmFunction: all,
     CheckHealthFunction: [], RequestApprovalFunction: [],
   };
 
@@ -153,7 +162,7 @@ describe('VPC Lattice: each function may do what its router needs on the Lattice
   /** The deployed template with the Lattice statements of the writers' roles changed. */
   const withLatticeStatements = (change: (st: any) => void, scope?: any): Deployed => {
     const raw = structuredClone(transformed);
-    for (const fn of ['SetWeightFunction', 'PromoteFunction', 'RollbackFunction', 'GuardFunction']) {
+    for (const fn of ['SetWeightFunction', 'PromoteFunction', 'RollbackFunction', 'GuardFunction', 'AlarmFunction']) {
       for (const p of raw.Resources[`${fn}Role`].Properties.Policies) {
         const doc = p['Fn::If']?.[1]?.PolicyDocument ?? p.PolicyDocument;
         for (const st of doc.Statement) if ([st.Action].flat().some((a: string) => a.startsWith('vpc-lattice:'))) change(st);
@@ -192,7 +201,7 @@ describe('VPC Lattice: each function may do what its router needs on the Lattice
   describe('the check fails on what AWS would refuse, or on a grant wider than the named services', () => {
     test('without UpdateRule: the writers cannot shift a rule', async () => {
       const d = withLatticeStatements((st) => { st.Action = [st.Action].flat().filter((a: string) => a !== 'vpc-lattice:UpdateRule'); });
-      expect(await scopeProblems(d)).toEqual(['SetWeightFunction', 'PromoteFunction', 'RollbackFunction', 'GuardFunction']
+      expect(await scopeProblems(d)).toEqual(['SetWeightFunction', 'PromoteFunction', 'RollbackFunction', 'GuardFunction', 'AlarmFunction']
         .map((fn) => `${fn} vpc-lattice:UpdateRule on the named service: ImplicitlyDenied, expected Allowed`));
     });
 
@@ -201,14 +210,14 @@ describe('VPC Lattice: each function may do what its router needs on the Lattice
         if ([st.Action].flat().includes('vpc-lattice:UpdateRule')) st.Resource = { 'Fn::Sub': 'arn:${AWS::Partition}:vpc-lattice:${AWS::Region}:${AWS::AccountId}:targetgroup/*' };
       });
       const problems = await scopeProblems(d);
-      expect(problems).toHaveLength(8); // GetRule and UpdateRule, four writers
+      expect(problems).toHaveLength(10); // GetRule and UpdateRule, five writers
       for (const line of problems) expect(line).toMatch(/^\w+ vpc-lattice:(Get|Update)Rule on the named service: ImplicitlyDenied, expected Allowed$/);
     });
 
     test('"*" resources: every other service of the account, in every region, is open', async () => {
       const d = withLatticeStatements((st) => { st.Resource = '*'; });
       const problems = await scopeProblems(d);
-      expect(problems).toHaveLength(4 * 4 * elsewhere.length);
+      expect(problems).toHaveLength(5 * 4 * elsewhere.length); // five writers, four actions
       for (const line of problems) expect(line).toMatch(/\(not in LatticeServiceArns\): Allowed$/);
     });
 

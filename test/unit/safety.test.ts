@@ -52,8 +52,11 @@ describe('the route lock', () => {
     dynamo.on(DeleteItemCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
     expect(await releaseLock(lock, route, 'exec-1')).toBe(true);
     expect(await releaseLock(lock, route, 'exec-1')).toBe(false);
-    dynamo.on(DeleteItemCommand).rejects(awsError('ProvisionedThroughputExceededException', 400));
+    dynamo.on(DeleteItemCommand).rejects(awsError('AccessDeniedException', 400));
     await expect(releaseLock(lock, route, 'exec-1')).rejects.toMatchObject({ name: 'AwsRequestRejected' });
+    // DynamoDB's throttling (on-demand tables too) is worth a retry, as every other throttling is.
+    dynamo.on(DeleteItemCommand).rejects(awsError('ProvisionedThroughputExceededException', 400));
+    await expect(releaseLock(lock, route, 'exec-1')).rejects.toMatchObject({ name: 'TransientAwsError' });
   });
 });
 

@@ -52,7 +52,7 @@ describe('in this project', () => {
     afterAll(() => rmSync(out, { recursive: true, force: true }));
 
     test('inputs come from one path per @aws-sdk/@smithy package (esbuild metafile)', () => {
-      expect(built.length).toBe(7);
+      expect(built.length).toBe(8);
       for (const b of built) {
         expect(Object.keys(b.metafile.inputs).some((i) => i.includes('node_modules/@smithy/'))).toBe(true);
         expect([b.logicalId, metafileCopies(b.metafile)]).toEqual([b.logicalId, {}]);

@@ -28,8 +28,8 @@ test('cfn-lint reports nothing (errors, warnings or informational)', () => {
   expect(out.trim()).toBe('');
 });
 
-test('the seven functions exist, each built with esbuild from its own entry point on nodejs24.x', () => {
-  expect(functions.map(([id]) => id).sort()).toEqual(['CheckHealthFunction', 'GuardFunction', 'PrepareFunction', 'PromoteFunction', 'RequestApprovalFunction', 'RollbackFunction', 'SetWeightFunction']);
+test('the eight functions exist, each built with esbuild from its own entry point on nodejs24.x', () => {
+  expect(functions.map(([id]) => id).sort()).toEqual(['AlarmFunction', 'CheckHealthFunction', 'GuardFunction', 'PrepareFunction', 'PromoteFunction', 'RequestApprovalFunction', 'RollbackFunction', 'SetWeightFunction']);
   expect(template.Globals.Function.Runtime).toBe('nodejs24.x');
   for (const [id, fn] of functions) {
     expect(fn.Metadata.BuildMethod).toBe('esbuild');
@@ -63,6 +63,8 @@ describe('least privilege', () => {
     PromoteFunction: ['appmesh:DescribeRoute', 'appmesh:UpdateRoute', 'dynamodb:DeleteItem', 'dynamodb:GetItem', ...latticeWrite],
     RollbackFunction: ['appmesh:DescribeRoute', 'appmesh:UpdateRoute', 'dynamodb:DeleteItem', 'dynamodb:GetItem', ...latticeWrite],
     GuardFunction: ['appmesh:DescribeRoute', 'appmesh:UpdateRoute', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'states:GetExecutionHistory', ...latticeWrite],
+    AlarmFunction: ['appmesh:DescribeRoute', 'appmesh:UpdateRoute', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Scan',
+      'states:DescribeExecution', 'states:GetExecutionHistory', 'states:StopExecution', ...latticeWrite],
     CheckHealthFunction: ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData'],
     RequestApprovalFunction: ['kms:Decrypt', 'kms:GenerateDataKey*'],
   };
@@ -120,7 +122,7 @@ describe('least privilege', () => {
   const nodes = meshes.map((m) => `${m}/virtualNode/*`);
   const rules = services.map((s) => `${s}/listener/*/rule/*`).sort();
   const listeners = services.map((s) => `${s}/listener/*`).sort();
-  const writers = ['SetWeightFunction', 'PromoteFunction', 'RollbackFunction', 'GuardFunction'];
+  const writers = ['SetWeightFunction', 'PromoteFunction', 'RollbackFunction', 'GuardFunction', 'AlarmFunction'];
 
   test.each(writers)(
     '%s: UpdateRoute on the routes and the virtual nodes of MeshArns (App Mesh authorizes both), DescribeRoute on routes, nothing wider', (id) => {
@@ -290,4 +292,21 @@ test('an event the guard never got, or failed on, alarms to the approval topic',
   for (const a of watched) expect(a.AlarmActions).toEqual([{ '!Ref': 'ApprovalTopic' }]);
   // Named after the stack, inside the alarm:${AWS::StackName}-* the topic and key policies let in.
   expect(watched.map((a) => a.AlarmName)).toEqual([{ '!Sub': '${AWS::StackName}-guard-event-undelivered' }, { '!Sub': '${AWS::StackName}-guard-failed' }]);
+});
+
+test('the alarm path hears every alarm that goes to ALARM; an event it never got, or failed on, alarms to the approval topic', () => {
+  const fn = template.Resources.AlarmFunction.Properties;
+  expect(fn.Events.AlarmFired.Properties.Pattern).toEqual({
+    source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { state: { value: ['ALARM'] } },
+  });
+  expect(fn.Events.AlarmFired.Properties.DeadLetterConfig).toEqual({ Type: 'SQS' });
+  expect(fn.EventInvokeConfig.DestinationConfig.OnFailure).toEqual({ Type: 'SQS' });
+  // It runs the guard's restore, which can wait out a writer step in flight: the guard's timeout and writer wait.
+  expect(fn.Timeout).toBe(template.Resources.GuardFunction.Properties.Timeout);
+  expect(fn.Environment.Variables.WRITER_TIMEOUT_SECONDS).toBe(template.Resources.GuardFunction.Properties.Environment.Variables.WRITER_TIMEOUT_SECONDS);
+  const watched = ['AlarmPathEventUndeliveredAlarm', 'AlarmPathFailedAlarm'].map((id) => template.Resources[id].Properties);
+  expect(watched.map((a) => a.Dimensions[0].Value['!GetAtt'])).toEqual([
+    'AlarmFunctionAlarmFiredQueue.QueueName', 'AlarmFunctionEventInvokeConfigOnFailureQueue.QueueName']);
+  for (const a of watched) expect(a.AlarmActions).toEqual([{ '!Ref': 'ApprovalTopic' }]);
+  expect(watched.map((a) => a.AlarmName)).toEqual([{ '!Sub': '${AWS::StackName}-alarm-path-event-undelivered' }, { '!Sub': '${AWS::StackName}-alarm-path-failed' }]);
 });

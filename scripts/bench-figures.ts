@@ -20,6 +20,7 @@ export const benchFigures = {
   invocations: 'Lambda invocations per linear step',
   linearWall: '10-step linear execution, intervals 0',
   restore: 'failing verdict → route restored',
+  alarmPath: 'alarm → route restored (alarm path)',
   fleetAlone: '1 deployment alone, 1 s between steps (baseline)',
   fleetTogether: (fleet: number) => `${fleet} deployments together, 1 s between steps`,
   fleetAloneNoWait: '1 deployment alone, no waits (baseline)',
@@ -93,9 +94,10 @@ export const figureLabels = (fleet: number): string[] =>
 export const usage = `usage: npm run bench -- [--runs N | --quick]   (or: node scripts/bench.ts ...)
 Builds its own bundles and starts its own local AWS (so it can run beside the tests); prints figures, asserts nothing.
   (no option)  runs per figure: the seed (awscli) and set-weight cold N=7 each; each warm figure 10xN;
-               the linear state machine once (happy path and failing verdict); ${FLEET} deployments
+               the linear state machine once (happy path and failing verdict); the alarm path N=7
+               times (a verdict every 60 s, the alarm just after a step); ${FLEET} deployments
                together vs 1 alone, median of 3 runs.
-  --runs N     N runs (a whole number >= 1) for the seed and cold figures, 10xN for the warm ones;
+  --runs N     N runs (a whole number >= 1) for the seed, cold and alarm-path figures, 10xN for the warm ones;
                the state machine and fleet figures run as above.
   --quick      what the test suite runs: one run of every figure (warm ones 10), and ${QUICK_FLEET} deployments
                together vs 1 instead of ${FLEET}. Cannot be combined with --runs.

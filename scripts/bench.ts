@@ -10,6 +10,8 @@
 //      and through the front with a fixed latency added to every App Mesh call;
 //   3. the linear state machine: transitions and Lambda invocations per step (from execution
 //      history), and the time from a failing verdict to the route restored;
+//   3b. the alarm path: from an alarm going to ALARM to the route restored, a verdict every 60 s,
+//      against the half interval a polling check would take on average;
 //   4. 20 (--quick: 4) deployments of the linear machine started together, each on its own route, against
 //      one deployment alone (moto's Step Functions interpreter is the local AWS's bottleneck).
 // It builds its own bundles and starts its own local AWS, so it can run beside the tests.
@@ -23,7 +25,7 @@ import { performance } from 'node:perf_hooks';
 import {
   AppMeshClient, DescribeRouteCommand, UpdateRouteCommand,
 } from '@aws-sdk/client-app-mesh';
-import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, PutMetricAlarmCommand, PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetRuleCommand, UpdateRuleCommand, VPCLatticeClient } from '@aws-sdk/client-vpc-lattice';
 import {
@@ -39,7 +41,10 @@ import { startLocalAws } from '../local/aws.ts';
 import { createDemoMesh, createRoutesTo, v1RouteSpec } from '../local/demo-mesh.ts';
 import { allTo, createDemoLattice } from '../local/demo-lattice.ts';
 import { deployStack } from '../local/stack.ts';
-import { states } from '../functions/commons/states.ts';
+import { states, stopErrors } from '../functions/commons/states.ts';
+
+/** Figure 3b's interval between verdicts: what a polling check would wait, half of it on average. */
+const ALARM_INTERVAL_SECONDS = 60;
 
 let options: BenchOptions;
 try {
@@ -377,18 +382,19 @@ async function main(scratch: string): Promise<void> {
     const scheduled = happy.filter((e) => e.type === 'TaskScheduled').length;
     const loopTasks = entered.slice(firstShift, lastShift).filter((s) => s === states.Shift || s === states.CheckHealth).length;
 
-    // Failing verdict → route restored: the alarm fires while the canary is at 50%.
+    // Failing verdict → route restored: 5xx responses appear while the canary is at 50%, and the
+    // next verdict's metric check fails (a metric, not an alarm: an alarm would take the alarm path, figure 3b).
     await createDemoMesh(appMesh, 'benchmesh-rb');
-    await cloudWatch.send(new PutMetricAlarmCommand({ AlarmName: 'bench-5xx', Namespace: 'bench', MetricName: 'Http5xx', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }));
-    await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: 'bench-5xx', StateValue: 'OK', StateReason: 'bench' }));
     const rbRoute = { ...route, meshName: 'benchmesh-rb' };
-    const failingArn = await start('bench-rollback', input(rbRoute, { strategy: { type: 'linear', stepPercent: 25, intervalSeconds: 1 }, healthChecks: { alarms: { names: ['bench-5xx'] } } }));
+    const errors = { name: 'canary-5xx', namespace: 'bench', metricName: 'Http5xx', dimensions: { VirtualNode: 'product-v15-vn' }, statistic: 'Sum', windowSeconds: 60, comparison: 'GreaterThanThreshold', threshold: 0 };
+    // No data before the failure is inconclusive: counted as a pass here, so only the 5xx responses fail it.
+    const failingArn = await start('bench-rollback', input(rbRoute, { strategy: { type: 'linear', stepPercent: 25, intervalSeconds: 1 }, healthChecks: { metrics: [errors] }, inconclusive: 'pass' }));
     for (;;) {
       const targets = (await appMesh.send(new DescribeRouteCommand(rbRoute))).route!.spec!.httpRoute!.action!.weightedTargets!;
       if (targets.some((x) => x.virtualNode === 'product-v15-vn' && x.weight === 50)) break;
       await sleep(20);
     }
-    await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: 'bench-5xx', StateValue: 'ALARM', StateReason: 'bench: failing' }));
+    await cloudWatch.send(new PutMetricDataCommand({ Namespace: 'bench', MetricData: [{ MetricName: 'Http5xx', Dimensions: [{ Name: 'VirtualNode', Value: 'product-v15-vn' }], Value: 12, Timestamp: new Date() }] }));
     for (;;) {
       const d = await sfn.send(new DescribeExecutionCommand({ executionArn: failingArn }));
       if (d.status !== 'RUNNING') break;
@@ -409,6 +415,45 @@ async function main(scratch: string): Promise<void> {
       [label.invocations, `${(loopTasks / (steps - 1)).toFixed(1)} (${loopTasks} over ${steps - 1} full steps; ${scheduled} in all)`, `<= 2: ${verdict(loopTasks / (steps - 1) <= 2)}`],
       [label.linearWall, `${(wall / 1000).toFixed(2)} s wall`, ''],
       [label.restore, `${ms(verdictToRestored)} (history timestamps), ${(verdictToRestored / median(warm)).toFixed(1)}x one warm step`, ''],
+    ]);
+
+    // ---------------------------------------------------------------- 3b. the alarm path
+    // A deployment that checks an alarm, a verdict every ALARM_INTERVAL_SECONDS: the alarm goes to
+    // ALARM just after a step. Measured from SetAlarmState to the route read back at its snapshot
+    // (the local AWS delivers the event to AlarmFunction, as EventBridge would). A polling check at
+    // the same interval sees the alarm at its next verdict: half an interval later on average.
+    const alarmRuns = options.quick ? 1 : RUNS;
+    console.log(`\n3b. The alarm path: alarm → route restored, a verdict every ${ALARM_INTERVAL_SECONDS} s, median of ${alarmRuns} (first run: AlarmFunction's bundle loads)`);
+    const alarmTimes: number[] = [];
+    for (let i = 0; i < alarmRuns; i++) {
+      const meshName = `benchmesh-alarm${i}`;
+      await createDemoMesh(appMesh, meshName);
+      const alarmRoute = { ...route, meshName };
+      const alarmName = `bench-alarm-${i}-5xx`;
+      await cloudWatch.send(new PutMetricAlarmCommand({ AlarmName: alarmName, Namespace: 'bench', MetricName: 'Http5xx', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }));
+      await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: 'OK', StateReason: 'bench' }));
+      const arn = await start(`bench-alarm-${i}`, input(alarmRoute, { strategy: { type: 'linear', stepPercent: 10, intervalSeconds: ALARM_INTERVAL_SECONDS }, healthChecks: { alarms: { names: [alarmName] } } }));
+      const canaryAt = async () => (await appMesh.send(new DescribeRouteCommand(alarmRoute))).route!.spec!.httpRoute!.action!.weightedTargets!
+        .find((x) => x.virtualNode === 'product-v15-vn')?.weight ?? 0;
+      while (await canaryAt() !== 10) await sleep(20);
+      const t = performance.now();
+      await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: 'ALARM', StateReason: 'bench: failing' }));
+      for (;;) {
+        if (await canaryAt() === 0) break;
+        if (performance.now() - t > 60_000) throw new Error(`bench: ${arn}: the route was not restored within 60 s of its alarm`);
+        await sleep(10);
+      }
+      alarmTimes.push(performance.now() - t);
+      const d = await sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+      if (d.status !== 'ABORTED' || d.error !== stopErrors.AlarmFired) throw new Error(`bench: ${arn} ended ${d.status} ${d.error ?? ''}, not stopped by the alarm path`);
+    }
+    const alarmMedian = median(alarmTimes);
+    const pollingMean = (ALARM_INTERVAL_SECONDS * 1000) / 2;
+    table([
+      ['figure', 'measured', 'a polling check at the same interval', 'target'],
+      [label.alarmPath, `${ms(alarmMedian)} (runs: ${alarmTimes.map(ms).join(', ')})`,
+        `${(pollingMean / 1000).toFixed(0)} s on average, ${ALARM_INTERVAL_SECONDS} s at worst: ${(pollingMean / alarmMedian).toFixed(0)}x slower`,
+        `< 2 s: ${verdict(alarmMedian < 2000)}`],
     ]);
 
     // ---------------------------------------------------------------- 4. many deployments at once

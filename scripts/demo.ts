@@ -34,15 +34,20 @@ story with the real state machines on each backend:
   1. product  → v1.5   linear, 25% a step        healthy: promoted
   2. customer → v2     step-then-all, 20% + bake  healthy: promoted
   3. order    → v2     manual approval            approved (mesh-canary approve): promoted
-  4. product  → v2     linear, 25% a step        its alarm fires at 50%: rolled back
+  4. product  → v2     linear, 25% a step,       its alarm fires mid-interval: rolled back by
+                       a verdict every 60 s       the alarm path within seconds, not at the next verdict
 
 On App Mesh the deployments move virtual route weights; on VPC Lattice they move the weights
 of a listener rule's target groups. Real Lattice takes about 90 s to settle after each
 change (settleSeconds, 90 by default); the demo waits 1 s so both backends take about a minute.
 
+The local AWS delivers the events EventBridge would: the alarm's state change reaches the
+alarm path (AlarmFunction), which stops the execution and restores the route at once.
+
 On a terminal each deployment is shown live as \`mesh-canary watch\` shows it. At the end: a
-summary table (with the backend of each deployment) and one picture per deployment in
-reports/ (as \`mesh-canary report\` draws it).
+summary table (with the backend of each deployment, and for the bad release how long after
+the alarm the route was back) and one picture per deployment in reports/ (as
+\`mesh-canary report\` draws it).
 
 Options:
   --backend appmesh|lattice   replay the story on one backend only (default: both)
@@ -95,15 +100,20 @@ interface Story {
   /** The same versions as VPC Lattice target groups (demo names, see local/demo-lattice.ts). */
   groups: { stable: DemoGroup; canary: DemoGroup; end: DemoGroup };
   strategy: object;
-  expect: { outcome: 'promoted' | 'rolled back'; route: string };
+  /** byAlarmPath: stopped by the alarm path (AlarmFired), its route back within seconds of the alarm. */
+  expect: { outcome: 'promoted' | 'rolled back'; route: string; byAlarmPath?: boolean };
   /** Something that happens while the deployment runs (an approval, an alarm). */
   during?: (e: DeploymentEvent, act: Actions) => Promise<void>;
 }
 
 interface Actions {
   approve(): Promise<void>;
+  /** Sets the story's alarm; with ALARM, waits until the route is as the story ends it and returns how long that took. */
   alarm(state: 'OK' | 'ALARM', why: string): Promise<void>;
 }
+
+/** The bad release's interval: its next verdict is this far away when its alarm fires, so only the alarm path can be that fast. */
+const BAD_RELEASE_INTERVAL_SECONDS = 60;
 
 const stories: Story[] = [
   { title: 'product → v1.5, linear', machine: 'linear', service: 'product', stable: 'product-vn', canary: 'product-v15-vn',
@@ -125,9 +135,13 @@ const stories: Story[] = [
   // Rolled back to exactly the route before it: product-v15-vn 100, as story 1 left it.
   { title: 'product → v2, a bad release', machine: 'linear', service: 'product', stable: 'product-v15-vn', canary: 'product-v2-vn',
     groups: { stable: 'product-v15', canary: 'product-v2', end: 'product-v15' },
-    strategy: { type: 'linear', stepPercent: 25, intervalSeconds: 1 }, expect: { outcome: 'rolled back', route: 'product-v15-vn 100' },
+    strategy: { type: 'linear', stepPercent: 25, intervalSeconds: BAD_RELEASE_INTERVAL_SECONDS }, expect: { outcome: 'rolled back', route: 'product-v15-vn 100', byAlarmPath: true },
     during: async (e, act) => {
-      if (e.kind === 'shift' && e.weight === 50) await act.alarm('ALARM', '5xx rate 14% on product v2');
+      if (e.kind === 'shift' && e.weight === 25) {
+        say(`  (the next verdict is ${BAD_RELEASE_INTERVAL_SECONDS} s away; two seconds in, 5xx responses climb)`);
+        await new Promise((r) => setTimeout(r, 2000));
+        await act.alarm('ALARM', '5xx rate 14% on product v2');
+      }
     } },
 ];
 
@@ -155,7 +169,11 @@ interface Side {
   expected(story: Story): string;
 }
 
-interface Result { backend: Backend; name: string; story: Story; outcome: string; error?: string; seconds: number; final: string; expected: string; report: string }
+interface Result {
+  backend: Backend; name: string; story: Story; outcome: string; error?: string; seconds: number; final: string; expected: string; report: string;
+  /** From SetAlarmState to the route as the story ends it (the alarm path), in ms. */
+  alarmToRestoredMs?: number;
+}
 
 async function replay(aws: LocalAws): Promise<void> {
   Object.assign(process.env, aws.env);
@@ -222,6 +240,7 @@ async function replay(aws: LocalAws): Promise<void> {
 
       region.log(`\n${style.bold(`${n}. ${story.title}`)}  (${BACKEND_LABEL[backend]}, ${story.machine} state machine, execution ${name})`);
       const t0 = Date.now();
+      let alarmToRestoredMs: number | undefined;
       const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: stack.machines[story.machine], name, input: JSON.stringify(input) }));
       const actions: Actions = {
         approve: async () => {
@@ -232,8 +251,17 @@ async function replay(aws: LocalAws): Promise<void> {
           if (code !== 0) throw new Error(`mesh-canary approve exited ${code}`);
         },
         alarm: async (state, why) => {
+          const at = Date.now();
           await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: state, StateReason: why }));
           say(`  ${style.red(`alarm ${alarmName} → ${state}`)}: ${why}`);
+          if (state !== 'ALARM') return;
+          // Nobody invokes anything here: the local AWS delivers the alarm's event to the alarm path, as EventBridge would.
+          const deadline = at + 30_000;
+          while (await side.routeNow(story) !== side.expected(story) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+          if (await side.routeNow(story) === side.expected(story)) {
+            alarmToRestoredMs = Date.now() - at;
+            say(`  ${style.green(`route back at ${side.expected(story)}`)} ${(alarmToRestoredMs / 1000).toFixed(1)} s after the alarm (the alarm path; the next verdict was ${BAD_RELEASE_INTERVAL_SECONDS} s away)`);
+          }
         },
       };
       const pending: Promise<void>[] = [];
@@ -261,13 +289,14 @@ async function replay(aws: LocalAws): Promise<void> {
       const history = await fullHistory(sfn, executionArn!);
       const report = join(reportsDir, `${name}.svg`);
       writeFileSync(report, renderReport({ description: end, history }));
-      results.push({ backend, name, story, outcome: outcomeOf(end).kind, error: end.error, seconds: (Date.now() - t0) / 1000, final, expected: side.expected(story), report });
+      results.push({ backend, name, story, outcome: outcomeOf(end, final === side.expected(story)).kind, error: end.error, seconds: (Date.now() - t0) / 1000, final, expected: side.expected(story), report, alarmToRestoredMs });
     }
   }
 
   region.log(`\n${style.bold('Summary')}`);
-  const rows = [['#', 'backend', 'deployment', 'outcome', 'time', 'route at the end', 'as the story says'],
-    ...results.map((r, i) => [String(i + 1), BACKEND_LABEL[r.backend], r.story.title, r.error ? `${r.outcome} (${r.error})` : r.outcome, `${r.seconds.toFixed(1)} s`, r.final,
+  const rows = [['#', 'backend', 'deployment', 'outcome', 'time', 'alarm → route back', 'route at the end', 'as the story says'],
+    ...results.map((r, i) => [String(i + 1), BACKEND_LABEL[r.backend], r.story.title, r.error ? `${r.outcome} (${r.error})` : r.outcome, `${r.seconds.toFixed(1)} s`,
+      r.alarmToRestoredMs === undefined ? '' : `${(r.alarmToRestoredMs / 1000).toFixed(1)} s`, r.final,
       asExpected(r) ? style.green('yes') : style.red('NO')])];
   for (const line of table(rows, style)) region.log(line);
   region.log(`\n${style.bold('Reports')} (open in a browser, or \`mesh-canary report <execution> --out FILE\`)`);
@@ -277,7 +306,9 @@ async function replay(aws: LocalAws): Promise<void> {
   if (wrong.length) throw new Error(`${wrong.map((r) => `${r.story.title} (${BACKEND_LABEL[r.backend]})`).join(', ')} did not end as the story says`);
 }
 
-const asExpected = (r: Result) => r.outcome === r.story.expect.outcome && r.final === r.expected;
+/** As the story says: its outcome and route; a bad release caught by the alarm path, its route back within seconds. */
+const asExpected = (r: Result) => r.outcome === r.story.expect.outcome && r.final === r.expected
+  && (!r.story.expect.byAlarmPath || (r.error === 'AlarmFired' && r.alarmToRestoredMs !== undefined && r.alarmToRestoredMs < 10_000));
 
 main().catch((err) => {
   region.close({ clear: true });

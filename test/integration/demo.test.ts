@@ -25,7 +25,8 @@ const rows = (backend: string, first: number, v15: string, v2: string, orderV2: 
   new RegExp(`${first}\\s+${backend}\\s+product → v1\\.5, linear\\s+promoted\\s+[\\d.]+ s\\s+${v15} 100\\s+yes`),
   new RegExp(`${first + 1}\\s+${backend}\\s+customer → v2, step-then-all\\s+promoted\\s+[\\d.]+ s\\s+${v2} 100\\s+yes`),
   new RegExp(`${first + 2}\\s+${backend}\\s+order → v2, held for approval\\s+promoted\\s+[\\d.]+ s\\s+${orderV2} 100\\s+yes`),
-  new RegExp(`${first + 3}\\s+${backend}\\s+product → v2, a bad release\\s+rolled back \\(CanaryRolledBack\\)\\s+[\\d.]+ s\\s+${v15} 100\\s+yes`),
+  // Caught by the alarm path: stopped with AlarmFired, its route back seconds after the alarm (the next verdict was 60 s away).
+  new RegExp(`${first + 3}\\s+${backend}\\s+product → v2, a bad release\\s+rolled back \\(AlarmFired\\)\\s+[\\d.]+ s\\s+\\d\\.\\d s\\s+${v15} 100\\s+yes`),
 ];
 
 test('the demo replays the seed\'s story on VPC Lattice, then on App Mesh: every deployment ends as told, in about a minute, with a report each', async () => {
@@ -43,6 +44,7 @@ test('the demo replays the seed\'s story on VPC Lattice, then on App Mesh: every
   expect(stdout).toContain('$ mesh-canary approve demo-3-order-v2-vn');
   expect(stdout).toContain('$ mesh-canary approve demo-lattice-3-order-v2');
   expect(stdout).toMatch(/real VPC Lattice settles about 90 s/);
+  expect(stdout).toMatch(/route back at product-v15-vn 100 \d\.\d s after the alarm \(the alarm path; the next verdict was 60 s away\)/);
 
   const names = ['demo-1-product-v15-vn', 'demo-2-customer-v2-vn', 'demo-3-order-v2-vn', 'demo-4-product-v2-vn',
     'demo-lattice-1-product-v15', 'demo-lattice-2-customer-v2', 'demo-lattice-3-order-v2', 'demo-lattice-4-product-v2'];
@@ -52,9 +54,9 @@ test('the demo replays the seed\'s story on VPC Lattice, then on App Mesh: every
     expect(statSync(path).mtimeMs).toBeGreaterThanOrEqual(startedAt);
     expect(readFileSync(path, 'utf8')).toMatch(/^<svg [\s\S]*<\/svg>\n$/);
   }
-  expect(readFileSync(join(root, 'reports', 'demo-4-product-v2-vn.svg'), 'utf8')).toContain('rolled back: alarm product-v2-vn-5xx is ALARM');
+  expect(readFileSync(join(root, 'reports', 'demo-4-product-v2-vn.svg'), 'utf8')).toContain('rolled back: alarm product-v2-vn-5xx went to ALARM');
   expect(readFileSync(join(root, 'reports', 'demo-3-order-v2-vn.svg'), 'utf8')).toContain('waiting for approval');
-  expect(readFileSync(join(root, 'reports', 'demo-lattice-4-product-v2.svg'), 'utf8')).toContain('rolled back: alarm demo-product-v2-5xx is ALARM');
+  expect(readFileSync(join(root, 'reports', 'demo-lattice-4-product-v2.svg'), 'utf8')).toContain('rolled back: alarm demo-product-v2-5xx went to ALARM');
   expect(readFileSync(join(root, 'reports', 'demo-lattice-3-order-v2.svg'), 'utf8')).toContain('waiting for approval');
 });
 

@@ -207,6 +207,14 @@ both, all or nothing; --restore puts both back on v1 once it is promoted):
   npx mesh-canary abort release-v2 --restore ${e}
   aws ${e} appmesh describe-route --mesh-name ${DEMO_MESH} --virtual-router-name customer-vr --route-name customer-r --query "route.spec.httpRoute.action.weightedTargets" --output table
 
+The alarm path: an alarm a running deployment checks goes to ALARM, and the deployment is rolled back
+within seconds, whatever its interval (the local AWS delivers the alarm's event to AlarmFunction, as
+EventBridge would). Start it, set the alarm once the canary has its first 25%, watch it end:
+  npx mesh-canary start linear --input ${inputs.linear} --name alarm-me ${e}
+  aws ${e} cloudwatch set-alarm-state --alarm-name product-v15-5xx --state-value ALARM --state-reason "5xx climbing on v1.5"
+  npx mesh-canary watch alarm-me ${e}             # rolled back: alarm product-v15-5xx went to ALARM ... (exit 1)
+  aws ${e} cloudwatch set-alarm-state --alarm-name product-v15-5xx --state-value OK --state-reason recovered
+
 The linear and manual-approval inputs both move product-vn to product-v15-vn (and the release moves
 it to product-v2-vn; the release and step-then-all both move customer-vn): once one is promoted,
 the route no longer has its v1 node. Put it back with

@@ -119,6 +119,37 @@ test('its printed commands work as printed: routes, start, abort', async () => {
   expect(stepThenAllRoute()).toMatch(/customer-vn\s+100\s/); // the deployment undone
 }, 180_000);
 
+test('its printed alarm-path commands work as printed: the alarm rolls the deployment back within seconds, watch says which alarm', async () => {
+  const started = cli(/^npx mesh-canary start linear --input \S*inputs\/linear\.json --name alarm-me /);
+  expect([started.status, started.stderr]).toEqual([0, '']);
+  const productRoute = () => spawnSync(node, [join(projectRoot, 'cli', 'main.ts'), 'routes', '--input', '.local-aws/inputs/linear.json', '--endpoint-url', endpoint()],
+    { cwd: projectRoot, env, encoding: 'utf8', timeout: 60_000 }).stdout;
+  const deadline = Date.now() + 60_000;
+  while (!/product-v15-vn\s+25\s/.test(productRoute())) {
+    if (Date.now() > deadline) throw new Error('the linear deployment never gave the canary its 25%');
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  // The AWS CLI line as printed, with the printed exports (credentials and region of the local AWS).
+  const exports = Object.fromEntries([...output.matchAll(/^\s+export (\w+)=(\S*)$/gm)].map((m) => [m[1], m[2]]));
+  const aws = (printed: RegExp) => {
+    const line = output.split('\n').map((l) => l.trim()).find((l) => printed.test(l))!;
+    const args = (line.match(/"[^"]*"|\S+/g) ?? []).slice(1).map((a) => a.replace(/^"|"$/g, ''));
+    return spawnSync('aws', args, { cwd: projectRoot, env: { ...env, ...exports }, encoding: 'utf8', timeout: 60_000 });
+  };
+  const t0 = Date.now();
+  const fired = aws(/^aws .* cloudwatch set-alarm-state --alarm-name product-v15-5xx --state-value ALARM /);
+  expect([fired.status, fired.stderr]).toEqual([0, '']);
+  while (!/product-vn\s+100\s/.test(productRoute())) {
+    if (Date.now() - t0 > 15_000) throw new Error('the route was not back on v1 within 15 s of the alarm');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const watched = cli(/^npx mesh-canary watch alarm-me /);
+  expect(watched.status).toBe(1);
+  expect(watched.stdout).toMatch(/outcome: rolled back: alarm product-v15-5xx went to ALARM at \S+: 5xx climbing on v1\.5; the route is back at its snapshot \(ABORTED, exit 1\)/);
+  const recovered = aws(/^aws .* cloudwatch set-alarm-state --alarm-name product-v15-5xx --state-value OK /);
+  expect([recovered.status, recovered.stderr]).toEqual([0, '']);
+}, 180_000);
+
 test('its printed Lattice commands work as printed: routes on the rule, start --wait promoted on the fed error rates, start and abort', async () => {
   const routes = cli(/^npx mesh-canary routes --service /);
   expect([routes.status, routes.stderr]).toEqual([0, '']);

@@ -420,9 +420,17 @@ interface InvocationRecord {
   attempt: number;
   ok: boolean;
   errorType?: string;
+  /** When the payload is an EventBridge event: its id and resources (which alarm, which execution). */
+  eventId?: string;
+  resources?: string[];
   at: string;
 }
 const invocations: InvocationRecord[] = [];
+function eventbridgeEnvelope(event: unknown): Pick<InvocationRecord, 'eventId' | 'resources'> {
+  const e = event as { id?: unknown; 'detail-type'?: unknown; resources?: unknown } | null;
+  if (!e || typeof e !== 'object' || typeof e['detail-type'] !== 'string' || typeof e.id !== 'string') return {};
+  return { eventId: e.id, resources: Array.isArray(e.resources) ? e.resources.map(String) : [] };
+}
 function recordInvocation(record: Omit<InvocationRecord, 'at'>): void {
   invocations.push({ ...record, at: new Date().toISOString() });
   if (invocations.length > 2000) invocations.splice(0, invocations.length - 2000);
@@ -470,7 +478,7 @@ async function handleInvoke(req: IncomingMessage, res: ServerResponse, rawName: 
       log(fn.logicalId, `REPORT RequestId: ${requestId} Duration: ${(performance.now() - started).toFixed(2)} ms`);
     }
     recordInvocation({ function: fn.logicalId, requestId, invocationType, attempt, ok: outcome.ok,
-      ...(outcome.ok ? {} : { errorType: outcome.payload.errorType }) });
+      ...(outcome.ok ? {} : { errorType: outcome.payload.errorType }), ...eventbridgeEnvelope(event) });
     return outcome;
   };
   if (invocationType === 'Event') {

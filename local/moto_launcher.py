@@ -697,9 +697,9 @@ def patch_stepfunctions_stop_cause() -> None:
 
 
 def execution_status_detail(execution: Any) -> dict:
-    """The detail of "Step Functions Execution Status Change", as events/guard-aborted.json shows it."""
-    from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
-
+    """The detail of "Step Functions Execution Status Change", as events/guard-aborted.json shows it.
+    input and output are the strings DescribeExecution answers (moto's responses.describe_execution),
+    as on AWS, where the event and DescribeExecution agree."""
     def epoch_ms(value: Any) -> Any:
         return None if value is None else int(value.timestamp() * 1000)
 
@@ -712,8 +712,9 @@ def execution_status_detail(execution: Any) -> dict:
         "status": status,
         "startDate": epoch_ms(execution.start_date),
         "stopDate": None if status == "RUNNING" else epoch_ms(execution.stop_date),
-        "input": to_json_str(execution.input_data, separators=(",", ":")),
-        "output": to_json_str(execution.output, separators=(",", ":")) if succeeded else None,
+        "input": execution.execution_input,
+        "output": (execution.output if isinstance(execution.output, str) else json.dumps(execution.output))
+        if succeeded and execution.output is not None else None,
         "inputDetails": {"included": True},
         "outputDetails": {"included": True} if succeeded else None,
         "error": execution.error,

@@ -4,6 +4,8 @@
 //   client ──▶ front :B ──┬─ Lambda Invoke ──▶ handler from <buildDir>/<LogicalId>/index.js
 //                         └─ everything else ─▶ moto :A
 //   moto's Step Functions interpreter ── Lambda Invoke ──▶ localhost:$MOTO_PORT = front :B
+//   moto's EventBridge (alarm / execution status events, see moto_launcher.py) ── rule with a
+//     Lambda target ── async Invoke (Event) ──▶ front :B (retries, OnFailure destination)
 //
 // This module imports nothing from the project so that Jest tests (transformed to CommonJS,
 // where import.meta is empty) can start their own instance too.
@@ -21,6 +23,19 @@ export interface LocalAwsOptions {
   quiet?: boolean;
   /** Faults to inject into proxied AWS calls from the start (see FaultConfig in local/front.ts). */
   faults?: { rate: number; kinds?: ('throttle' | 'error' | 'latency')[]; latencyMs?: number; services?: string[] };
+  /**
+   * Service events, as on AWS (default true): CloudWatch alarm state changes and Step Functions
+   * execution status changes go to the default event bus, and rules with Lambda targets (the
+   * template's, see local/stack.ts) invoke them asynchronously. false: nothing is emitted and no
+   * Lambda target is invoked, for tests that drive the functions by hand. Default: true, unless
+   * MESH_CANARY_EVENTS=0.
+   */
+  events?: boolean;
+  /**
+   * Milliseconds before each retry of a failed asynchronous invocation (default [500, 1000];
+   * Lambda waits about 1 and 2 minutes). Also MESH_CANARY_ASYNC_RETRY_DELAYS_MS="500,1000".
+   */
+  asyncRetryDelaysMs?: number[];
 }
 
 export interface LocalAws {
@@ -31,6 +46,8 @@ export interface LocalAws {
   region: string;
   /** moto's default account. */
   accountId: string;
+  /** Whether service events are emitted and delivered (LocalAwsOptions.events). */
+  events: boolean;
   functionArn(logicalId: string): string;
   /** AWS_ENDPOINT_URL, AWS_REGION, fake credentials: for child processes and SDK clients. */
   env: Record<string, string>;
@@ -232,6 +249,9 @@ function waitForFront(front: ChildProcess, describeOutput: () => string): Promis
 
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
   const region = options.region ?? 'us-east-1';
+  // MESH_CANARY_EVENTS=0 changes only the default: the integration suite's global setup sets it so
+  // that every local AWS its tests start (and their child processes) drives the functions by hand.
+  const events = options.events ?? process.env.MESH_CANARY_EVENTS !== '0';
   const buildDir = resolve(options.buildDir ?? join(projectRoot, 'dist'));
   const python = await findPython();
   const node = nodeForTypeScript();
@@ -256,7 +276,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const moto = spawn(python, [join(localDir, 'moto_launcher.py'), '--exit-with-stdin', '-H', '127.0.0.1', '-p', String(motoPort)], {
     cwd: projectRoot,
     // MOTO_PORT is where moto's Step Functions interpreter sends Lambda calls: the front.
-    env: { ...baseEnv, MOTO_PORT: String(frontPort), PYTHONUNBUFFERED: '1' },
+    env: { ...baseEnv, MOTO_PORT: String(frontPort), PYTHONUNBUFFERED: '1', MESH_CANARY_EVENTS: events ? '1' : '0' },
     stdio: ['pipe', motoLog.fd, motoLog.fd],
   });
   closeSync(motoLog.fd);
@@ -264,7 +284,8 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
 
   const frontLog = options.quiet ? openLog('lambda', banner) : undefined;
   const front = spawn(node, [join(localDir, 'front.ts'), '--port', String(frontPort), '--moto-url', motoEndpoint,
-    '--build-dir', buildDir, '--region', region, ...(options.faults ? ['--faults', JSON.stringify(options.faults)] : [])], {
+    '--build-dir', buildDir, '--region', region, ...(options.faults ? ['--faults', JSON.stringify(options.faults)] : []),
+    ...(options.asyncRetryDelaysMs ? ['--async-retry-delays', options.asyncRetryDelaysMs.join(',')] : [])], {
     cwd: projectRoot,
     env: { ...baseEnv, ...env },
     stdio: ['ignore', frontLog?.fd ?? 'inherit', frontLog?.fd ?? 'inherit', 'ipc'],
@@ -293,6 +314,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     motoEndpoint,
     region,
     accountId: ACCOUNT_ID,
+    events,
     functionArn: (logicalId) => `arn:aws:lambda:${region}:${ACCOUNT_ID}:function:${logicalId}`,
     env,
     stop,

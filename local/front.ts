@@ -14,6 +14,8 @@ import http, { Agent, createServer, type IncomingMessage, type ServerResponse } 
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { listFunctions, loadTemplate, localValue, projectRoot, type FunctionDefinition } from './template.ts';
 
 const ACCOUNT_ID = '123456789012'; // moto's default account
@@ -24,6 +26,8 @@ interface LocalFunction extends FunctionDefinition {
   runtime: string;
   /** Environment variables the handler sees, template intrinsics resolved. */
   env: Record<string, string>;
+  /** EventInvokeConfig: how an asynchronous (Event) invocation that fails is retried, and where it goes then. */
+  async: AsyncInvokeConfig;
   handler?: (event: unknown, context: object, callback: (err: unknown, result?: unknown) => void) => unknown;
 }
 
@@ -34,6 +38,8 @@ const { values: args } = parseArgs({
     'build-dir': { type: 'string', default: join(projectRoot, 'dist') },
     region: { type: 'string', default: 'us-east-1' },
     faults: { type: 'string' },
+    // Milliseconds before each retry of a failed asynchronous invocation (see retryDelayMs).
+    'async-retry-delays': { type: 'string', default: process.env.MESH_CANARY_ASYNC_RETRY_DELAYS_MS ?? '500,1000' },
   },
 });
 if (!args['moto-url']) throw new Error('front.ts: --moto-url is required (the moto server to proxy to)');
@@ -47,6 +53,41 @@ for (const key of Object.keys(process.env)) {
 }
 
 // ---------------------------------------------------------------- functions from the template
+
+interface AsyncInvokeConfig {
+  /** EventInvokeConfig.MaximumRetryAttempts: Lambda's default is 2. */
+  maximumRetryAttempts: number;
+  /** The OnFailure destination's ARN (SQS queue or SNS topic), if the function has one. */
+  onFailure?: string;
+}
+
+/**
+ * The function's EventInvokeConfig as SAM deploys it: an OnFailure destination with `Type: SQS`
+ * (or SNS) and no Destination is a queue (topic) SAM creates, `<Fn>EventInvokeConfigOnFailureQueue`
+ * (`...Topic`), which local/stack.ts creates locally; an explicit Destination is resolved like any
+ * other template value, and one that cannot be is an error here rather than a silent drop.
+ */
+function asyncConfig(logicalId: string, props: Record<string, any>, template: ReturnType<typeof loadTemplate>): AsyncInvokeConfig {
+  const config = props.EventInvokeConfig ?? {};
+  const retries = config.MaximumRetryAttempts ?? 2;
+  if (!Number.isInteger(retries) || retries < 0 || retries > 2) {
+    throw new Error(`${logicalId}: EventInvokeConfig.MaximumRetryAttempts must be 0, 1 or 2 (is ${JSON.stringify(retries)})`);
+  }
+  const onFailure = config.DestinationConfig?.OnFailure;
+  if (!onFailure) return { maximumRetryAttempts: retries };
+  let arn: string | undefined;
+  if (onFailure.Destination !== undefined) {
+    arn = localValue(onFailure.Destination, template, { region, accountId: ACCOUNT_ID });
+  } else if (onFailure.Type === 'SQS') {
+    arn = `arn:aws:sqs:${region}:${ACCOUNT_ID}:${logicalId}EventInvokeConfigOnFailureQueue`;
+  } else if (onFailure.Type === 'SNS') {
+    arn = `arn:aws:sns:${region}:${ACCOUNT_ID}:${logicalId}EventInvokeConfigOnFailureTopic`;
+  }
+  if (!arn || !/^arn:aws:(sqs|sns):/.test(arn)) {
+    throw new Error(`${logicalId}: EventInvokeConfig OnFailure ${JSON.stringify(onFailure)}: the local front delivers only to an SQS queue or SNS topic it can name`);
+  }
+  return { maximumRetryAttempts: retries, onFailure: arn };
+}
 
 function loadFunctions(): Map<string, LocalFunction> {
   const template = loadTemplate();
@@ -64,6 +105,7 @@ function loadFunctions(): Map<string, LocalFunction> {
       memorySize: Number(props.MemorySize ?? 128),
       runtime: String(props.Runtime ?? 'nodejs24.x'),
       env,
+      async: asyncConfig(fn.logicalId, props, template),
     });
   }
   return functions;
@@ -292,6 +334,108 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(text);
 }
 
+type Outcome = { ok: true; result: unknown } | { ok: false; payload: ReturnType<typeof errorPayload> };
+
+// ------------------------------------------------------------------ asynchronous invocations
+
+/**
+ * Before retry n (1-based) of a failed asynchronous invocation. Lambda waits about 1 minute before
+ * the first retry and 2 minutes before the second; locally the waits are short (default 0.5 s, 1 s;
+ * --async-retry-delays / MESH_CANARY_ASYNC_RETRY_DELAYS_MS, comma-separated ms) so that tests and
+ * the sandbox see the same sequence of attempts in seconds.
+ */
+const retryDelaysMs = args['async-retry-delays']!.split(',').map((v) => {
+  const ms = Number(v.trim());
+  if (!Number.isFinite(ms) || ms < 0) throw new Error(`front.ts: --async-retry-delays: ${JSON.stringify(v)} is not a number of milliseconds`);
+  return ms;
+});
+function retryDelayMs(retry: number): number {
+  return retryDelaysMs[Math.min(retry - 1, retryDelaysMs.length - 1)] ?? 0;
+}
+
+/** Lambda's own clients (not a function's): straight to moto, no fault injection, not recorded. */
+const motoClientConfig = {
+  endpoint: motoUrl.origin, region,
+  credentials: { accessKeyId: 'testing', secretAccessKey: 'testing', sessionToken: 'testing' },
+};
+let destinationClients: { sqs: SQSClient; sns: SNSClient } | undefined;
+
+/**
+ * An Event invocation as Lambda runs it: the caller already has its 202; a run that fails (throws,
+ * times out) is retried EventInvokeConfig.MaximumRetryAttempts times with the same request ID, and
+ * after the last failure the invocation record goes to the OnFailure destination, if any. Each
+ * attempt logs START/END/REPORT where the handler's logs go.
+ */
+async function invokeAsync(fn: LocalFunction, event: unknown, invokedArn: string, requestId: string,
+  run: (attempt: number) => Promise<Outcome>): Promise<void> {
+  let attempt = 1;
+  let outcome = await run(attempt);
+  while (!outcome.ok && attempt <= fn.async.maximumRetryAttempts) {
+    const delay = retryDelayMs(attempt);
+    log(fn.logicalId, `asynchronous invocation ${requestId} failed (attempt ${attempt} of ${fn.async.maximumRetryAttempts + 1}); retrying in ${delay} ms`);
+    await new Promise((r) => setTimeout(r, delay));
+    attempt += 1;
+    outcome = await run(attempt);
+  }
+  if (outcome.ok) return;
+  if (!fn.async.onFailure) {
+    log(fn.logicalId, `asynchronous invocation ${requestId} failed ${attempt} times; no OnFailure destination: the event is dropped`);
+    return;
+  }
+  // The invocation record Lambda sends to a destination (Lambda developer guide, "Capturing
+  // records of asynchronous invocations").
+  const record = {
+    version: '1.0',
+    timestamp: new Date().toISOString(),
+    requestContext: { requestId, functionArn: invokedArn.split(':').length === 7 ? `${invokedArn}:$LATEST` : invokedArn,
+      condition: 'RetriesExhausted', approximateInvokeCount: attempt },
+    requestPayload: event,
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+    responsePayload: outcome.payload,
+  };
+  const body = JSON.stringify(record);
+  const destination = fn.async.onFailure;
+  try {
+    destinationClients ??= { sqs: new SQSClient(motoClientConfig), sns: new SNSClient(motoClientConfig) };
+    if (destination.startsWith('arn:aws:sqs:')) {
+      const [, , , , account, queue] = destination.split(':');
+      await destinationClients.sqs.send(new SendMessageCommand({ QueueUrl: `${motoUrl.origin}/${account}/${queue}`, MessageBody: body }));
+    } else {
+      await destinationClients.sns.send(new PublishCommand({ TopicArn: destination, Message: body }));
+    }
+    log(fn.logicalId, `asynchronous invocation ${requestId} failed ${attempt} times; sent to its OnFailure destination ${destination}`);
+  } catch (error) {
+    log(fn.logicalId, `asynchronous invocation ${requestId} failed ${attempt} times; sending it to ${destination} failed: ${(error as Error).message}`);
+  }
+}
+
+// ------------------------------------------------------------- what was invoked (for tests)
+
+/** One run of a handler: GET /__local/invocations lists the last ones (oldest first). */
+interface InvocationRecord {
+  function: string;
+  requestId: string;
+  invocationType: string;
+  /** 1 for the first run; retries of an asynchronous invocation count up with the same requestId. */
+  attempt: number;
+  ok: boolean;
+  errorType?: string;
+  /** When the payload is an EventBridge event: its id and resources (which alarm, which execution). */
+  eventId?: string;
+  resources?: string[];
+  at: string;
+}
+const invocations: InvocationRecord[] = [];
+function eventbridgeEnvelope(event: unknown): Pick<InvocationRecord, 'eventId' | 'resources'> {
+  const e = event as { id?: unknown; 'detail-type'?: unknown; resources?: unknown } | null;
+  if (!e || typeof e !== 'object' || typeof e['detail-type'] !== 'string' || typeof e.id !== 'string') return {};
+  return { eventId: e.id, resources: Array.isArray(e.resources) ? e.resources.map(String) : [] };
+}
+function recordInvocation(record: Omit<InvocationRecord, 'at'>): void {
+  invocations.push({ ...record, at: new Date().toISOString() });
+  if (invocations.length > 2000) invocations.splice(0, invocations.length - 2000);
+}
+
 /** POST /2015-03-31/functions/{FunctionName}/invocations, answered as Lambda does. */
 async function handleInvoke(req: IncomingMessage, res: ServerResponse, rawName: string, selfUrl: string): Promise<void> {
   const requestId = randomUUID();
@@ -319,23 +463,27 @@ async function handleInvoke(req: IncomingMessage, res: ServerResponse, rawName: 
     return;
   }
   const invokedArn = functionArn(fn.logicalId) + (qualifier ? `:${qualifier}` : '');
-  const run = async () => {
+  const run = async (attempt = 1): Promise<Outcome> => {
     const started = performance.now();
     log(fn.logicalId, `START RequestId: ${requestId} Version: $LATEST`);
+    let outcome: Outcome;
     try {
-      return { ok: true as const, result: await caller.run(fn.logicalId, () => invoke(fn, event, invokedArn, selfUrl, requestId)) };
+      outcome = { ok: true as const, result: await caller.run(fn.logicalId, () => invoke(fn, event, invokedArn, selfUrl, requestId)) };
     } catch (error) {
       const payload = errorPayload(error);
       log(fn.logicalId, `ERROR ${payload.errorType}: ${payload.errorMessage}`);
-      return { ok: false as const, payload };
+      outcome = { ok: false as const, payload };
     } finally {
       log(fn.logicalId, `END RequestId: ${requestId}`);
       log(fn.logicalId, `REPORT RequestId: ${requestId} Duration: ${(performance.now() - started).toFixed(2)} ms`);
     }
+    recordInvocation({ function: fn.logicalId, requestId, invocationType, attempt, ok: outcome.ok,
+      ...(outcome.ok ? {} : { errorType: outcome.payload.errorType }), ...eventbridgeEnvelope(event) });
+    return outcome;
   };
   if (invocationType === 'Event') {
     res.writeHead(202, base).end();
-    void run();
+    void invokeAsync(fn, event, invokedArn, requestId, run);
     return;
   }
   const outcome = await run();
@@ -461,6 +609,10 @@ const server = createServer((req, res) => {
   const path = (req.url ?? '').split('?')[0];
   if (path === '/__local/faults') {
     faultAdmin(req, res);
+    return;
+  }
+  if (path === '/__local/invocations' && req.method === 'GET') {
+    sendJson(res, 200, { invocations });
     return;
   }
   const match = req.method === 'POST' ? INVOKE_PATH.exec(path) : null;

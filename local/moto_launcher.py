@@ -395,6 +395,9 @@ def patch_stepfunctions_end_order() -> None:
             self.execution.output = self.execution.exec_worker.env.states.get_input()
             self.execution.exec_status = ExecutionStatus.SUCCEEDED
         elif isinstance(state, ProgramStopped):
+            # StopExecution's error and cause (patch_stepfunctions_stop_cause), as AWS shows them.
+            self.execution.error = state.error or None
+            self.execution.cause = state.cause or None
             self.execution.exec_status = ExecutionStatus.ABORTED
         elif isinstance(state, ProgramError):
             self.execution.error = state.error.get("error")
@@ -496,6 +499,299 @@ def patch_server_dispatch() -> None:
 
     modules = tuple(backends.list_of_moto_modules())
     backends.list_of_moto_modules = lambda: modules
+
+
+# ----------------------------------------------------------------------------------- EventBridge
+#
+# On AWS, CloudWatch and Step Functions put service events on the account's default event bus,
+# and EventBridge invokes the targets of the rules they match. moto 5.2.1 has EventBridge (rules,
+# targets, pattern matching) but no service emits anything into it, and a Lambda target raises
+# NotImplementedError. These patches make the services emit, through moto's own rules and
+# matching, and deliver Lambda targets to the local front as asynchronous invocations.
+
+# EventBridge's envelope time, "2019-10-02T17:04:40Z".
+EVENT_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def note(message: str) -> None:
+    print(f"moto_launcher: {message}", file=sys.stderr, flush=True)
+
+
+def event_time(value: Any) -> Any:
+    """moto keeps an event's time as epoch seconds until a target needs it; EventBridge delivers this string."""
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(float(value), tz=timezone.utc).strftime(EVENT_TIME_FORMAT)
+    return value
+
+
+def emit_event(account_id: str, region: str, source: str, detail_type: str, resources: list, detail: dict) -> None:
+    """Puts one service event on the default bus of account_id/region, as the service would on AWS:
+    moto's rules and pattern matching pick the targets. Never raises: on AWS the event is delivered
+    after, and apart from, the API call that caused it, which must not fail because of it."""
+    try:
+        from moto.events.models import events_backends
+
+        event = {
+            "version": "0",
+            "id": str(uuid4()),
+            "detail-type": detail_type,
+            "source": source,
+            "account": account_id,
+            # Epoch seconds, as moto's own events carry it: its SQS and log targets format it.
+            "time": datetime.now(tz=timezone.utc).timestamp(),
+            "region": region,
+            "resources": resources,
+            "detail": detail,
+        }
+        bus = events_backends[account_id][region].event_buses.get("default")
+        for rule in list(bus.rules.values()) if bus else []:
+            if rule.state == "ENABLED":
+                rule.send_to_targets(event)
+    except Exception as error:  # noqa: BLE001 - see the docstring
+        note(f"event {source} {detail_type!r} not delivered: {type(error).__name__}: {error}")
+
+
+def invoke_async(function_arn: str, payload: dict) -> None:
+    """POST an Event (asynchronous) Invoke to the local front (MOTO_PORT), on a daemon thread: the
+    request that caused the event neither waits for it nor fails with it, as on AWS."""
+    import urllib.parse
+    import urllib.request
+
+    port = os.environ.get("MOTO_PORT")
+    if not port:
+        note(f"no MOTO_PORT: cannot invoke {function_arn}")
+        return
+    url = f"http://localhost:{port}/2015-03-31/functions/{urllib.parse.quote(function_arn, safe='')}/invocations"
+
+    def send() -> None:
+        request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST", headers={
+            "Content-Type": "application/json", "X-Amz-Invocation-Type": "Event"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                response.read()
+        except Exception as error:  # noqa: BLE001 - logged; EventBridge's own retries are not modelled
+            note(f"invoking {function_arn} for event {payload.get('id')} failed: {error}")
+
+    threading.Thread(target=send, name="eventbridge-lambda-target", daemon=True).start()
+
+
+def events_on() -> bool:
+    """local/aws.ts `events: false` sets MESH_CANARY_EVENTS=0."""
+    return os.environ.get("MESH_CANARY_EVENTS", "1") != "0"
+
+
+def patch_events_targets() -> None:
+    """Rule targets as EventBridge delivers them.
+
+    - A Lambda target (moto: NotImplementedError) becomes an asynchronous Invoke of the local front;
+      with events off (events_on()) it is dropped, with a log line.
+    - A target with no InputTransformer gets the whole event, as on AWS (moto's default template
+      drops `account` and adds nothing AWS sends); an InputTransformer still goes through moto.
+    """
+    from moto.events.models import Rule
+    from moto.events.utils import EventTemplateParser
+
+    send_to_targets = Rule.send_to_targets
+    deliver = events_on()
+
+    def patched(self, original_event, transform_input: bool = True) -> None:
+        if not self.event_pattern.matches_event(original_event):
+            return
+        for target in list(self.targets):
+            transformer = target.get("InputTransformer") if transform_input else None
+            if target["Arn"].split(":")[2:3] == ["lambda"]:
+                if not deliver:
+                    note(f"events off: rule {self.name} does not invoke {target['Arn']}")
+                    continue
+                if transformer:
+                    payload = EventTemplateParser.parse(
+                        input_template=transformer.get("InputTemplate"),
+                        input_paths_map=transformer.get("InputPathsMap", {}),
+                        event={**original_event, "time": event_time(original_event.get("time"))})
+                elif "Input" in target:
+                    payload = json.loads(target["Input"])
+                else:
+                    payload = {k: v for k, v in original_event.items() if k != "ingestion-time"}
+                    payload["time"] = event_time(payload.get("time"))
+                invoke_async(target["Arn"], payload)
+                continue
+            one = copy.copy(self)
+            one.targets = [target]
+            event = {k: v for k, v in original_event.items() if k != "ingestion-time"}
+            send_to_targets(one, event, transform_input=bool(transformer))
+
+    Rule.send_to_targets = patched
+
+
+def alarm_timestamp(value: datetime) -> str:
+    """CloudWatch's timestamp in alarm events: "2019-10-02T17:04:40.985+0000" (UTC)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
+
+
+def alarm_metrics(alarm: Any) -> list:
+    """configuration.metrics of an alarm event: the alarm's metric, or its metric data queries."""
+    def metric_stat(metric: Any, period: Any, stat: Any) -> dict:
+        return {
+            "metric": {
+                "namespace": metric.namespace,
+                "name": metric.metric_name,
+                "dimensions": {d.name: d.value for d in metric.dimensions or []},
+            },
+            "period": int(period) if period is not None else None,
+            "stat": stat,
+        }
+
+    if alarm.metric_data_queries:
+        out = []
+        for query in alarm.metric_data_queries:
+            item: dict = {"id": query.id}
+            if query.expression:
+                item["expression"] = query.expression
+            if query.metric_stat:
+                item["metricStat"] = metric_stat(query.metric_stat.metric, query.metric_stat.period, query.metric_stat.stat)
+            if query.label:
+                item["label"] = query.label
+            item["returnData"] = str(query.return_data).lower() != "false"
+            out.append(item)
+        return out
+    if not alarm.metric_name:
+        return []
+
+    class Single:  # the alarm's own metric, in the shape of a MetricStat's
+        metric_name = alarm.metric_name
+        namespace = alarm.namespace
+        dimensions = alarm.dimensions
+
+    return [{"id": str(uuid4()), "metricStat": metric_stat(Single, alarm.period, alarm.statistic or alarm.extended_statistic),
+             "returnData": True}]
+
+
+def patch_cloudwatch_events() -> None:
+    """"CloudWatch Alarm State Change" (source aws.cloudwatch) each time an alarm's state changes, in
+    the shape CloudWatch documents (CloudWatch user guide, "Alarm events and EventBridge"). Setting
+    the state it already has changes nothing and emits nothing, as on AWS."""
+    from moto.cloudwatch.models import Alarm
+
+    update_state = Alarm.update_state
+
+    def state_of(alarm: Any) -> dict:
+        state = {"value": alarm.state_value, "reason": alarm.state_reason}
+        # moto starts every alarm with reason data "{}"; CloudWatch sends reasonData only when there is some.
+        if alarm.state_reason_data not in (None, "", "{}"):
+            state["reasonData"] = alarm.state_reason_data
+        state["timestamp"] = alarm_timestamp(alarm.state_updated_timestamp)
+        return state
+
+    def patched(self, reason: str, reason_data: str, state_value: str) -> None:
+        previous = state_of(self)
+        update_state(self, reason, reason_data, state_value)
+        if previous["value"] == self.state_value:
+            return
+        _, _, _, region, account_id, *_ = self.alarm_arn.split(":")
+        configuration: dict = {}
+        if self.description:
+            configuration["description"] = self.description
+        configuration["metrics"] = alarm_metrics(self)
+        emit_event(account_id, region, "aws.cloudwatch", "CloudWatch Alarm State Change", [self.alarm_arn], {
+            "alarmName": self.name,
+            "state": state_of(self),
+            "previousState": previous,
+            "configuration": configuration,
+        })
+
+    Alarm.update_state = patched
+
+
+def patch_stepfunctions_stop_cause() -> None:
+    """StopExecution's error and cause reach the execution: moto 5.2.1's handler drops both and
+    stops with error="" and cause="". AWS shows them in DescribeExecution and in the ABORTED event
+    (patch_stepfunctions_end_order sets them with the status)."""
+    from moto.core.utils import utcnow
+    from moto.stepfunctions import models, responses
+    from moto.stepfunctions.exceptions import ExecutionDoesNotExist
+
+    def machine_stop(self, execution_arn: str, error: str | None = None, cause: str | None = None):
+        execution = next((x for x in self.executions if x.execution_arn == execution_arn), None)
+        if not execution:
+            raise ExecutionDoesNotExist("Execution Does Not Exist: '" + execution_arn + "'")
+        execution.stop(stop_date=utcnow(), error=error, cause=cause)
+        return execution
+
+    def backend_stop(self, execution_arn: str, error: str | None = None, cause: str | None = None):
+        self._validate_execution_arn(execution_arn)
+        return self._get_state_machine_for_execution(execution_arn).stop_execution(execution_arn, error, cause)
+
+    def stop_execution(self):
+        execution = self.stepfunction_backend.stop_execution(
+            self._get_param("executionArn"), error=self._get_param("error"), cause=self._get_param("cause"))
+        return responses.ActionResult({"stopDate": execution.stop_date})
+
+    models.StateMachine.stop_execution = machine_stop
+    models.StepFunctionBackend.stop_execution = backend_stop
+    responses.StepFunctionResponse.stop_execution = stop_execution
+
+
+def execution_status_detail(execution: Any) -> dict:
+    """The detail of "Step Functions Execution Status Change", as events/guard-aborted.json shows it.
+    input and output are the strings DescribeExecution answers (moto's responses.describe_execution),
+    as on AWS, where the event and DescribeExecution agree."""
+    def epoch_ms(value: Any) -> Any:
+        return None if value is None else int(value.timestamp() * 1000)
+
+    status = execution.exec_status.value
+    succeeded = status == "SUCCEEDED"
+    return {
+        "executionArn": execution.exec_arn,
+        "stateMachineArn": execution.state_machine_arn,
+        "name": execution.name,
+        "status": status,
+        "startDate": epoch_ms(execution.start_date),
+        "stopDate": None if status == "RUNNING" else epoch_ms(execution.stop_date),
+        "input": execution.execution_input,
+        "output": (execution.output if isinstance(execution.output, str) else json.dumps(execution.output))
+        if succeeded and execution.output is not None else None,
+        "inputDetails": {"included": True},
+        "outputDetails": {"included": True} if succeeded else None,
+        "error": execution.error,
+        "cause": execution.cause,
+    }
+
+
+def patch_stepfunctions_events() -> None:
+    """"Step Functions Execution Status Change" (source aws.states) on each status change of an
+    execution: RUNNING when it starts, then SUCCEEDED, FAILED, TIMED_OUT or ABORTED. The end event
+    is put only after patch_stepfunctions_end_order has set the output, error and cause and then the
+    status (so a reader that sees the status in it sees the rest), once per execution."""
+    from moto.stepfunctions.parser.api import ExecutionStatus, InvalidName
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication, Execution
+
+    def emit(execution: Any) -> None:
+        arn = execution.exec_arn
+        _, _, _, region, account_id, *_ = arn.split(":")
+        emit_event(account_id, region, "aws.states", "Step Functions Execution Status Change", [arn],
+                   execution_status_detail(execution))
+
+    def start(self) -> None:
+        # Execution.start as moto 5.2.1 has it, with the RUNNING event before the worker runs
+        # (a short execution would otherwise put its end event first).
+        if self.exec_worker:
+            raise InvalidName()
+        self.exec_worker = self._get_start_execution_worker()
+        self.exec_status = ExecutionStatus.RUNNING
+        emit(self)
+        self.exec_worker.start()
+
+    Execution.start = start
+
+    reflect = BaseExecutionWorkerCommunication._reflect_execution_status
+
+    def reflect_and_emit(self) -> None:
+        reflect(self)
+        emit(self.execution)
+
+    BaseExecutionWorkerCommunication._reflect_execution_status = reflect_and_emit
 
 
 # ------------------------------------------------------------------------------ VPC Lattice
@@ -947,7 +1243,13 @@ def main() -> None:
         patch_dynamodb_atomic_writes,
         patch_dynamodb_transactions,
         patch_vpclattice,
+        patch_stepfunctions_stop_cause,
     )
+    # Service events (local/aws.ts `events: false` sets MESH_CANARY_EVENTS=0: nothing emitted, no
+    # Lambda target invoked). After patch_stepfunctions_end_order, whose result they report.
+    patches += (patch_events_targets,)
+    if events_on():
+        patches += (patch_cloudwatch_events, patch_stepfunctions_events)
     for patch in patches:
         try:
             patch()

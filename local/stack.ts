@@ -1,5 +1,6 @@
-// Deploys the template's state machines (and the topics they notify) onto the local AWS, with
-// the substitutions the stack would make: the wiring users deploy is the wiring tested.
+// Deploys the template's state machines (and the topics they notify), tables, queues and the
+// functions' EventBridge rules onto the local AWS, with the substitutions the stack would make:
+// the wiring users deploy is the wiring tested.
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -8,7 +9,9 @@ import {
   CreateStateMachineCommand, ListStateMachinesCommand, SFNClient, UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
 import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { loadTemplate, localValue, projectRoot } from './template.ts';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand, type Target } from '@aws-sdk/client-eventbridge';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { loadTemplate, localValue, projectRoot, type Template } from './template.ts';
 import { readSamConfig } from './samconfig.ts';
 import type { LocalAws } from './aws.ts';
 
@@ -21,6 +24,10 @@ export interface LocalStack {
   machines: Record<MachineType, string>;
   /** The stack's outputs as CloudFormation would give them (LinearStateMachineArn, ...). */
   outputs: Record<string, string>;
+  /** The EventBridge rules created for the functions' events, by name (`<FunctionLogicalId><EventId>`, as SAM names them). */
+  rules: Record<string, { pattern: unknown; target: string }>;
+  /** Queues created (the template's and those SAM adds: OnFailure destinations, rule dead-letter queues), name → URL. */
+  queues: Record<string, string>;
 }
 
 const ROLE = 'arn:aws:iam::123456789012:role/mesh-canary-local';
@@ -46,10 +53,24 @@ export async function deployStack(aws: LocalAws, stackName = readSamConfig().sta
   };
   const sns = new SNSClient(clientConfig);
   const sfn = new SFNClient(clientConfig);
+  const sqs = new SQSClient(clientConfig);
+  const queues: Record<string, string> = {};
+  const createQueue = async (name: string) => {
+    queues[name] = (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!; // idempotent
+  };
 
   const dynamoDb = new DynamoDBClient(clientConfig);
   for (const [id, r] of Object.entries(template.Resources)) {
     if (r.Type === 'AWS::SNS::Topic') await sns.send(new CreateTopicCommand({ Name: id }));
+    if (r.Type === 'AWS::SQS::Queue') await createQueue(id);
+    if (r.Type === 'AWS::Serverless::Function') {
+      // SAM adds the queue (topic) of an OnFailure destination given only a Type.
+      const onFailure = { ...template.Globals?.Function, ...r.Properties }.EventInvokeConfig?.DestinationConfig?.OnFailure;
+      if (onFailure && onFailure.Destination === undefined) {
+        if (onFailure.Type === 'SQS') await createQueue(`${id}EventInvokeConfigOnFailureQueue`);
+        if (onFailure.Type === 'SNS') await sns.send(new CreateTopicCommand({ Name: `${id}EventInvokeConfigOnFailureTopic` }));
+      }
+    }
     if (r.Type === 'AWS::DynamoDB::Table') {
       const p = r.Properties!;
       const created = await dynamoDb.send(new CreateTableCommand({
@@ -69,6 +90,7 @@ export async function deployStack(aws: LocalAws, stackName = readSamConfig().sta
   for (const m of listed.stateMachines ?? []) existing.set(m.name!, m.stateMachineArn!);
 
   const machines = {} as Record<MachineType, string>;
+  const machineArns: Record<string, string> = {};
   const outputs: Record<string, string> = {};
   for (const [id, r] of Object.entries(template.Resources)) {
     if (r.Type !== 'AWS::Serverless::StateMachine') continue;
@@ -87,13 +109,88 @@ export async function deployStack(aws: LocalAws, stackName = readSamConfig().sta
       arn = (await sfn.send(new CreateStateMachineCommand({ name: id, definition, roleArn: ROLE, type: 'STANDARD' }))).stateMachineArn!;
     }
     machines[basename(file, '.asl.json') as MachineType] = arn;
+    machineArns[id] = arn;
   }
+  const rules = await deployRules(new EventBridgeClient(clientConfig), template, at, machineArns, createQueue);
   for (const [key, output] of Object.entries<any>(template.Outputs ?? {})) {
     const resolved = localValue(output.Value, template, at);
     if (resolved !== undefined) outputs[key] = resolved.includes(':stateMachine:') ? machineArnFor(resolved, machines) : resolved;
   }
   await publishOutputs(new CloudFormationClient(clientConfig), stackName, outputs);
-  return { stackName, machines, outputs };
+  return { stackName, machines, outputs, rules, queues };
+}
+
+const RULE_EVENT_TYPES = ['EventBridgeRule', 'CloudWatchEvent'];
+
+/**
+ * One rule on the default bus per function event of Type EventBridgeRule (or CloudWatchEvent, the
+ * same thing), as the SAM transform makes it: named `<FunctionLogicalId><EventId>`, its Pattern with
+ * every intrinsic resolved, one target (the function, Id `<RuleName>LambdaTarget`), a dead-letter
+ * queue `<RuleName>Queue` when DeadLetterConfig has only a Type. PutRule and PutTargets replace, so
+ * deploying again changes nothing. A value this cannot resolve, or a property it cannot honour
+ * locally, is an error: a rule that silently matched nothing would hide the bug the tests look for.
+ */
+async function deployRules(events: EventBridgeClient, template: Template, at: { region: string; accountId: string },
+  machineArns: Record<string, string>, createQueue: (name: string) => Promise<void>): Promise<LocalStack['rules']> {
+  const rules: LocalStack['rules'] = {};
+  for (const [fnId, r] of Object.entries(template.Resources)) {
+    if (r.Type !== 'AWS::Serverless::Function') continue;
+    for (const [eventId, ev] of Object.entries<any>(r.Properties?.Events ?? {})) {
+      if (!RULE_EVENT_TYPES.includes(ev.Type)) continue;
+      const where = `${fnId}.Events.${eventId}`;
+      const p = ev.Properties ?? {};
+      for (const unsupported of ['InputPath', 'EventBusName', 'RuleName']) {
+        if (p[unsupported] !== undefined) throw new Error(`${where}: ${unsupported} is not supported on the local AWS (local/stack.ts)`);
+      }
+      if (p.Pattern === undefined) throw new Error(`${where}: no Pattern`);
+      const name = `${fnId}${eventId}`;
+      const resolve = (value: unknown, path: string) => resolveIntrinsics(value, `${where}.Properties.${path}`, template, at, machineArns);
+      const pattern = resolve(p.Pattern, 'Pattern');
+      const state = p.State !== undefined ? String(resolve(p.State, 'State')) : p.Enabled === false ? 'DISABLED' : 'ENABLED';
+      await events.send(new PutRuleCommand({ Name: name, EventPattern: JSON.stringify(pattern), State: state as 'ENABLED' | 'DISABLED' }));
+      const functionArn = `arn:aws:lambda:${at.region}:${at.accountId}:function:${fnId}`;
+      const target: Target = { Id: p.Target?.Id ?? `${name}LambdaTarget`, Arn: functionArn };
+      if (p.Input !== undefined) target.Input = String(resolve(p.Input, 'Input'));
+      if (p.InputTransformer !== undefined) target.InputTransformer = resolve(p.InputTransformer, 'InputTransformer') as Target['InputTransformer'];
+      if (p.RetryPolicy !== undefined) target.RetryPolicy = resolve(p.RetryPolicy, 'RetryPolicy') as Target['RetryPolicy'];
+      if (p.DeadLetterConfig !== undefined) {
+        const dlq = p.DeadLetterConfig;
+        if (dlq.Arn !== undefined) {
+          target.DeadLetterConfig = { Arn: String(resolve(dlq.Arn, 'DeadLetterConfig.Arn')) };
+        } else if (dlq.Type === 'SQS') {
+          const queue = dlq.QueueLogicalId ?? `${name}Queue`;
+          await createQueue(queue);
+          target.DeadLetterConfig = { Arn: `arn:aws:sqs:${at.region}:${at.accountId}:${queue}` };
+        } else {
+          throw new Error(`${where}: DeadLetterConfig ${JSON.stringify(dlq)} is neither an Arn nor Type: SQS`);
+        }
+      }
+      await events.send(new PutTargetsCommand({ Rule: name, Targets: [target] }));
+      rules[name] = { pattern, target: functionArn };
+    }
+  }
+  return rules;
+}
+
+/**
+ * A template value with its intrinsics (`{Ref: ...}`, `{"Fn::...": ...}`) resolved as the local
+ * stack has them: a state machine by the ARN it was deployed with, anything else as localValue does.
+ * Throws, naming where, on what it cannot resolve.
+ */
+export function resolveIntrinsics(value: unknown, where: string, template: Template, at: { region: string; accountId: string },
+  machineArns: Record<string, string> = {}): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => resolveIntrinsics(v, `${where}[${i}]`, template, at, machineArns));
+  if (value === null || typeof value !== 'object') return value;
+  const keys = Object.keys(value);
+  if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'))) {
+    const v = value as { Ref?: unknown; 'Fn::GetAtt'?: unknown };
+    const machine = typeof v.Ref === 'string' ? machineArns[v.Ref]
+      : Array.isArray(v['Fn::GetAtt']) && v['Fn::GetAtt'][1] === 'Arn' ? machineArns[v['Fn::GetAtt'][0] as string] : undefined;
+    const resolved = machine ?? localValue(value, template, at);
+    if (resolved === undefined) throw new Error(`${where}: cannot resolve ${JSON.stringify(value)} on the local AWS`);
+    return resolved;
+  }
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveIntrinsics(v, `${where}.${k}`, template, at, machineArns)]));
 }
 
 async function publishOutputs(cfn: CloudFormationClient, stackName: string, outputs: Record<string, string>): Promise<void> {

@@ -19,7 +19,14 @@ export default async function globalSetup(globalConfig) {
   // to some tests (a path or -t pattern, --onlyChanged, ...) is noted so: the contract refuses it.
   startRequestLog(runFilters(globalConfig));
   process.env.MESH_CANARY_REQUEST_LOG = requestLogPath;
-  const aws = await startLocalAws({ quiet: true }); // handler logs: .local-aws/lambda.log
+  // Events off (no alarm or execution status event is emitted, no rule invokes a function): the
+  // integration tests drive the abort guard by hand and assert on each call's result (`changed:
+  // true` on the first call); a guard the ABORTED event invoked on its own would race them. Set in
+  // process.env too, so that every local AWS a test starts itself (and its child processes, the
+  // CLI, the demo) defaults to off; a test about events starts its own with `events: true`
+  // (test/integration/local-events.test.ts).
+  process.env.MESH_CANARY_EVENTS = '0';
+  const aws = await startLocalAws({ quiet: true, events: false }); // handler logs: .local-aws/lambda.log
   globalThis.__meshCanaryLocalAws = aws;
 
   // A profile or a service-specific endpoint from the developer's shell must not win over

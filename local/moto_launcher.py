@@ -411,41 +411,48 @@ def patch_stepfunctions_end_order() -> None:
     BaseExecutionWorkerCommunication._reflect_execution_status = reflect
 
 
-def patch_stepfunctions_stop_error() -> None:
-    """StopExecution keeps its error and cause, as AWS does.
+def patch_stepfunctions_stop_wakes_waiting_tasks() -> None:
+    """StopExecution ends a task that waits for its token (.waitForTaskToken), as AWS does.
 
-    moto 5.2.1 drops both (responses.py reads only executionArn; StateMachine.stop_execution
-    passes error="" and cause=""), so an execution stopped with an error (mesh-canary's alarm path
-    stops with AlarmFired, its cause naming the alarm) showed none in DescribeExecution or in its
-    ExecutionAborted history event. AWS shows both in each.
+    In moto 5.2.1 such a task waits on its callback endpoint until its timeout, deaf to the stop:
+    an execution stopped during the manual-approval machine's approval wait stayed RUNNING for
+    as long as approvalTimeoutSeconds (an hour, in the tests' inputs), and no ABORTED event went
+    out. AWS ends it at once. So a stop also wakes every task of the execution that waits for a
+    token; its state then sees the stopped environment and ends like any other.
+
+    A woken task ends in moto's timeout path, whose error reached the environment: moto's
+    set_error replaces any program state, so the stopped execution ended FAILED (States.Runtime).
+    On AWS a stopped execution stays ABORTED whatever its running steps do: an error or a
+    timeout after the stop changes nothing.
     """
-    from moto.core.responses import ActionResult
-    from moto.core.utils import utcnow
-    from moto.stepfunctions.exceptions import ExecutionDoesNotExist
-    from moto.stepfunctions.models import StateMachine, StepFunctionBackend
-    from moto.stepfunctions.responses import StepFunctionResponse
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
+    from moto.stepfunctions.parser.backend.execution import Execution
 
-    def machine_stop(self, execution_arn: str, error=None, cause=None):
-        execution = next((x for x in self.executions if x.execution_arn == execution_arn), None)
-        if not execution:
-            raise ExecutionDoesNotExist("Execution Does Not Exist: '" + execution_arn + "'")
-        execution.stop(stop_date=utcnow(), error=error, cause=cause)
-        if error is not None or cause is not None:
-            execution.error, execution.cause = error, cause
-        return execution
+    original = Execution.stop
+    set_error, set_timed_out = Environment.set_error, Environment.set_timed_out
 
-    def backend_stop(self, execution_arn: str, error=None, cause=None):
-        self._validate_execution_arn(execution_arn)
-        return self._get_state_machine_for_execution(execution_arn).stop_execution(execution_arn, error, cause)
+    def error_unless_stopped(self, error) -> None:
+        if not isinstance(self._program_state, ProgramStopped):
+            set_error(self, error)
 
-    def response_stop(self):
-        execution = self.stepfunction_backend.stop_execution(
-            self._get_param("executionArn"), self._get_param("error"), self._get_param("cause"))
-        return ActionResult({"stopDate": execution.stop_date})
+    def timed_out_unless_stopped(self) -> None:
+        if not isinstance(self._program_state, ProgramStopped):
+            set_timed_out(self)
 
-    StateMachine.stop_execution = machine_stop
-    StepFunctionBackend.stop_execution = backend_stop
-    StepFunctionResponse.stop_execution = response_stop
+    Environment.set_error = error_unless_stopped
+    Environment.set_timed_out = timed_out_unless_stopped
+
+    def stop(self, stop_date, error, cause):
+        original(self, stop_date=stop_date, error=error, cause=cause)
+        env = getattr(getattr(self, "exec_worker", None), "env", None)
+        pool = getattr(getattr(env, "callback_pool_manager", None), "_pool", None)
+        if pool is None:
+            return
+        for endpoint in list(pool.values()):
+            endpoint.interrupt_all()
+
+    Execution.stop = stop
 
 
 def patch_dynamodb_atomic_writes() -> None:
@@ -1234,7 +1241,7 @@ def main() -> None:
         patch_stepfunctions_stopped_branch,
         patch_stepfunctions_component_names,
         patch_stepfunctions_end_order,
-        patch_stepfunctions_stop_error,
+        patch_stepfunctions_stop_wakes_waiting_tasks,
         # Speed: a short execution cost ~2.4 s of CPU before these, ~0.2 s after.
         patch_stepfunctions_clients,
         patch_stepfunctions_jsonpath,

@@ -95,16 +95,21 @@ async function describe(deps: GuardDeps, executionArn: string): Promise<Describe
 
 async function rollBack(executionArn: string, cause: string, firedAt: Date | undefined, deps: GuardDeps): Promise<AlarmRollback> {
   let d = await describe(deps, executionArn);
+  let stopped = false;
   if (d.status === 'RUNNING') {
     try {
       await deps.sfn.send(new StopExecutionCommand({ executionArn, error: stopErrors.AlarmFired, cause }));
     } catch (err) {
       throw wrapAwsError(err, `StopExecution ${executionArn}`);
     }
+    stopped = true;
     logger.info('execution stopped: an alarm it checks went to ALARM', { execution: executionArn });
     d = await describe(deps, executionArn);
   }
-  if (d.status !== 'ABORTED' || d.error !== stopErrors.AlarmFired) {
+  // Ours: stopped by the alarm path (this event or an earlier one), or stopped just now and not yet
+  // shown ABORTED. One that ended otherwise in between (promoted, say) is not.
+  const ours = (d.status === 'ABORTED' && d.error === stopErrors.AlarmFired) || (stopped && d.status === 'RUNNING');
+  if (!ours) {
     // It ended on its own (promoted, rolled back, failed) or was stopped by someone: the abort guard's to handle.
     logger.info('the deployment had already ended: left alone', { execution: executionArn, status: d.status, error: d.error });
     return { executionArn, action: 'left-alone', status: d.status };

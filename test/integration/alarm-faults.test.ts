@@ -24,7 +24,7 @@ let stack: LocalStack;
 let direct: RouteClients & { cloudWatch: CloudWatchClient; sfn: SFNClient; dynamo: DynamoDBClient };
 
 beforeAll(async () => {
-  aws = await startLocalAws({ quiet: true, faults: FAULTS });
+  aws = await startLocalAws({ quiet: true, faults: FAULTS, events: true });
   stack = await deployStack(aws, 'mesh-canary-alarm-faults');
   // The test's own calls go straight to moto: only the functions' calls meet the faults.
   const config = { endpoint: aws.motoEndpoint, region: aws.region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };

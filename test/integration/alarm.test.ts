@@ -30,7 +30,7 @@ let stack: LocalStack;
 let direct: RouteClients & { cloudWatch: CloudWatchClient; sfn: SFNClient; dynamo: DynamoDBClient };
 
 beforeAll(async () => {
-  aws = await startLocalAws({ quiet: true });
+  aws = await startLocalAws({ quiet: true, events: true });
   stack = await deployStack(aws, 'mesh-canary-alarm-path');
   const config = { endpoint: aws.motoEndpoint, region: aws.region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
   direct = {

@@ -18,7 +18,10 @@ import {
 
 const labels = () => [...listFunctions().map((f) => f.logicalId), ...figureLabels(QUICK_FLEET)];
 
-function runQuickBench(env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; output: string }> {
+/** The bench as a user runs it: with the local AWS's defaults (events delivered), not the integration suite's (events off). */
+const userEnv = (): NodeJS.ProcessEnv => Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'MESH_CANARY_EVENTS'));
+
+function runQuickBench(env: NodeJS.ProcessEnv = userEnv()): Promise<{ code: number | null; output: string }> {
   // The Node that runs .ts files (package.json's "node" devDependency), as `npm run bench` would.
   const local = join(projectRoot, 'node_modules', '.bin', 'node');
   const node = existsSync(local) ? local : process.execPath;
@@ -48,7 +51,7 @@ test('without a working AWS CLI the quick bench still completes: the seed figure
   try {
     writeFileSync(join(bin, 'aws'), '#!/bin/sh\necho "aws: command not found (bench.test.ts)" >&2\nexit 127\n');
     chmodSync(join(bin, 'aws'), 0o755);
-    const env = { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` };
+    const env = { ...userEnv(), PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` };
     const reason = awsCliMissing(env);
     expect(reason).toBe('aws --version exited 127: aws: command not found (bench.test.ts)');
     expect(awsCliLatticeMissing(env)).toBe(reason);

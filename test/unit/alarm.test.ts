@@ -176,3 +176,27 @@ describe('the alarm path', () => {
     expect(alarmTime(undefined)).toBeUndefined();
   });
 });
+
+describe('the alarm path, when the stop is not yet shown or loses a race', () => {
+  const executionArn = 'arn:aws:states:us-east-1:123456789012:execution:LinearStateMachine:x';
+  beforeEach(() => {
+    dynamo.on(ScanCommand).resolves({ Items: [item('k1', executionArn, names('a'))] });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+  });
+  const deps = () => ({ sfn: new SFNClient({}), routers: { appMesh: () => new AppMeshClient({}) }, lock, writerTimeoutMs: 1, prepareTimeoutMs: 1 });
+  const ev = () => ({ ...event<any>('alarm-state-change.json'), detail: { ...event<any>('alarm-state-change.json').detail, alarmName: 'a' } });
+
+  test('stopped, but DescribeExecution still says RUNNING: ours all the same, the guard runs', async () => {
+    sfn.on(DescribeExecutionCommand).resolves({ executionArn, status: 'RUNNING' });
+    sfn.on(StopExecutionCommand).resolves({ stopDate: new Date() });
+    expect(await alarmRollback(ev(), deps())).toMatchObject({ deployments: [{ action: 'rolled-back' }] });
+    expect(sfn).toHaveReceivedCommandTimes(GetExecutionHistoryCommand, 1);
+  });
+
+  test('it was promoted between the look and the stop: left alone, its route not read', async () => {
+    sfn.on(DescribeExecutionCommand).resolvesOnce({ executionArn, status: 'RUNNING' }).resolves({ executionArn, status: 'SUCCEEDED' });
+    sfn.on(StopExecutionCommand).resolves({ stopDate: new Date() });
+    expect(await alarmRollback(ev(), deps())).toMatchObject({ deployments: [{ action: 'left-alone', status: 'SUCCEEDED' }] });
+    expect(sfn).toHaveReceivedCommandTimes(GetExecutionHistoryCommand, 0);
+  });
+});

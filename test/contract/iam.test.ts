@@ -28,7 +28,7 @@ beforeAll(() => {
 const failures = (vs: Verdict[]) => denied(vs).map(describeVerdict);
 
 describe('every AWS request each function made in the integration run is allowed by its role', () => {
-  const ids = ['CheckHealthFunction', 'GuardFunction', 'PrepareFunction', 'PromoteFunction', 'RequestApprovalFunction', 'RollbackFunction', 'SetWeightFunction'];
+  const ids = ['AlarmFunction', 'CheckHealthFunction', 'GuardFunction', 'PrepareFunction', 'PromoteFunction', 'RequestApprovalFunction', 'RollbackFunction', 'SetWeightFunction'];
 
   test('the template has exactly these functions (a new one must be exercised and checked too)', () => {
     expect(functionIds(deployed)).toEqual(ids);
@@ -41,7 +41,7 @@ describe('every AWS request each function made in the integration run is allowed
   });
 
   test('the writers were checked on UpdateRoute of both the route and its virtual nodes', async () => {
-    for (const fn of ['SetWeightFunction', 'PromoteFunction', 'RollbackFunction', 'GuardFunction']) {
+    for (const fn of ['SetWeightFunction', 'PromoteFunction', 'RollbackFunction', 'GuardFunction', 'AlarmFunction']) {
       const updates = (await functionAuthorizations(fn, records, deployed)).filter((a) => a.action === 'appmesh:UpdateRoute');
       expect(updates.some((a) => a.resource.includes(`:mesh/${DEPLOYED_MESH}/virtualRouter/`))).toBe(true);
       expect(updates.some((a) => a.resource.includes(`:mesh/${DEPLOYED_MESH}/virtualNode/`))).toBe(true);
@@ -80,11 +80,18 @@ const prefixQuery: RecordedRequest = {
  * strings, as the failure message prints them.
  */
 const NEVER_EXERCISED: Record<string, { grant: string; why: string }[]> = {
+  AlarmFunction: [
+    {
+      grant: 'sqs:SendMessage on arn:aws:sqs:us-east-1:123456789012:AlarmFunctionEventInvokeConfigOnFailureQueue',
+      why: "Lambda itself sends a failed asynchronous event there with the function's role (SAM adds the grant), not the alarm path's code; "
+        + 'the local front does it too, straight to moto (no function made the request). checkEventDelivery (test/unit/iam-template.test.ts) checks this grant',
+    },
+  ],
   GuardFunction: [
     {
       grant: 'sqs:SendMessage on arn:aws:sqs:us-east-1:123456789012:GuardFunctionEventInvokeConfigOnFailureQueue',
       why: "Lambda itself sends a failed asynchronous event there with the function's role (SAM adds the grant), not the guard's code; "
-        + "the local front implements no destinations. checkEventDelivery (test/unit/iam-template.test.ts) checks this grant",
+        + 'the local front does it too, straight to moto (no function made the request). checkEventDelivery (test/unit/iam-template.test.ts) checks this grant',
     },
     {
       grant: 'states:GetExecutionHistory on arn:aws:states:us-east-1:123456789012:execution:StepThenAllStateMachine:*',
@@ -98,7 +105,7 @@ const NEVER_EXERCISED: Record<string, { grant: string; why: string }[]> = {
 };
 
 describe('every grant of each role was exercised by a recorded request (or is listed with a reason)', () => {
-  const ids = ['CheckHealthFunction', 'GuardFunction', 'PrepareFunction', 'PromoteFunction', 'RequestApprovalFunction', 'RollbackFunction', 'SetWeightFunction'];
+  const ids = ['AlarmFunction', 'CheckHealthFunction', 'GuardFunction', 'PrepareFunction', 'PromoteFunction', 'RequestApprovalFunction', 'RollbackFunction', 'SetWeightFunction'];
   test.each(ids)('%s', async (fn) => {
     const unexercised = unexercisedGrants(deployed, fn, await checkFunctions(records, deployed, [fn])).map((g) => `${g.action} on ${g.resource}`);
     const listed = NEVER_EXERCISED[fn] ?? [];
@@ -177,6 +184,19 @@ describe('the check fails on what AWS would refuse', () => {
     const bad = denied((await checkFunctions([...records, prefixQuery], d, ['CheckHealthFunction'])).filter((v) => v.action === 'cloudwatch:DescribeAlarms'));
     expect(bad.some((v) => v.resource === 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:*')).toBe(true);
     expect(bad.some((v) => /:alarm:[^*]+$/.test(v.resource))).toBe(true);
+  });
+
+  test("the alarm path's role as the guard's (no Scan, no StopExecution): it could neither find the deployments nor stop them", async () => {
+    const d = mutated((t) => {
+      for (const p of t.Resources.AlarmFunctionRole.Properties.Policies) {
+        for (const st of (p['Fn::If']?.[1] ?? p).PolicyDocument.Statement) {
+          st.Action = [st.Action].flat().filter((a: string) => a !== 'dynamodb:Scan' && a !== 'states:StopExecution');
+        }
+      }
+    });
+    const bad = denied(await checkFunctions(records, d, ['AlarmFunction']));
+    expect([...new Set(bad.map((v) => v.action))].sort()).toEqual(['dynamodb:Scan', 'states:StopExecution']);
+    expect(bad.find((v) => v.action === 'states:StopExecution')!.resource).toMatch(/^arn:aws:states:us-east-1:123456789012:execution:\w+StateMachine:/);
   });
 
   test("a grant no request used is reported: Prepare's DeleteItem without the request that frees the lock", async () => {

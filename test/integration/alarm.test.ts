@@ -10,12 +10,13 @@ import { AppMeshClient } from '@aws-sdk/client-app-mesh';
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
-import { VPCLatticeClient } from '@aws-sdk/client-vpc-lattice';
+import { GetListenerCommand, VPCLatticeClient } from '@aws-sdk/client-vpc-lattice';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalAws, type LocalAws } from '../../local/aws.ts';
 import { deployStack, type LocalStack } from '../../local/stack.ts';
+import { createDemoLattice } from '../../local/demo-lattice.ts';
 import { cli } from '../support/cli-run.ts';
 import { unique, until } from '../support/executions.ts';
 import { canaryPercents, entries, lockItems, releaseRoutes, states, versions, type RouteClients, type TestRoute } from '../support/release.ts';
@@ -119,6 +120,31 @@ test('manual-approval, while it waits for approval: restored within seconds, the
   });
   await until('the approval wait (25%)', async () => (await canaryPercents(routes))[0] === 25);
   const { end } = await alarmAndWait(alarm, routes, before, arn);
+  await expectAlarmRollback(end, alarm, arn);
+});
+
+test('a VPC Lattice listener\'s default action, mid-interval: back to its snapshot within seconds', async () => {
+  const demo = await createDemoLattice(direct.lattice, unique('al'));
+  const { service, listener } = demo.services.product;
+  const action = async () => {
+    const { $metadata: _m, lastUpdatedAt: _u, ...rest } = await direct.lattice.send(new GetListenerCommand({ serviceIdentifier: service, listenerIdentifier: listener }));
+    return rest;
+  };
+  const before = await action();
+  const alarm = await newAlarm();
+  const arn = await startRelease('linear', {
+    route: { service, listener }, stableTargetGroup: demo.targetGroups['product-v1'], canaryTargetGroup: demo.targetGroups['product-v15'],
+    strategy: { type: 'linear', stepPercent: 10, intervalSeconds: INTERVAL_SECONDS }, healthChecks: { alarms: { names: [alarm] } },
+  });
+  await until('the first step (10%)', async () => (await action()).defaultAction?.forward?.targetGroups?.length === 2);
+  const t0 = Date.now();
+  await setAlarm(alarm, 'ALARM', 'Threshold Crossed: 12 5xx responses in 1 minute');
+  await until('the default action back at its snapshot', async () => JSON.stringify(await action()) === JSON.stringify(before), WITHIN_MS);
+  expect(Date.now() - t0).toBeLessThan(INTERVAL_SECONDS * 1000);
+  const end = await until('the execution to end', async () => {
+    const d = await describe_(arn);
+    return d.status !== 'RUNNING' && d;
+  }, 10_000);
   await expectAlarmRollback(end, alarm, arn);
 });
 

@@ -144,6 +144,8 @@ describe('events on (the default)', () => {
   test('SetAlarmState: one "CloudWatch Alarm State Change" per change, of the documented shape; the same state again emits nothing', async () => {
     const alarmName = unique('canary-5xx');
     const { queueUrl } = await queueRule(c, aws, { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: [alarmName] } });
+    // A rule on the state reached, as a function's rule on alarms going to ALARM would have it.
+    const toAlarmOnly = await queueRule(c, aws, { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: [alarmName], state: { value: ['ALARM'] } } });
     await c.cloudWatch.send(new PutMetricAlarmCommand({
       AlarmName: alarmName, AlarmDescription: 'canary 5xx', Namespace: 'demo', MetricName: 'Http5xx', Dimensions: [{ Name: 'Service', Value: 'product' }],
       Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -177,6 +179,7 @@ describe('events on (the default)', () => {
     const back = await drain(c, queueUrl, 1);
     expect(back.map((e) => [e.detail.previousState.value, e.detail.state.value, e.detail.state.reason])).toEqual([['ALARM', 'OK', 'back under']]);
     expect(back[0].detail.state).not.toHaveProperty('reasonData');
+    expect((await drain(c, toAlarmOnly.queueUrl, 1)).map((e) => e.id)).toEqual([toAlarm.id]);
   });
 
   test('a guard that fails on its event is retried MaximumRetryAttempts (2) times, then the event lands in its OnFailure queue', async () => {

@@ -10,7 +10,10 @@ with named errors and keep SendTaskFailure's cause; a stopped Parallel branch th
 a TaskScheduled event the serializer could not write (GetExecutionHistory answered 500);
 the interpreter's speed (clients, JSONPath and definitions parsed once, not per use); and
 DynamoDB conditional writes and transactions that are atomic, as in AWS (the deployment lock
-depends on it), and an empty TransactWriteItems refused as AWS refuses it.
+depends on it), and an empty TransactWriteItems refused as AWS refuses it. And the service
+events EventBridge delivers on AWS: alarm state changes and execution status changes go through
+moto's rules, and a rule's Lambda target is invoked asynchronously through the local front
+(MESH_CANARY_EVENTS=0: neither; StopExecution's error and cause are kept either way).
 
 --exit-with-stdin: exit when stdin reaches EOF. local/aws.ts passes it and keeps the pipe
 open, so moto dies with its parent even when the parent is killed with SIGKILL.

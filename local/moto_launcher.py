@@ -598,13 +598,9 @@ def alarm_timestamp(value: datetime) -> str:
 
 def alarm_metrics(alarm: Any) -> list:
     """configuration.metrics of an alarm event: the alarm's metric, or its metric data queries."""
-    def metric_stat(metric: Any, period: Any, stat: Any) -> dict:
+    def metric_stat(namespace: Any, name: Any, dimensions: Any, period: Any, stat: Any) -> dict:
         return {
-            "metric": {
-                "namespace": metric.namespace,
-                "name": metric.metric_name,
-                "dimensions": {d.name: d.value for d in metric.dimensions or []},
-            },
+            "metric": {"namespace": namespace, "name": name, "dimensions": {d.name: d.value for d in dimensions or []}},
             "period": int(period) if period is not None else None,
             "stat": stat,
         }
@@ -616,7 +612,8 @@ def alarm_metrics(alarm: Any) -> list:
             if query.expression:
                 item["expression"] = query.expression
             if query.metric_stat:
-                item["metricStat"] = metric_stat(query.metric_stat.metric, query.metric_stat.period, query.metric_stat.stat)
+                ms = query.metric_stat
+                item["metricStat"] = metric_stat(ms.metric.namespace, ms.metric.metric_name, ms.metric.dimensions, ms.period, ms.stat)
             if query.label:
                 item["label"] = query.label
             item["returnData"] = str(query.return_data).lower() != "false"
@@ -624,14 +621,8 @@ def alarm_metrics(alarm: Any) -> list:
         return out
     if not alarm.metric_name:
         return []
-
-    class Single:  # the alarm's own metric, in the shape of a MetricStat's
-        metric_name = alarm.metric_name
-        namespace = alarm.namespace
-        dimensions = alarm.dimensions
-
-    return [{"id": str(uuid4()), "metricStat": metric_stat(Single, alarm.period, alarm.statistic or alarm.extended_statistic),
-             "returnData": True}]
+    return [{"id": str(uuid4()), "returnData": True, "metricStat": metric_stat(
+        alarm.namespace, alarm.metric_name, alarm.dimensions, alarm.period, alarm.statistic or alarm.extended_statistic)}]
 
 
 def patch_cloudwatch_events() -> None:

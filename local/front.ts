@@ -5,8 +5,11 @@
 // calling the real handler from its esbuild bundle (the bundles `scripts/build.ts` writes)
 // and proxies every other request to moto unchanged. moto's Step Functions interpreter calls
 // Lambda at localhost:$MOTO_PORT, which local/aws.ts points here, so state machines run the
-// real handlers too. It is its own process (spawned by local/aws.ts) so handler code, its
-// globals and its logs stay out of the caller's process.
+// real handlers too. An asynchronous (Event) Invoke, which is how moto's EventBridge delivers a
+// rule's Lambda target (moto_launcher.py), is answered 202 and run as Lambda runs it: retried per
+// the template's EventInvokeConfig, then sent to its OnFailure destination. It is its own
+// process (spawned by local/aws.ts) so handler code, its globals and its logs stay out of the
+// caller's process.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync } from 'node:fs';

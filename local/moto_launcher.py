@@ -10,7 +10,10 @@ with named errors and keep SendTaskFailure's cause; a stopped Parallel branch th
 a TaskScheduled event the serializer could not write (GetExecutionHistory answered 500);
 the interpreter's speed (clients, JSONPath and definitions parsed once, not per use); and
 DynamoDB conditional writes and transactions that are atomic, as in AWS (the deployment lock
-depends on it), and an empty TransactWriteItems refused as AWS refuses it.
+depends on it), and an empty TransactWriteItems refused as AWS refuses it. And the service
+events EventBridge delivers on AWS: alarm state changes and execution status changes go through
+moto's rules, and a rule's Lambda target is invoked asynchronously through the local front
+(MESH_CANARY_EVENTS=0: neither; StopExecution's error and cause are kept either way).
 
 --exit-with-stdin: exit when stdin reaches EOF. local/aws.ts passes it and keeps the pipe
 open, so moto dies with its parent even when the parent is killed with SIGKILL.
@@ -639,13 +642,9 @@ def alarm_timestamp(value: datetime) -> str:
 
 def alarm_metrics(alarm: Any) -> list:
     """configuration.metrics of an alarm event: the alarm's metric, or its metric data queries."""
-    def metric_stat(metric: Any, period: Any, stat: Any) -> dict:
+    def metric_stat(namespace: Any, name: Any, dimensions: Any, period: Any, stat: Any) -> dict:
         return {
-            "metric": {
-                "namespace": metric.namespace,
-                "name": metric.metric_name,
-                "dimensions": {d.name: d.value for d in metric.dimensions or []},
-            },
+            "metric": {"namespace": namespace, "name": name, "dimensions": {d.name: d.value for d in dimensions or []}},
             "period": int(period) if period is not None else None,
             "stat": stat,
         }
@@ -657,7 +656,8 @@ def alarm_metrics(alarm: Any) -> list:
             if query.expression:
                 item["expression"] = query.expression
             if query.metric_stat:
-                item["metricStat"] = metric_stat(query.metric_stat.metric, query.metric_stat.period, query.metric_stat.stat)
+                ms = query.metric_stat
+                item["metricStat"] = metric_stat(ms.metric.namespace, ms.metric.metric_name, ms.metric.dimensions, ms.period, ms.stat)
             if query.label:
                 item["label"] = query.label
             item["returnData"] = str(query.return_data).lower() != "false"
@@ -665,14 +665,8 @@ def alarm_metrics(alarm: Any) -> list:
         return out
     if not alarm.metric_name:
         return []
-
-    class Single:  # the alarm's own metric, in the shape of a MetricStat's
-        metric_name = alarm.metric_name
-        namespace = alarm.namespace
-        dimensions = alarm.dimensions
-
-    return [{"id": str(uuid4()), "metricStat": metric_stat(Single, alarm.period, alarm.statistic or alarm.extended_statistic),
-             "returnData": True}]
+    return [{"id": str(uuid4()), "returnData": True, "metricStat": metric_stat(
+        alarm.namespace, alarm.metric_name, alarm.dimensions, alarm.period, alarm.statistic or alarm.extended_statistic)}]
 
 
 def patch_cloudwatch_events() -> None:

@@ -44,8 +44,7 @@ export function substitute(definition: string, values: Record<string, string>, f
  * Deploys the machines, then publishes the stack's outputs as a CloudFormation stack on the
  * local AWS (named as samconfig.toml names the real one), so tools find them as they would in AWS.
  */
-export async function deployStack(aws: LocalAws, stackName = readSamConfig().stackName ?? 'mesh-canary'): Promise<LocalStack> {
-  const template = loadTemplate();
+export async function deployStack(aws: LocalAws, stackName = readSamConfig().stackName ?? 'mesh-canary', template: Template = loadTemplate()): Promise<LocalStack> {
   const at = { region: aws.region, accountId: aws.accountId };
   const clientConfig = {
     endpoint: aws.endpoint, region: aws.region,

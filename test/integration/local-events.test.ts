@@ -7,7 +7,7 @@
 import { DeleteRouteCommand, DescribeRouteCommand } from '@aws-sdk/client-app-mesh';
 import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeExecutionCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { CreateStateMachineCommand, DescribeExecutionCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { startLocalAws, type LocalAws } from '../../local/aws.ts';
 import { createDemoMesh } from '../../local/demo-mesh.ts';
 import { deployStack, type LocalStack } from '../../local/stack.ts';
@@ -141,9 +141,30 @@ describe('events on (the default)', () => {
     expect(aborted.detail).toMatchObject({ status: 'ABORTED', error: 'Aborted', cause: 'operator pressed stop', stopDate: end.stopDate!.getTime(), output: null });
   });
 
+  test('FAILED and TIMED_OUT events carry the error and cause DescribeExecution shows, and their stop date', async () => {
+    const machine = async (definition: object) => (await c.sfn.send(new CreateStateMachineCommand({
+      name: unique('events-test'), definition: JSON.stringify(definition), roleArn: `arn:aws:iam::${aws.accountId}:role/events-test`,
+    }))).stateMachineArn!;
+    const failing = await machine({ StartAt: 'Fail', States: { Fail: { Type: 'Fail', Error: 'CanaryRolledBack', Cause: 'alarm canary-5xx in ALARM' } } });
+    const slow = await machine({ StartAt: 'Wait', TimeoutSeconds: 1, States: { Wait: { Type: 'Wait', Seconds: 5, End: true } } });
+    const { queueUrl } = await queueRule(c, aws, { source: ['aws.states'], detail: { stateMachineArn: [failing, slow], status: ['FAILED', 'TIMED_OUT'] } });
+    const run = async (stateMachineArn: string) => (await c.sfn.send(new StartExecutionCommand({ stateMachineArn, name: unique('x') }))).executionArn!;
+    const [failed, timedOut] = await Promise.all([run(failing), run(slow)]);
+    const ends = await Promise.all([h.ended(failed), h.ended(timedOut)]);
+    expect(ends.map((e) => e.status)).toEqual(['FAILED', 'TIMED_OUT']);
+
+    const delivered = await drain(c, queueUrl, 2);
+    const about = (arn: string) => delivered.filter((e) => e.detail.executionArn === arn).map((e) => e.detail);
+    expect(about(failed)).toEqual([expect.objectContaining({ status: 'FAILED', error: 'CanaryRolledBack', cause: 'alarm canary-5xx in ALARM', stopDate: ends[0].stopDate!.getTime(), output: null })]);
+    expect(about(timedOut)).toEqual([expect.objectContaining({ status: 'TIMED_OUT', stopDate: expect.any(Number), output: null })]);
+    expect(about(timedOut)[0].stopDate - about(timedOut)[0].startDate).toBeGreaterThanOrEqual(1000);
+  });
+
   test('SetAlarmState: one "CloudWatch Alarm State Change" per change, of the documented shape; the same state again emits nothing', async () => {
     const alarmName = unique('canary-5xx');
     const { queueUrl } = await queueRule(c, aws, { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: [alarmName] } });
+    // A rule on the state reached, as a function's rule on alarms going to ALARM would have it.
+    const toAlarmOnly = await queueRule(c, aws, { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: [alarmName], state: { value: ['ALARM'] } } });
     await c.cloudWatch.send(new PutMetricAlarmCommand({
       AlarmName: alarmName, AlarmDescription: 'canary 5xx', Namespace: 'demo', MetricName: 'Http5xx', Dimensions: [{ Name: 'Service', Value: 'product' }],
       Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -177,6 +198,7 @@ describe('events on (the default)', () => {
     const back = await drain(c, queueUrl, 1);
     expect(back.map((e) => [e.detail.previousState.value, e.detail.state.value, e.detail.state.reason])).toEqual([['ALARM', 'OK', 'back under']]);
     expect(back[0].detail.state).not.toHaveProperty('reasonData');
+    expect((await drain(c, toAlarmOnly.queueUrl, 1)).map((e) => e.id)).toEqual([toAlarm.id]);
   });
 
   test('a guard that fails on its event is retried MaximumRetryAttempts (2) times, then the event lands in its OnFailure queue', async () => {

@@ -415,7 +415,7 @@ async function invokeAsync(fn: LocalFunction, event: unknown, invokedArn: string
 // ------------------------------------------------------------- what was invoked (for tests)
 
 /** One run of a handler: GET /__local/invocations lists the last ones (oldest first). */
-interface InvocationRecord {
+export interface InvocationRecord {
   function: string;
   requestId: string;
   invocationType: string;

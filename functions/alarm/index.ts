@@ -16,14 +16,11 @@
 // Event:  the "CloudWatch Alarm State Change" event (events/alarm-state-change.json)
 // Result: { alarmName, state, deployments: [{ executionArn, action, status, restoredAt?, restoredAfterMs? }] }
 import { DescribeExecutionCommand, StopExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
-import { dynamoDb } from '../commons/clients/dynamodb.ts';
-import { routerClients } from '../commons/clients/routers.ts';
-import { sfn } from '../commons/clients/sfn.ts';
 import { deploymentsWatching } from '../commons/alarm-watch.ts';
-import { requireEnv, seconds } from '../commons/env.ts';
 import { wrapAwsError } from '../commons/errors.ts';
 import { parseAlarmEvent } from '../commons/events.ts';
 import { guard, type GuardDeps, type GuardResult } from '../commons/guard.ts';
+import { guardDepsFromEnv } from '../commons/guard-deps.ts';
 import { lambdaHandler, logger } from '../commons/handler.ts';
 import { stopErrors } from '../commons/states.ts';
 
@@ -123,10 +120,5 @@ async function rollBack(executionArn: string, cause: string, firedAt: Date | und
   };
 }
 
-const deps: GuardDeps = {
-  sfn, routers: routerClients,
-  lock: { client: dynamoDb, tableName: requireEnv('LOCK_TABLE_NAME') },
-  writerTimeoutMs: seconds('WRITER_TIMEOUT_SECONDS', requireEnv('WRITER_TIMEOUT_SECONDS')),
-  prepareTimeoutMs: seconds('PREPARE_TIMEOUT_SECONDS', process.env.PREPARE_TIMEOUT_SECONDS || requireEnv('WRITER_TIMEOUT_SECONDS')),
-};
+const deps = guardDepsFromEnv();
 export const handler = lambdaHandler('alarm', (event: unknown) => alarmRollback(event, deps));

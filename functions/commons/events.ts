@@ -137,16 +137,13 @@ export type RequestApprovalEvent = z.infer<typeof requestApprovalEvent>;
 export const parseRequestApprovalEvent = (event: unknown): RequestApprovalEvent => validate(requestApprovalEvent, event, naming);
 
 // ------------------------------------------------------------------ guard
+/** The fields every EventBridge event has: not checked (the detail and the source are what a function reads). */
+const envelope = {
+  version: anything, id: anything, 'detail-type': anything, source: anything, account: anything, time: anything, region: anything, resources: anything,
+};
 /** The "Step Functions Execution Status Change" event EventBridge sends (events/guard-aborted.json). */
 export const executionStatusChange = /* @__PURE__ */ (() => object({
-  version: anything,
-  id: anything,
-  'detail-type': anything,
-  source: anything,
-  account: anything,
-  time: anything,
-  region: anything,
-  resources: anything,
+  ...envelope,
   // The detail's other fields may grow: only the two the guard needs are checked.
   detail: z.looseObject({ executionArn: text(2048), status: text(64) }, { error: 'an object' }),
 }).check(rule((e) => [
@@ -163,14 +160,7 @@ export const parsePreparedDeployment = (value: unknown): Deployment => parseDepl
 // ------------------------------------------------------------------ alarm
 /** The "CloudWatch Alarm State Change" event EventBridge sends (events/alarm-state-change.json). */
 export const alarmStateChange = /* @__PURE__ */ (() => object({
-  version: anything,
-  id: anything,
-  'detail-type': anything,
-  source: anything,
-  account: anything,
-  time: anything,
-  region: anything,
-  resources: anything,
+  ...envelope,
   // The detail's other fields (previousState, configuration, ...) may grow: only what the alarm path reads is checked.
   detail: z.looseObject({
     alarmName: text(255),

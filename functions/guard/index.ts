@@ -4,20 +4,11 @@
 // (functions/commons/guard.ts) restores what the execution changed and releases its locks.
 // Event:  the "Step Functions Execution Status Change" event (events/guard-aborted.json)
 // Result: { executionArn, status, action, weightedTargets?, changed?, keptChanges?, lockReleased?, restoredAt? }
-import { dynamoDb } from '../commons/clients/dynamodb.ts';
-import { routerClients } from '../commons/clients/routers.ts';
-import { sfn } from '../commons/clients/sfn.ts';
-import { requireEnv, seconds } from '../commons/env.ts';
-import { guard, type GuardDeps } from '../commons/guard.ts';
+import { guard } from '../commons/guard.ts';
+import { guardDepsFromEnv } from '../commons/guard-deps.ts';
 import { lambdaHandler } from '../commons/handler.ts';
 
 export { guard, type GuardAction, type GuardDeps, type GuardResult } from '../commons/guard.ts';
 
-const deps: GuardDeps = {
-  sfn, routers: routerClients,
-  lock: { client: dynamoDb, tableName: requireEnv('LOCK_TABLE_NAME') },
-  writerTimeoutMs: seconds('WRITER_TIMEOUT_SECONDS', requireEnv('WRITER_TIMEOUT_SECONDS')),
-  // Prepare has the writers' Timeout (the template's Globals), so by default the same wait.
-  prepareTimeoutMs: seconds('PREPARE_TIMEOUT_SECONDS', process.env.PREPARE_TIMEOUT_SECONDS || requireEnv('WRITER_TIMEOUT_SECONDS')),
-};
+const deps = guardDepsFromEnv();
 export const handler = lambdaHandler('guard', (event: unknown) => guard(event, deps));

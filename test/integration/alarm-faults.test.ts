@@ -4,16 +4,14 @@
 // first step. Every route must end exactly at its snapshot (the alarm path, retried as Lambda
 // retries an asynchronous event, and the abort guard behind it), and no lock is left.
 // This test runs its own local AWS (events delivered) so its faults do not reach other test files.
-import { AppMeshClient } from '@aws-sdk/client-app-mesh';
-import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { VPCLatticeClient } from '@aws-sdk/client-vpc-lattice';
-import { startLocalAws, type LocalAws } from '../../local/aws.ts';
-import { deployStack, type LocalStack } from '../../local/stack.ts';
+import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { LocalAws } from '../../local/aws.ts';
+import type { LocalStack } from '../../local/stack.ts';
+import { ownLocalAws, type DirectClients } from '../support/own-aws.ts';
 import type { DemoService } from '../../local/demo-lattice.ts';
 import { unique, until } from '../support/executions.ts';
-import { canaryPercents, entries, lockItems, releaseRoutes, states, type RouteClients } from '../support/release.ts';
+import { canaryPercents, entries, lockItems, releaseRoutes, states } from '../support/release.ts';
 
 const FAULTS = {
   rate: 0.2, kinds: ['throttle', 'error', 'latency'] as ('throttle' | 'error' | 'latency')[], latencyMs: 150,
@@ -21,17 +19,10 @@ const FAULTS = {
 };
 let aws: LocalAws;
 let stack: LocalStack;
-let direct: RouteClients & { cloudWatch: CloudWatchClient; sfn: SFNClient; dynamo: DynamoDBClient };
+let direct: DirectClients;
 
 beforeAll(async () => {
-  aws = await startLocalAws({ quiet: true, faults: FAULTS, events: true });
-  stack = await deployStack(aws, 'mesh-canary-alarm-faults');
-  // The test's own calls go straight to moto: only the functions' calls meet the faults.
-  const config = { endpoint: aws.motoEndpoint, region: aws.region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
-  direct = {
-    appMesh: new AppMeshClient(config), lattice: new VPCLatticeClient(config), cloudWatch: new CloudWatchClient(config),
-    sfn: new SFNClient(config), dynamo: new DynamoDBClient(config),
-  };
+  ({ aws, stack, direct } = await ownLocalAws('mesh-canary-alarm-faults', { faults: FAULTS, events: true }));
 });
 afterAll(() => aws?.stop());
 

@@ -6,20 +6,19 @@
 // execution ABORTED with AlarmFired and a cause that names the alarm. Routes are read back with
 // their own backend's API (test/support/release.ts), never through the router under test.
 // This file runs its own local AWS (events delivered), as the sandbox and the demo do.
-import { AppMeshClient } from '@aws-sdk/client-app-mesh';
-import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
-import { GetListenerCommand, VPCLatticeClient } from '@aws-sdk/client-vpc-lattice';
+import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeExecutionCommand, StartExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
+import { GetListenerCommand } from '@aws-sdk/client-vpc-lattice';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalAws, type LocalAws } from '../../local/aws.ts';
-import { deployStack, type LocalStack } from '../../local/stack.ts';
+import type { LocalAws } from '../../local/aws.ts';
+import type { LocalStack } from '../../local/stack.ts';
+import { ownLocalAws, type DirectClients } from '../support/own-aws.ts';
 import { createDemoLattice } from '../../local/demo-lattice.ts';
 import { cli } from '../support/cli-run.ts';
 import { unique, until } from '../support/executions.ts';
-import { canaryPercents, entries, lockItems, releaseRoutes, states, versions, type RouteClients, type TestRoute } from '../support/release.ts';
+import { canaryPercents, entries, lockItems, releaseRoutes, states, versions, type TestRoute } from '../support/release.ts';
 
 /** Long enough that a verdict cannot be what rolled the deployment back: the next one is minutes away. */
 const INTERVAL_SECONDS = 120;
@@ -28,16 +27,10 @@ const WITHIN_MS = 15_000;
 
 let aws: LocalAws;
 let stack: LocalStack;
-let direct: RouteClients & { cloudWatch: CloudWatchClient; sfn: SFNClient; dynamo: DynamoDBClient };
+let direct: DirectClients;
 
 beforeAll(async () => {
-  aws = await startLocalAws({ quiet: true, events: true });
-  stack = await deployStack(aws, 'mesh-canary-alarm-path');
-  const config = { endpoint: aws.motoEndpoint, region: aws.region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
-  direct = {
-    appMesh: new AppMeshClient(config), lattice: new VPCLatticeClient(config), cloudWatch: new CloudWatchClient(config),
-    sfn: new SFNClient(config), dynamo: new DynamoDBClient(config),
-  };
+  ({ aws, stack, direct } = await ownLocalAws('mesh-canary-alarm-path', { events: true }));
 });
 afterAll(() => aws?.stop());
 

@@ -8,6 +8,7 @@ import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/c
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalAws } from '../../local/aws.ts';
+import type { InvocationRecord } from '../../local/front.ts';
 import { unique } from './executions.ts';
 
 export function clientsFor(aws: LocalAws) {
@@ -68,18 +69,8 @@ export async function drain<T = DeliveredEvent>(c: Clients, queueUrl: string, co
   return got;
 }
 
-/** One run of a handler by the local front (local/front.ts, GET /__local/invocations). */
-export interface InvocationRecord {
-  function: string;
-  requestId: string;
-  invocationType: string;
-  attempt: number;
-  ok: boolean;
-  errorType?: string;
-  eventId?: string;
-  resources?: string[];
-  at: string;
-}
+/** One run of a handler by the local front (GET /__local/invocations). */
+export type { InvocationRecord };
 
 /** The runs of `fn` for EventBridge events about `resource` (an execution or alarm ARN). */
 export async function runsFor(aws: LocalAws, fn: string, resource: string): Promise<InvocationRecord[]> {

@@ -186,6 +186,7 @@ describe('missingFigures', () => {
     `  ${benchFigures.invocations}  2.0 (18 over 9 full steps; 22 in all)`,
     `  ${benchFigures.linearWall}  5.10 s wall`,
     `  ${benchFigures.restore}  310 ms (history timestamps)`,
+    `  ${benchFigures.alarmPath}  310 ms (runs: 310 ms)  30 s on average, 60 s at worst: 97x slower  < 2 s: meets target`,
     `  ${benchFigures.fleetAlone}  0.60 s  1.0x`,
     `  ${fleetRow}`,
     `  ${benchFigures.fleetAloneNoWait}  0.14 s  1.0x`,

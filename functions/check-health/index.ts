@@ -13,7 +13,7 @@ import { cloudWatch } from '../commons/clients/cloudwatch.ts';
 import { lambda } from '../commons/clients/lambda.ts';
 import { lambdaHandler, logger } from '../commons/handler.ts';
 import { checkHealth, overallVerdict, type CheckResult, type HealthReport } from '../commons/health.ts';
-import { hookEvent, hooksOf, runHooks } from '../commons/hooks.ts';
+import { hookEvent, hooksOf, runHooks, withHookVerdicts } from '../commons/hooks.ts';
 import { checksOf } from '../commons/release.ts';
 import { settleSecondsOf } from '../commons/settle.ts';
 import { gate, planOf, type Progress } from '../commons/strategy.ts';
@@ -51,7 +51,7 @@ export async function checkCanaryHealth(event: unknown, client: CloudWatchClient
     next = decide(report);
   }
   logger.info(`canary verdict: ${report.verdict}; next: ${next.decision}`, { verdict: report.verdict, checks: report.checks, decision: next.decision, weight: progress.weight });
-  return { ...report, progress: next };
+  return { ...report, progress: withHookVerdicts(next, report.checks) };
 }
 
 export const handler = lambdaHandler('check-health', (event: unknown) => checkCanaryHealth(event, cloudWatch));

@@ -149,3 +149,15 @@ export async function invokeHook(client: LambdaClient, hook: HookCheck, event: H
 export function runHooks(client: LambdaClient, hooks: HookCheck[], base: Omit<HookEvent, 'hook'>): Promise<HookResult[]> {
   return Promise.all(hooks.map((h) => invokeHook(client, h, { hook: { name: h.name, when: h.when ?? 'every-verdict' }, ...base })));
 }
+
+/**
+ * The hooks' verdicts on the progress's last history entry (`hooks: { <name>: verdict }`), so the
+ * execution's output (its `verdicts`) says which hooks ran on each verdict and what they said; the
+ * reasons of those that did not pass are already in the entry's `reasons`. Kept this small because
+ * the history (up to 100 entries) travels in the state machine's payload.
+ */
+export function withHookVerdicts<P extends { history: object[] }>(progress: P, checks: readonly CheckResult[]): P {
+  const hooks = Object.fromEntries(checks.filter((c) => c.check.startsWith('hook:')).map((c) => [c.check.slice('hook:'.length), c.verdict]));
+  if (!Object.keys(hooks).length || !progress.history.length) return progress;
+  return { ...progress, history: [...progress.history.slice(0, -1), { ...progress.history.at(-1), hooks }] };
+}

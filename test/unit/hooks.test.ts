@@ -157,6 +157,8 @@ describe('check-health with hooks', () => {
     expect(order).toEqual(['start mesh-canary-smoke-test', 'end mesh-canary-smoke-test', 'start gate-fn', 'end gate-fn']);
     expect(last.checks.map((c) => [c.check, c.verdict])).toEqual([['hook:smoke', 'pass'], ['hook:gate', 'fail']]);
     expect(last.progress).toMatchObject({ decision: 'rollback', reason: expect.stringContaining('hook gate: migration not finished') });
+    // The execution's output (verdicts: the progress's history) says which hooks ran on each verdict.
+    expect(last.progress?.history.at(-1)).toMatchObject({ hooks: { smoke: 'pass', gate: 'fail' }, reasons: ['hook gate: migration not finished'] });
     const gateEvent = JSON.parse(new TextDecoder().decode(lambdaMock.commandCalls(InvokeCommand).at(-1)!.args[0].input.Payload as Uint8Array));
     expect(gateEvent).toMatchObject({ hook: { name: 'gate', when: 'before-promotion' }, canaryPercent: 100, stage: { index: 1, count: 2, final: true } });
   });
@@ -206,5 +208,18 @@ describe('the input', () => {
     const hooks = [{ name: 'smoke', functionName: 'f' }];
     expect(() => parseDeploymentInput({ ...release, healthChecks: { hooks }, routes: release.routes.map((r: object, i: number) => (i === 0 ? { ...r, healthChecks: { hooks } } : r)) }))
       .toThrow(/routes\[0\]\.healthChecks\.hooks: the check name "smoke" is also used in healthChecks/);
+  });
+});
+
+describe('the example hooks (examples/hooks/)', () => {
+  const e = (canaryPercent: number): any => ({ ...event('hook.json'), canaryPercent });
+  test('share-limit fails above MAX_CANARY_PERCENT (default 50), with the share in its reason', async () => {
+    const { handler } = await import('../../examples/hooks/share-limit.ts');
+    expect(await handler(e(50))).toEqual({ verdict: 'pass', reason: "the canary's share 50% is at most 50%" });
+    expect(await handler(e(75))).toEqual({ verdict: 'fail', reason: "the canary's share 75% is above 50%" });
+  });
+  test('smoke-test passes without SMOKE_TEST_URL, saying so', async () => {
+    const { handler } = await import('../../examples/hooks/smoke-test.ts');
+    expect(await handler(e(25))).toEqual({ verdict: 'pass', reason: 'no SMOKE_TEST_URL: nothing to test at 25%' });
   });
 });

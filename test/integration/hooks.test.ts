@@ -92,16 +92,17 @@ test('a hook that does not answer within its timeoutSeconds counts as a failure,
   expect((await routeNow(mesh.route)).spec).toEqual(snapshot);
 });
 
-test('a hook the local AWS does not know fails with Lambda\'s ResourceNotFoundException: the baseline refuses, nothing changes', async () => {
+test('a hook that does not exist fails with Lambda\'s ResourceNotFoundException: the baseline refuses, nothing changes', async () => {
   const mesh = await demoMesh('hk');
   const snapshot = (await routeNow(mesh.route)).spec;
   const arn = await start('linear', {
     ...mesh, strategy: { type: 'linear', stepPercent: 50, intervalSeconds: 0 },
-    healthChecks: { hooks: [{ name: 'missing', functionName: 'no-such-hook' }] },
+    // Named in the IAM contract's HookFunctionArns (test/support/iam-contract.ts), as a deleted hook would be; the local AWS has no such function.
+    healthChecks: { hooks: [{ name: 'missing', functionName: 'mesh-canary-deleted-hook' }] },
   });
   const end = await finished(arn);
   expect(end.status).toBe('FAILED');
-  expect(end.cause).toContain('hook missing could not be invoked: ResourceNotFoundException: Function not found: arn:aws:lambda:us-east-1:123456789012:function:no-such-hook');
+  expect(end.cause).toContain('hook missing could not be invoked: ResourceNotFoundException: Function not found: arn:aws:lambda:us-east-1:123456789012:function:mesh-canary-deleted-hook');
   expect(shifts(await history(arn))).toEqual([]);
   expect((await routeNow(mesh.route)).spec).toEqual(snapshot);
 });

@@ -28,8 +28,12 @@ export const MESH_ARNS = [`arn:${PARTITION}:appmesh:${REGION}:${ACCOUNT}:mesh/${
 export const DEPLOYED_LATTICE_SERVICE = 'svc-0123456789abcdef0';
 export const LATTICE_SERVICE_ARNS = [`arn:${PARTITION}:vpc-lattice:${REGION}:${ACCOUNT}:service/${DEPLOYED_LATTICE_SERVICE}`];
 
-/** The hooks the integration run invokes (examples/hooks/, served by the local front under these names): the HookFunctionArns the check deploys with. */
-export const HOOK_FUNCTION_NAMES = ['mesh-canary-smoke-test', 'mesh-canary-share-limit', 'mesh-canary-slow-check'];
+/**
+ * The hooks the integration run invokes, the HookFunctionArns the check deploys with: the example
+ * hooks (examples/hooks/, served by the local front under these names), and one the stack names
+ * but the local AWS does not have (a hook deleted after the stack was deployed: ResourceNotFoundException).
+ */
+export const HOOK_FUNCTION_NAMES = ['mesh-canary-smoke-test', 'mesh-canary-share-limit', 'mesh-canary-slow-check', 'mesh-canary-deleted-hook'];
 export const HOOK_FUNCTION_ARNS = HOOK_FUNCTION_NAMES.map((n) => `arn:${PARTITION}:lambda:${REGION}:${ACCOUNT}:function:${n}`);
 
 /**

@@ -101,6 +101,18 @@ describe('the event', () => {
       canaryPercent, stage, checkedAt: now.toISOString(),
     });
   });
+  test('a release: every route, each with its stable and canary (a Lattice target group by its ID)', () => {
+    const release = event('check-health-release.json').deployment;
+    const e = hookEvent(release, undefined, now);
+    expect(e.deployment.routes).toHaveLength(release.routes.length);
+    for (const r of e.deployment.routes) expect(r).toEqual({ route: expect.any(String), stable: expect.stringMatching(/^[\w-]+$/), canary: expect.stringMatching(/^[\w-]+$/) });
+    // Without progress (a verdict asked for by hand) there is no share or stage to tell.
+    expect(e).not.toHaveProperty('stage');
+    expect(e).not.toHaveProperty('canaryPercent');
+    const lattice = hookEvent(event('check-health-lattice.json').deployment, undefined, now);
+    expect(lattice.deployment.routes[0].canary).toMatch(/^tg-[0-9a-z]{17}$/);
+  });
+
   test('events/hook.json is such an event', () => {
     const e = event('hook.json');
     expect(Object.keys(e).sort()).toEqual(['canaryPercent', 'checkedAt', 'deployment', 'hook', 'stage']);

@@ -9,7 +9,9 @@
 // rule's Lambda target (moto_launcher.py), is answered 202 and run as Lambda runs it: retried per
 // the template's EventInvokeConfig, then sent to its OnFailure destination. It is its own
 // process (spawned by local/aws.ts) so handler code, its globals and its logs stay out of the
-// caller's process.
+// caller's process. Besides the template's functions it runs the example hooks (examples/hooks/,
+// local/template.ts listExampleHooks) under their function names, as a user's own functions that
+// check-health invokes (issue 13); such an Invoke a function makes is recorded like its other AWS requests.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync } from 'node:fs';
@@ -19,7 +21,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { listFunctions, loadTemplate, localValue, projectRoot, type FunctionDefinition } from './template.ts';
+import { listExampleHooks, listFunctions, loadTemplate, localValue, projectRoot, type FunctionDefinition } from './template.ts';
 
 const ACCOUNT_ID = '123456789012'; // moto's default account
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
@@ -110,6 +112,9 @@ function loadFunctions(): Map<string, LocalFunction> {
       env,
       async: asyncConfig(fn.logicalId, props, template),
     });
+  }
+  for (const hook of listExampleHooks()) {
+    functions.set(hook.logicalId, { ...hook, memorySize: 128, runtime: 'nodejs24.x', env: hook.environment as Record<string, string>, async: { maximumRetryAttempts: 2 } });
   }
   return functions;
 }
@@ -445,13 +450,16 @@ async function handleInvoke(req: IncomingMessage, res: ServerResponse, rawName: 
   const { name, qualifier } = parseFunctionRef(decodeURIComponent(rawName));
   const fn = functions.get(name);
   const base = { 'x-amzn-RequestId': requestId };
+  // An Invoke a function made (check-health invoking a hook): recorded for the IAM contract, found or not.
+  const from = req.headers[CALLER_HEADER];
+  const body = await readBody(req);
+  if (typeof from === 'string') recordRequest(req, from, body);
   if (!fn) {
     const notFound = functionArn(name) + (qualifier ? `:${qualifier}` : '');
     sendJson(res, 404, { Type: 'User', message: `Function not found: ${notFound}` },
       { ...base, 'x-amzn-ErrorType': 'ResourceNotFoundException' });
     return;
   }
-  const body = await readBody(req);
   let event: unknown = {};
   try {
     if (body.length > 0) event = JSON.parse(body.toString('utf8'));

@@ -176,3 +176,28 @@ export function localValue(value: unknown, template: Template, at: { region: str
   }
   return undefined;
 }
+
+/**
+ * The example hooks (examples/hooks/, issue 13): not part of the stack a user deploys, but functions
+ * the local AWS runs under these names, so tests, the sandbox and the demo can name them in
+ * healthChecks.hooks (local/front.ts serves them, scripts/build.ts builds them like the functions).
+ * Their environment is what a user would set: the share the share-limit hook allows, and how long
+ * the slow one sleeps (longer than any hook's timeoutSeconds may be).
+ */
+export function listExampleHooks(root = projectRoot): FunctionDefinition[] {
+  const hook = (name: string, file: string, environment: Record<string, string> = {}): FunctionDefinition => ({
+    logicalId: name,
+    codeUri: root,
+    handlerProperty: `${file.replace(/\.ts$/, '')}.handler`,
+    handlerModule: file.replace(/\.ts$/, ''),
+    handlerExport: 'handler',
+    build: { EntryPoints: [`examples/hooks/${file}`], Format: 'cjs', Target: 'node24', Minify: true, Sourcemap: false },
+    environment,
+    timeoutSeconds: 30,
+  });
+  return [
+    hook('mesh-canary-smoke-test', 'smoke-test.ts'),
+    hook('mesh-canary-share-limit', 'share-limit.ts', { MAX_CANARY_PERCENT: '50' }),
+    hook('mesh-canary-slow-check', 'slow-check.ts', { SLEEP_SECONDS: '5' }),
+  ];
+}

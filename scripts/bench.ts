@@ -76,7 +76,7 @@ const sdkUse: Record<string, (readonly [string, string, readonly string[]])[]> =
   SetWeightFunction: [appMeshUse, latticeUse, lockUse(['GetItemCommand'])],
   PromoteFunction: [appMeshUse, latticeUse, lockUse(['GetItemCommand', 'DeleteItemCommand'])],
   RollbackFunction: [appMeshUse, latticeUse, lockUse(['GetItemCommand', 'DeleteItemCommand'])],
-  CheckHealthFunction: [['@aws-sdk/client-cloudwatch', 'CloudWatchClient', ['DescribeAlarmsCommand', 'GetMetricDataCommand']]],
+  CheckHealthFunction: [['@aws-sdk/client-cloudwatch', 'CloudWatchClient', ['DescribeAlarmsCommand', 'GetMetricDataCommand']], ['@aws-sdk/client-lambda', 'LambdaClient', ['InvokeCommand']]],
   RequestApprovalFunction: [['@aws-sdk/client-sns', 'SNSClient', ['PublishCommand']]],
   GuardFunction: [appMeshUse, latticeUse, lockUse(['GetItemCommand', 'DeleteItemCommand']), ['@aws-sdk/client-sfn', 'SFNClient', ['GetExecutionHistoryCommand']]],
   AlarmFunction: [appMeshUse, latticeUse, lockUse(['ScanCommand', 'GetItemCommand', 'DeleteItemCommand']), ['@aws-sdk/client-sfn', 'SFNClient', ['GetExecutionHistoryCommand', 'DescribeExecutionCommand', 'StopExecutionCommand']]],

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
-import { listFunctions, projectRoot, type FunctionDefinition } from '../local/template.ts';
+import { listExampleHooks, listFunctions, projectRoot, type FunctionDefinition } from '../local/template.ts';
 import { samEsbuildArgs } from '../local/sam-esbuild.ts';
 
 export const defaultOutDir = join(projectRoot, 'dist');
@@ -95,14 +95,23 @@ export function runEsbuild(command: string, args: string[], cwd: string, stdin?:
   });
 }
 
+/**
+ * Builds every function of template.yaml into outDir/<logical ID>/ and returns them; the example
+ * hooks (examples/hooks/, local/template.ts listExampleHooks) are built beside them, under their
+ * function names, for the local AWS to run, and are not in the list returned (they are not the stack's).
+ */
 export async function buildFunctions(outDir = defaultOutDir): Promise<BuiltFunction[]> {
-  const fns = listFunctions();
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   // The project is "type": "module"; the bundles are CommonJS, as in the Lambda runtime.
   writeFileSync(join(outDir, 'package.json'), '{"type":"commonjs"}\n');
   const metaDir = join(outDir, '.metafiles');
   mkdirSync(metaDir);
+  const [built] = await Promise.all([buildEach(listFunctions(), outDir, metaDir), buildEach(listExampleHooks(), outDir, metaDir)]);
+  return built;
+}
+
+async function buildEach(fns: FunctionDefinition[], outDir: string, metaDir: string): Promise<BuiltFunction[]> {
   return Promise.all(fns.map(async (fn) => {
     const outdir = join(outDir, fn.logicalId);
     const metafilePath = join(metaDir, `${fn.logicalId}.json`);

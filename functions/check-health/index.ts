@@ -4,11 +4,16 @@
 //         and, when progress was given, the next progress: the gate's decision (advance, wait,
 //         promote, rollback) under the deployment's strategy, failureThreshold and inconclusive policy;
 //         after an advance, the wait before the next verdict is at least the settle time (settle.ts).
+//         Hooks (hooks.ts) are checks too: every-verdict ones run with the others, before-promotion
+//         ones only when the gate, without them, says promote; the gate then decides again.
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { parseCheckHealthEvent } from '../commons/events.ts';
 import { cloudWatch } from '../commons/clients/cloudwatch.ts';
+import { lambda } from '../commons/clients/lambda.ts';
 import { lambdaHandler, logger } from '../commons/handler.ts';
-import { checkHealth, type HealthReport } from '../commons/health.ts';
+import { checkHealth, overallVerdict, type CheckResult, type HealthReport } from '../commons/health.ts';
+import { hookEvent, hooksOf, runHooks, withHookVerdicts } from '../commons/hooks.ts';
 import { checksOf } from '../commons/release.ts';
 import { settleSecondsOf } from '../commons/settle.ts';
 import { gate, planOf, type Progress } from '../commons/strategy.ts';
@@ -18,21 +23,35 @@ export interface CheckHealthResult extends HealthReport {
 }
 
 
-export async function checkCanaryHealth(event: unknown, client: CloudWatchClient, now = new Date()): Promise<CheckHealthResult> {
+/** The report with more checks (hooks') added, and its verdict again. */
+const withChecks = (r: HealthReport, more: CheckResult[]): HealthReport =>
+  (more.length ? { ...r, verdict: overallVerdict([...r.checks, ...more]), checks: [...r.checks, ...more] } : r);
+
+export async function checkCanaryHealth(event: unknown, client: CloudWatchClient, now = new Date(), hookClient: LambdaClient = lambda): Promise<CheckHealthResult> {
   const { deployment, progress } = parseCheckHealthEvent(event);
-  const report = await checkHealth(client, checksOf(deployment), now);
+  const sets = checksOf(deployment);
+  const plan = progress && planOf(deployment.strategy!);
+  const policy = {
+    failureThreshold: deployment.failureThreshold ?? 1,
+    inconclusive: deployment.inconclusive ?? 'fail',
+    settleSeconds: settleSecondsOf(deployment),
+  };
+  const hookBase = hookEvent(deployment, progress && { plan: plan!, policy, progress }, now);
+  const [health, hooks] = await Promise.all([checkHealth(client, sets, now), runHooks(hookClient, hooksOf(sets, 'every-verdict'), hookBase)]);
+  let report = withChecks(health, hooks);
   if (!progress) {
     logger.info(`canary verdict: ${report.verdict}`, { verdict: report.verdict, checks: report.checks });
     return report;
   }
-  const reasons = report.checks.filter((x) => x.verdict !== 'pass').map((x) => x.reason);
-  const next = gate(planOf(deployment.strategy!), {
-    failureThreshold: deployment.failureThreshold ?? 1,
-    inconclusive: deployment.inconclusive ?? 'fail',
-    settleSeconds: settleSecondsOf(deployment),
-  }, progress, report.verdict, reasons, now);
+  const decide = (r: HealthReport) => gate(plan!, policy, progress, r.verdict, r.checks.filter((x) => x.verdict !== 'pass').map((x) => x.reason), now);
+  let next = decide(report);
+  const beforePromotion = hooksOf(sets, 'before-promotion');
+  if (next.decision === 'promote' && beforePromotion.length) {
+    report = withChecks(report, await runHooks(hookClient, beforePromotion, hookBase));
+    next = decide(report);
+  }
   logger.info(`canary verdict: ${report.verdict}; next: ${next.decision}`, { verdict: report.verdict, checks: report.checks, decision: next.decision, weight: progress.weight });
-  return { ...report, progress: next };
+  return { ...report, progress: withHookVerdicts(next, report.checks) };
 }
 
 export const handler = lambdaHandler('check-health', (event: unknown) => checkCanaryHealth(event, cloudWatch));

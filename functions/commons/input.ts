@@ -137,6 +137,40 @@ const errorRateDocs: Record<string, Record<string, unknown>> = {
 };
 // ---- end of the error-rate block
 
+// ---- hooks block (issue 13): Lambda functions invoked as checks of each verdict (hooks.ts).
+/** Lambda's Invoke FunctionName (botocore's lambda model, NamespacedFunctionName): a name, name:alias or version, a partial or full ARN. */
+const FUNCTION_NAME = /^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_.]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?$/;
+const functionNameWords = 'a Lambda function name, name:alias or function ARN (1-256 characters)';
+export const hookTimings = ['every-verdict', 'before-promotion'] as const;
+export const DEFAULT_HOOK_TIMEOUT = 10;
+export const MAX_HOOKS = 5;
+
+export const hookCheck = object({
+  name: text255.check(),
+  functionName: z.string({ error: functionNameWords }).check(z.maxLength(256, { error: functionNameWords }), z.regex(FUNCTION_NAME, { error: functionNameWords })),
+  when: z.optional(oneOf(hookTimings)),
+  timeoutSeconds: z.optional(integer(1, 20)),
+});
+export type HookCheck = z.infer<typeof hookCheck>;
+/** A set's hooks, each named once (a release's names are unique across its sets: releaseRules). */
+const hookList = array(hookCheck, 0, MAX_HOOKS).check(z.refine((hooks) => new Set(hooks.map((h) => h.name)).size === hooks.length, {
+  params: { problem: ((at) => `${at()}: each check needs its own name`) satisfies Problem },
+}));
+
+const hookDocs: Record<string, Record<string, unknown>> = {
+  'healthChecks.hooks': { description: `Lambda functions invoked as checks of the verdict (at most ${MAX_HOOKS}; each check has its own name). The template's HookFunctionArns must name them.` },
+  'healthChecks.hooks[]': {
+    id: 'hookCheck',
+    description: 'Invoked with the deployment, the canary\'s share and the stage; answers {"verdict": "pass" | "fail" | "inconclusive", "reason"?}. '
+      + 'A thrown error, no answer within timeoutSeconds, any other answer or an Invoke Lambda refuses is a failing check with the reason.',
+  },
+  'healthChecks.hooks[].name': { description: 'How the check is named in verdicts and logs (hook:<name>).' },
+  'healthChecks.hooks[].functionName': { description: 'The function to invoke: its name, name:alias or ARN.' },
+  'healthChecks.hooks[].when': { description: 'every-verdict (default): on every verdict, the baseline included; before-promotion: only on the verdict whose pass would promote.' },
+  'healthChecks.hooks[].timeoutSeconds': { description: 'Seconds to wait for the hook\'s answer before it counts as a failure (default 10, at most 20).' },
+};
+// ---- end of the hooks block
+
 /** Each list of checks names its checks uniquely (looked at even when a check is malformed, as the other rules are). */
 const uniqueNames = (list: unknown, field: string): false | Problem => Array.isArray(list) && list.length <= 20
   && new Set(list.map((m) => m?.name)).size !== list.length && ((at) => `${at(field)}: each check needs its own name`);
@@ -145,6 +179,7 @@ export const healthChecks = object({
   alarms: z.optional(alarms),
   metrics: z.optional(array(metricCheck, 0, 20)),
   errorRates: z.optional(array(errorRateCheck, 0, 20)),
+  hooks: z.optional(hookList),
 }).check(rule(({ metrics, errorRates }) => [uniqueNames(metrics, 'metrics'), uniqueNames(errorRates, 'errorRates')]));
 export type HealthChecks = z.infer<typeof healthChecks>;
 
@@ -241,7 +276,7 @@ const releaseRules = /* @__PURE__ */ rule(({ routes, healthChecks: shared }) => 
     if (first === undefined) seen.set(key, i);
     else problems.push((at) => `${at('routes', i, 'route')} names the same route as ${at('routes', first, 'route')}: each route once per deployment`);
   });
-  for (const kind of ['metrics', 'errorRates'] as const) {
+  for (const kind of ['metrics', 'errorRates', 'hooks'] as const) {
     const names = new Map<string, string>();
     const lists: [string, unknown][] = [['healthChecks', isObject(shared) ? shared[kind] : undefined],
       ...routes.map((e, i): [string, unknown] => [`routes[${i}].healthChecks`, isObject(e) && isObject(e.healthChecks) ? e.healthChecks[kind] : undefined])];
@@ -441,6 +476,7 @@ export const jsonSchemaDocs: Record<string, Record<string, unknown>> = /* @__PUR
   onDrift: { description: 'When someone else changes the stable or canary weight mid-deployment: halt and leave the route as they set it (default), or roll back to the snapshot.' },
   keepStableTarget: { description: 'Keep the old stable at weight 0 after promotion (default false: remove it).' },
   ...settleDocs,
+  ...hookDocs,
   ...errorRateDocs,
 }))();
 

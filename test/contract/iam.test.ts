@@ -7,7 +7,7 @@
 // (state machines, EventBridge, alarms) needs only the template: test/unit/iam-template.test.ts.
 import {
   checkFunctions, ContractGap, DEPLOYED_MESH, denied, describeVerdict, functionAuthorizations, functionIds, fromTransformed,
-  MESH_ARNS, samTransform, unexercisedGrants, type Deployed, type Verdict,
+  HOOK_FUNCTION_ARNS, MESH_ARNS, samTransform, unexercisedGrants, type Deployed, type Verdict,
 } from '../support/iam-contract.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,6 +60,19 @@ describe('every AWS request each function made in the integration run is allowed
     expect(resources.some((r) => /^arn:aws:cloudwatch:us-east-1:123456789012:alarm:[^*]+$/.test(r))).toBe(true);
   });
 
+  test('CheckHealth was checked on lambda:InvokeFunction of each example hook the run invoked (test/integration/hooks.test.ts), a qualified name too', async () => {
+    const invoked = (await functionAuthorizations('CheckHealthFunction', records, deployed))
+      .filter((a) => a.action === 'lambda:InvokeFunction').map((a) => a.resource);
+    expect(invoked).toEqual(expect.arrayContaining([...HOOK_FUNCTION_ARNS, `${HOOK_FUNCTION_ARNS[0]}:$LATEST`]));
+  });
+
+  test('the check fails when HookFunctionArns does not name the hook check-health invoked', async () => {
+    const without = fromTransformed(structuredClone(transformed), { HookFunctionArns: HOOK_FUNCTION_ARNS.slice(1) });
+    const bad = failures((await checkFunctions(records, without, ['CheckHealthFunction'])).filter((v) => v.action === 'lambda:InvokeFunction'));
+    expect(bad.length).toBeGreaterThan(0);
+    for (const line of bad) expect(line).toMatch(new RegExp(`^CheckHealthFunction lambda:InvokeFunction on ${HOOK_FUNCTION_ARNS[0].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(:\\$LATEST)?: ImplicitlyDenied`));
+  });
+
   test('a DescribeAlarms by prefix (healthChecks.alarms.prefix, which the integration run does not use) is authorized on every alarm and on "*"', async () => {
     const verdicts = await checkFunctions([prefixQuery], deployed, ['CheckHealthFunction']);
     expect(failures(verdicts)).toEqual([]);
@@ -80,6 +93,10 @@ const prefixQuery: RecordedRequest = {
  * strings, as the failure message prints them.
  */
 const NEVER_EXERCISED: Record<string, { grant: string; why: string }[]> = {
+  CheckHealthFunction: HOOK_FUNCTION_ARNS.slice(1).map((arn) => ({
+    grant: `lambda:InvokeFunction on ${arn}:*`,
+    why: 'the versions and aliases of a hook: the integration run names only the smoke test with a qualifier ($LATEST); the same pattern for each ARN of HookFunctionArns',
+  })),
   AlarmFunction: [
     {
       grant: 'sqs:SendMessage on arn:aws:sqs:us-east-1:123456789012:AlarmFunctionEventInvokeConfigOnFailureQueue',

@@ -29,12 +29,20 @@ export const DEPLOYED_LATTICE_SERVICE = 'svc-0123456789abcdef0';
 export const LATTICE_SERVICE_ARNS = [`arn:${PARTITION}:vpc-lattice:${REGION}:${ACCOUNT}:service/${DEPLOYED_LATTICE_SERVICE}`];
 
 /**
- * What the stack is deployed for: its MeshArns and LatticeServiceArns parameters ([""] is an
- * empty list, as CloudFormation passes an empty CommaDelimitedList). A plain list is MeshArns,
- * with the default Lattice services.
+ * The hooks the integration run invokes, the HookFunctionArns the check deploys with: the example
+ * hooks (examples/hooks/, served by the local front under these names), and one the stack names
+ * but the local AWS does not have (a hook deleted after the stack was deployed: ResourceNotFoundException).
  */
-export interface Scope { MeshArns: string[]; LatticeServiceArns: string[] }
-export const DEPLOYED_SCOPE: Scope = { MeshArns: MESH_ARNS, LatticeServiceArns: LATTICE_SERVICE_ARNS };
+export const HOOK_FUNCTION_NAMES = ['mesh-canary-smoke-test', 'mesh-canary-share-limit', 'mesh-canary-slow-check', 'mesh-canary-deleted-hook'];
+export const HOOK_FUNCTION_ARNS = HOOK_FUNCTION_NAMES.map((n) => `arn:${PARTITION}:lambda:${REGION}:${ACCOUNT}:function:${n}`);
+
+/**
+ * What the stack is deployed for: its MeshArns, LatticeServiceArns and HookFunctionArns parameters
+ * ([""] is an empty list, as CloudFormation passes an empty CommaDelimitedList). A plain list is
+ * MeshArns, with the default Lattice services and hooks.
+ */
+export interface Scope { MeshArns: string[]; LatticeServiceArns: string[]; HookFunctionArns: string[] }
+export const DEPLOYED_SCOPE: Scope = { MeshArns: MESH_ARNS, LatticeServiceArns: LATTICE_SERVICE_ARNS, HookFunctionArns: HOOK_FUNCTION_ARNS };
 const scopeOf = (s: string[] | Partial<Scope>): Scope => (Array.isArray(s) ? { ...DEPLOYED_SCOPE, MeshArns: s } : { ...DEPLOYED_SCOPE, ...s });
 
 export class ContractGap extends Error {
@@ -482,8 +490,31 @@ function vpcLattice(r: RecordedRequest, n: Naming): Parsed {
   throw new ContractGap(`${why} is a request the contract does not know; add it to vpcLattice() in test/support/iam-contract.ts`);
 }
 
+/**
+ * Lambda Invoke (a hook, issue 13): lambda:InvokeFunction on the function as the request names it,
+ * qualifier included (function:name:alias), as Lambda authorizes it. A name or partial ARN is in
+ * the caller's account and region. Hooks are the users' functions, not the template's: any name.
+ */
+function lambdaInvoke(r: RecordedRequest): Parsed {
+  const m = /^\/2015-03-31\/functions\/([^/?]+)\/invocations$/.exec(r.url.split('?')[0]);
+  if (r.method !== 'POST' || !m) throw new ContractGap(`${r.function}: Lambda ${r.method} ${r.url} is a request the contract does not know; add it to lambdaInvoke()`);
+  const ref = decodeURIComponent(m[1]);
+  const parts = ref.startsWith('arn:') ? ref.split(':').slice(3) : ref.split(':');
+  // [region:]account:function:name[:qualifier], account:function:name[:qualifier], or name[:qualifier]
+  let region = REGION;
+  let account = ACCOUNT;
+  if (parts.includes('function')) {
+    const at = parts.indexOf('function');
+    if (at === 2) region = parts[0];
+    if (at >= 1) account = parts[at - 1];
+    parts.splice(0, at + 1);
+  }
+  const [name, qualifier] = parts;
+  return { action: 'lambda:InvokeFunction', named: { function: [{ FunctionName: qualifier ? `${name}:${qualifier}` : name, Region: region, Account: account }] } };
+}
+
 const services: Record<string, (r: RecordedRequest, n: Naming, d: Deployed) => Parsed> = {
-  appmesh: appMesh, dynamodb: dynamoDb, monitoring: cloudWatch, states: stepFunctions, sns, 'vpc-lattice': vpcLattice,
+  appmesh: appMesh, dynamodb: dynamoDb, monitoring: cloudWatch, states: stepFunctions, sns, 'vpc-lattice': vpcLattice, lambda: lambdaInvoke,
 };
 
 /** The IAM actions and all the resources AWS authorizes for one recorded request. */

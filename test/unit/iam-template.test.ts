@@ -5,9 +5,10 @@
 // A template edit is checked here by `npm run test:unit`; what the functions themselves do is
 // checked against the integration run's requests in test/contract/.
 import {
-  ACCOUNT, checkAlarmTopics, checkEventDelivery, checkStateMachines, denied, describeVerdict, evaluate, fromTransformed, functionRole,
-  LATTICE_SERVICE_ARNS, MESH_ARNS, samTransform, type Deployed, type Verdict,
+  ACCOUNT, checkAlarmTopics, checkEventDelivery, checkFunctions, checkStateMachines, denied, describeVerdict, evaluate, fromTransformed, functionRole,
+  HOOK_FUNCTION_ARNS, HOOK_FUNCTION_NAMES, LATTICE_SERVICE_ARNS, MESH_ARNS, samTransform, type Deployed, type Verdict,
 } from '../support/iam-contract.ts';
+import type { RecordedRequest } from '../support/request-log.ts';
 
 let transformed: any; // template.yaml through the SAM transform, before intrinsics are resolved
 let deployed: Deployed;
@@ -240,5 +241,45 @@ describe('VPC Lattice: each function may do what its router needs on the Lattice
       expect((await update([`tg-a${'1'.repeat(16)}`, `tg-a${'2'.repeat(16)}`])).result).toBe('Allowed');
       expect((await update([`tg-a${'1'.repeat(16)}`, `tg-b${'2'.repeat(16)}`])).result).toBe('ImplicitlyDenied');
     });
+  });
+});
+
+// ------------------------------------------------------------------ hooks (issue 13)
+// check-health's Invoke of a hook, as the local front records it (the integration run records the
+// real ones: test/contract/iam.test.ts), against its role for the HookFunctionArns it is deployed with.
+describe('hooks: CheckHealthFunction may invoke the functions HookFunctionArns names, and only those', () => {
+  const invoke = (functionName: string): RecordedRequest => ({
+    function: 'CheckHealthFunction', service: 'lambda', method: 'POST', url: `/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`,
+    body: '{}', buildDir: 'dist',
+  });
+  const [smoke] = HOOK_FUNCTION_NAMES;
+  const named = [invoke(smoke), invoke(`${smoke}:live`), invoke(HOOK_FUNCTION_ARNS[1]), invoke(`${HOOK_FUNCTION_ARNS[2]}:3`), invoke(`${ACCOUNT}:function:${smoke}`)];
+
+  test('by name, name:alias, ARN, qualified ARN or partial ARN: allowed, each on the function as Lambda authorizes it', async () => {
+    const verdicts = await checkFunctions(named, deployed, ['CheckHealthFunction']);
+    expect(failures(verdicts)).toEqual([]);
+    expect(verdicts.map((v) => `${v.action} ${v.resource}`).sort()).toEqual([
+      `lambda:InvokeFunction ${HOOK_FUNCTION_ARNS[0]}`, `lambda:InvokeFunction ${HOOK_FUNCTION_ARNS[0]}:live`,
+      `lambda:InvokeFunction ${HOOK_FUNCTION_ARNS[1]}`, `lambda:InvokeFunction ${HOOK_FUNCTION_ARNS[2]}:3`,
+    ].sort());
+  });
+
+  test('a hook HookFunctionArns does not name is refused (the check fails), as is every hook when the list is empty', async () => {
+    const other = await checkFunctions([invoke('someone-elses-function'), invoke(`arn:aws:lambda:eu-west-1:${ACCOUNT}:function:${smoke}`)], deployed, ['CheckHealthFunction']);
+    expect(failures(other)).toEqual([
+      expect.stringMatching(/^CheckHealthFunction lambda:InvokeFunction on arn:aws:lambda:us-east-1:123456789012:function:someone-elses-function: ImplicitlyDenied/),
+      expect.stringMatching(/^CheckHealthFunction lambda:InvokeFunction on arn:aws:lambda:eu-west-1:123456789012:function:mesh-canary-smoke-test: ImplicitlyDenied/),
+    ]);
+    const none = fromTransformed(structuredClone(transformed), { HookFunctionArns: [''] });
+    expect(failures(await checkFunctions(named, none, ['CheckHealthFunction']))).toHaveLength(named.length - 1); // two requests name one function
+    const onlySmoke = fromTransformed(structuredClone(transformed), { HookFunctionArns: [HOOK_FUNCTION_ARNS[0]] });
+    expect(failures(await checkFunctions(named, onlySmoke, ['CheckHealthFunction'])).map((l) => l.split(' ')[3])).toEqual([`${HOOK_FUNCTION_ARNS[1]}:`, `${HOOK_FUNCTION_ARNS[2]}:3:`]);
+  });
+
+  test('no other function may invoke a hook', async () => {
+    for (const fn of ['AlarmFunction', 'GuardFunction', 'PrepareFunction', 'PromoteFunction', 'RequestApprovalFunction', 'RollbackFunction', 'SetWeightFunction']) {
+      const v = await evaluate(deployed.resources[fn].Properties.Role, functionRole(deployed, fn), { action: 'lambda:InvokeFunction', resource: HOOK_FUNCTION_ARNS[0], why: 'a hook' });
+      expect([fn, v.result]).toEqual([fn, 'ImplicitlyDenied']);
+    }
   });
 });

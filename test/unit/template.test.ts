@@ -65,7 +65,7 @@ describe('least privilege', () => {
     GuardFunction: ['appmesh:DescribeRoute', 'appmesh:UpdateRoute', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'states:GetExecutionHistory', ...latticeWrite],
     AlarmFunction: ['appmesh:DescribeRoute', 'appmesh:UpdateRoute', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Scan',
       'states:DescribeExecution', 'states:GetExecutionHistory', 'states:StopExecution', ...latticeWrite],
-    CheckHealthFunction: ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData'],
+    CheckHealthFunction: ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData', 'lambda:InvokeFunction'],
     RequestApprovalFunction: ['kms:Decrypt', 'kms:GenerateDataKey*'],
   };
 
@@ -80,9 +80,11 @@ describe('least privilege', () => {
     for (const { st, condition } of conditioned(fn)) {
       expect(st.Effect).toBe('Allow');
       // Each backend's grants exist only when its parameter names something; nothing else is conditional.
-      const backend = st.Action.some((a: string) => a.startsWith('appmesh:')) ? 'HasMeshes' : st.Action.some((a: string) => a.startsWith('vpc-lattice:')) ? 'HasLatticeServices' : undefined;
+      const prefixes: Record<string, string> = { HasMeshes: 'appmesh:', HasLatticeServices: 'vpc-lattice:', HasHookFunctions: 'lambda:' };
+      const backend = Object.keys(prefixes).find((c) => st.Action.some((a: string) => a.startsWith(prefixes[c])));
       expect(condition).toBe(backend);
-      if (backend) expect(st.Action.every((a: string) => a.startsWith(backend === 'HasMeshes' ? 'appmesh:' : 'vpc-lattice:'))).toBe(true);
+      if (backend) expect(st.Action.every((a: string) => a.startsWith(prefixes[backend]))).toBe(true);
+      if (st.Action.some((a: string) => a.startsWith('lambda:'))) expect(JSON.stringify(st.Resource)).toContain('"!Ref":"HookFunctionArns"');
       if (st.Action.some((a: string) => a.startsWith('appmesh:'))) expect(JSON.stringify(st.Resource)).toContain('"!Ref":"MeshArns"');
       if (st.Action.some((a: string) => a.startsWith('vpc-lattice:')) && st.Resource !== '*') expect(JSON.stringify(st.Resource)).toContain('"!Ref":"LatticeServiceArns"');
       if (st.Action.some((a: string) => a.startsWith('dynamodb:'))) expect(st.Resource).toEqual({ '!GetAtt': 'LockTable.Arn' });
@@ -196,6 +198,26 @@ describe('least privilege', () => {
     expect(passes(meshes, [''])).toBe(true);
     expect(passes([''], services)).toBe(true);
     expect(passes(meshes, services)).toBe(true);
+  });
+
+  // Hooks (issue 13): CheckHealthFunction invokes exactly the functions HookFunctionArns names, and their versions and aliases.
+  const hookArns = ['arn:aws:lambda:us-east-1:123456789012:function:mesh-canary-smoke-test', 'arn:aws:lambda:eu-west-1:111122223333:function:db-gate'];
+  test('CheckHealthFunction: InvokeFunction on exactly the HookFunctionArns functions and <arn>:*, nothing when the list is empty; no other function invokes', () => {
+    expect(grants('CheckHealthFunction', 'lambda:', { MeshArns: meshes, LatticeServiceArns: services, HookFunctionArns: hookArns }))
+      .toEqual({ 'lambda:InvokeFunction': [...hookArns, ...hookArns.map((a) => `${a}:*`)].sort() });
+    expect(grants('CheckHealthFunction', 'lambda:', { MeshArns: meshes, LatticeServiceArns: services, HookFunctionArns: [''] })).toEqual({});
+    expect(grants('CheckHealthFunction', 'lambda:', { MeshArns: meshes, LatticeServiceArns: services })).toEqual({});
+    for (const [id] of functions.filter(([id]) => id !== 'CheckHealthFunction')) {
+      expect(grants(id, 'lambda:', { MeshArns: meshes, LatticeServiceArns: services, HookFunctionArns: hookArns })).toEqual({});
+    }
+  });
+
+  test('HookFunctionArns: a CommaDelimitedList, empty by default, each element one unqualified function ARN (or nothing)', () => {
+    const p = (longForm.Parameters as any).HookFunctionArns;
+    expect(p).toMatchObject({ Type: 'CommaDelimitedList', Default: '' });
+    const arn = new RegExp(p.AllowedPattern);
+    for (const a of [...hookArns, '']) expect(arn.test(a)).toBe(true);
+    for (const bad of ['mesh-canary-smoke-test', `${hookArns[0]}:live`, meshes[0], 'arn:aws:lambda:us-east-1:123456789012:layer:x']) expect(arn.test(bad)).toBe(false);
   });
 
   test('no FullAccess policy anywhere', () => {

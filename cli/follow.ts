@@ -45,6 +45,8 @@ export type DeploymentEvent =
     passes?: number; consecutiveFailures?: number;
     /** The share the gate moves to next, with decision "advance". */
     nextWeight?: number;
+    /** The verdict's hooks (healthChecks.hooks), each with its own verdict. */
+    hooks?: Record<string, string>;
   }
   | ({ kind: 'shift'; at: Date; weight: number; weightedTargets: Target[] } & PerRoute)
   | { kind: 'awaiting-approval'; at: Date }
@@ -159,6 +161,7 @@ function stateEvent(name: string | undefined, state: any, at: Date, backend: Bac
       return {
         kind: 'verdict', at, verdict: state.gate.verdict, weight: last?.weight ?? p.weight, decision: p.decision,
         reasons: last?.reasons ?? [], waitSeconds: p.waitSeconds, passes: p.passes, consecutiveFailures: p.consecutiveFailures, nextWeight: p.nextWeight,
+        ...(last?.hooks && typeof last.hooks === 'object' ? { hooks: last.hooks as Record<string, string> } : {}),
       };
     }
     case states.Shift:

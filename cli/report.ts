@@ -307,7 +307,8 @@ export function renderReport(state: ExecutionState, now: Date = new Date()): str
 
   // ---- verdicts: dots on the line, reasons in the tooltip
   for (const vd of v.verdicts) {
-    const tip = `${rel(vd.at)} verdict ${vd.verdict} at ${vd.weight}% → ${vd.decision}${vd.reasons.length ? `: ${vd.reasons.join('; ')}` : ''}`;
+    const hooks = Object.entries(vd.hooks ?? {}).map(([name, verdict]) => `${name} ${verdict}`).join(', ');
+    const tip = `${rel(vd.at)} verdict ${vd.verdict} at ${vd.weight}% → ${vd.decision}${hooks ? ` (hooks: ${hooks})` : ''}${vd.reasons.length ? `: ${vd.reasons.join('; ')}` : ''}`;
     add(`<circle cx="${x(vd.at).toFixed(1)}" cy="${y(vd.weight).toFixed(1)}" r="5.5" fill="${verdictColour(vd.verdict)}" stroke="#ffffff" stroke-width="1.5"><title>${esc(tip)}</title></circle>`);
   }
 

@@ -337,6 +337,12 @@ export function watchView(state: ExecutionState, now: Date): WatchView {
 
 const verdictMark = (v: string, style: Style) => (v === 'pass' ? style.green('pass') : v === 'fail' ? style.red('FAIL') : style.yellow(v));
 
+/** A verdict's hooks, each with its verdict: "hooks smoke pass, share-limit FAIL" (empty without hooks). */
+export function hooksText(hooks: Record<string, string> | undefined, style: Style): string {
+  const entries = Object.entries(hooks ?? {});
+  return entries.length ? `hooks ${entries.map(([name, v]) => `${name} ${verdictMark(v, style)}`).join(', ')}` : '';
+}
+
 function outcomeMark(o: Outcome, style: Style): string {
   const label = o.kind.toUpperCase();
   if (o.kind === 'promoted') return style.green(style.bold(label));
@@ -392,7 +398,8 @@ export function renderFrame(v: WatchView, style: Style, now: Date, options: { ve
   const counts = ['pass', 'fail', 'inconclusive'].map((k) => `${v.verdicts.filter((x) => x.verdict === k).length} ${k}`).join(' · ');
   lines.push(`${style.dim('verdicts')} ${v.verdicts.length ? counts : 'none yet'}`);
   for (const x of v.verdicts.slice(-(options.verdictLines ?? 5))) {
-    const reasons = x.reasons.length ? `  ${style.dim(x.reasons.join('; '))}` : '';
+    const hooks = hooksText(x.hooks, style);
+    const reasons = x.reasons.length || hooks ? `  ${[hooks, style.dim(x.reasons.join('; '))].filter(Boolean).join('  ')}` : '';
     lines.push(`  ${style.dim(padStart(`+${duration(x.at.getTime() - v.startedAt.getTime())}`, 9))}  ${padStart(`${x.weight}%`, 4)}  ${padStart(verdictMark(x.verdict, style), 4)} → ${x.decision}${reasons}`);
   }
   return lines;
@@ -465,7 +472,8 @@ export function eventText(e: DeploymentEvent, style: Style): string {
       return `snapshot taken: ${e.routes ? routesText(e.routes) : targetsText(e.snapshot)}`;
     case 'verdict': {
       const to = e.decision === 'advance' && e.nextWeight !== undefined ? ` to ${e.nextWeight}%` : '';
-      return `verdict at ${e.weight}%: ${verdictMark(e.verdict, style)} → ${e.decision}${to}${e.reasons.length ? ` (${e.reasons.join('; ')})` : ''}`;
+      const hooks = hooksText(e.hooks, style);
+      return `verdict at ${e.weight}%: ${verdictMark(e.verdict, style)} → ${e.decision}${to}${hooks ? `, ${hooks}` : ''}${e.reasons.length ? ` (${e.reasons.join('; ')})` : ''}`;
     }
     case 'shift':
       return `canary at ${e.weight}%: ${e.routes ? routesText(e.routes) : targetsText(e.weightedTargets)}`;

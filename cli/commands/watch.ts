@@ -129,7 +129,7 @@ export async function watchExecution(ctx: Context, aws: Aws, executionArn: strin
       executionArn, name: view.name, status: description.status, outcome: outcome.kind, exitCode: outcome.exitCode,
       error: description.error, cause: description.cause, route: view.route, stable: view.stable, canary: view.canary, ...startedRelease(state).wire,
       strategy: view.strategyText, durationSeconds: view.elapsedMs / 1000, weightedTargets: wireTargets(state, view.targets),
-      verdicts: view.verdicts.map((v) => ({ at: v.at, weight: v.weight, verdict: v.verdict, decision: v.decision, reasons: v.reasons })),
+      verdicts: view.verdicts.map((v) => ({ at: v.at, weight: v.weight, verdict: v.verdict, decision: v.decision, reasons: v.reasons, ...(v.hooks ? { hooks: v.hooks } : {}) })),
       ...(routeAfter ? { restored: routeAfter.restored } : {}),
     });
   } else if (!live) {
@@ -163,7 +163,7 @@ function multiRouteResult(state: ExecutionState, view: WatchView, o: { execution
     executionArn: o.executionArn, name: view.name, status: d.status, outcome: o.outcome.kind, exitCode: o.outcome.exitCode,
     error: d.error, cause: d.cause, routes, strategy: view.strategyText, durationSeconds: view.elapsedMs / 1000, canaryShare: view.canaryWeight,
     weightedTargets: releaseTargetsOut(view.routes!.flatMap((r) => (r.targets ? [{ label: r.label, targets: r.targets }] : [])), releases),
-    verdicts: view.verdicts.map((v) => ({ at: v.at, weight: v.weight, verdict: v.verdict, decision: v.decision, reasons: v.reasons })),
+    verdicts: view.verdicts.map((v) => ({ at: v.at, weight: v.weight, verdict: v.verdict, decision: v.decision, reasons: v.reasons, ...(v.hooks ? { hooks: v.hooks } : {}) })),
     ...(state.routeAfter ? { restored: state.routeAfter.restored } : {}),
   };
 }

@@ -67,8 +67,8 @@ class History {
     return this.task('Prepare', { deployment: this.deployment, gate: { progress: this.progress } });
   }
 
-  verdict(verdict: 'pass' | 'fail' | 'inconclusive', decision: string, extra: { nextWeight?: number; waitSeconds?: number; reasons?: string[]; state?: string } = {}): this {
-    const entry = { at: new Date(this.t).toISOString(), weight: this.progress.weight, verdict, decision, ...(extra.reasons ? { reasons: extra.reasons } : {}) };
+  verdict(verdict: 'pass' | 'fail' | 'inconclusive', decision: string, extra: { nextWeight?: number; waitSeconds?: number; reasons?: string[]; state?: string; hooks?: Record<string, string> } = {}): this {
+    const entry = { at: new Date(this.t).toISOString(), weight: this.progress.weight, verdict, decision, ...(extra.reasons ? { reasons: extra.reasons } : {}), ...(extra.hooks ? { hooks: extra.hooks } : {}) };
     const passes = verdict === 'pass' && this.progress.stage >= 0 ? this.progress.passes + 1 : 0;
     this.progress = { ...this.progress, passes, decision, nextWeight: extra.nextWeight, waitSeconds: extra.waitSeconds, history: [...this.progress.history, entry] };
     return this.task(extra.state ?? 'CheckHealth', { deployment: this.deployment, gate: { verdict, progress: this.progress } });
@@ -351,6 +351,21 @@ describe('the watch view', () => {
       'execution FAILED with CanaryRolledBack',
     ]));
   });
+});
+
+test('hook results: each verdict names its hooks and their verdicts, in the line, the frame and the report', () => {
+  const h = linear().prepare().verdict('pass', 'advance', { nextWeight: 25, waitSeconds: 60, hooks: { smoke: 'pass' } }).shift(25).wait(60)
+    .verdict('fail', 'rollback', { reasons: ['hook share-limit: the canary\'s share 25% is above 20%'], hooks: { smoke: 'pass', 'share-limit': 'fail' } });
+  const ended = h.end('FAILED', 'CanaryRolledBack', 'rolled back because CanaryUnhealthy');
+  const lines = deploymentEvents(ended.history).map((e) => eventText(e, plain));
+  expect(lines).toEqual(expect.arrayContaining([
+    'verdict at 0%: pass → advance to 25%, hooks smoke pass',
+    'verdict at 25%: FAIL → rollback, hooks smoke pass, share-limit FAIL (hook share-limit: the canary\'s share 25% is above 20%)',
+  ]));
+  const frame = renderFrame(watchView(ended, h.now), plain, h.now).join('\n');
+  expect(frame).toMatch(/FAIL → rollback  hooks smoke pass, share-limit FAIL  hook share-limit/);
+  const svg = renderReport(ended);
+  expect(svg).toContain('(hooks: smoke pass, share-limit fail)');
 });
 
 describe('terminal rendering', () => {

@@ -11,8 +11,9 @@
 //
 // VPC Lattice: AWS/VpcLattice TotalRequestCount, dimension TargetGroup=<target group ID> (what the
 // service publishes). App Mesh publishes none: the feed puts `appMeshMetric` (by default
-// mesh-canary/demo RequestCount, dimension VirtualNode=<node>), which an input names as
-// trafficVerification.requestCount (appMeshRequestCount below).
+// mesh-canary/demo RequestCount, dimensions Mesh=<mesh name> and VirtualNode=<node>, as Envoy
+// statistics would be tagged), which an input names as trafficVerification.requestCount
+// (appMeshRequestCount below). The mesh is a dimension because node names repeat across meshes.
 import { DescribeRouteCommand, type AppMeshClient, type RouteSpec } from '@aws-sdk/client-app-mesh';
 import { PutMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { GetListenerCommand, GetRuleCommand, type VPCLatticeClient } from '@aws-sdk/client-vpc-lattice';
@@ -36,7 +37,7 @@ export interface TrafficFeedOptions {
   /** Milliseconds between two puts (default 1000). */
   tickMs?: number;
   /** App Mesh only: the metric the feed puts per virtual node (default appMeshMetric). */
-  metric?: { namespace: string; metricName: string; dimension: string };
+  metric?: { namespace: string; metricName: string; dimension: string; meshDimension: string };
   /** Called with each tick's error (the route gone, a throttle...); the feed goes on. Default: ignored. */
   onError?: (err: unknown) => void;
 }
@@ -49,12 +50,13 @@ export interface FeedReport {
 }
 
 /** The metric the feed puts for App Mesh routes. */
-export const appMeshMetric = { namespace: 'mesh-canary/demo', metricName: 'RequestCount', dimension: 'VirtualNode' } as const;
+export const appMeshMetric = { namespace: 'mesh-canary/demo', metricName: 'RequestCount', dimension: 'VirtualNode', meshDimension: 'Mesh' } as const;
 
-/** trafficVerification.requestCount for the feed's App Mesh metric. */
-export const appMeshRequestCount = {
-  namespace: appMeshMetric.namespace, metricName: appMeshMetric.metricName, dimensions: { [appMeshMetric.dimension]: '{target}' },
-};
+/** trafficVerification.requestCount for the feed's App Mesh metric on a mesh. */
+export const appMeshRequestCount = (meshName: string) => ({
+  namespace: appMeshMetric.namespace, metricName: appMeshMetric.metricName,
+  dimensions: { [appMeshMetric.meshDimension]: meshName, [appMeshMetric.dimension]: '{target}' },
+});
 
 const lattice = { namespace: 'AWS/VpcLattice', metricName: 'TotalRequestCount', dimension: 'TargetGroup' } as const;
 
@@ -107,6 +109,7 @@ export async function startTrafficFeed(o: TrafficFeedOptions): Promise<() => Pro
   const tickMs = o.tickMs ?? 1000;
   const lagMs = (o.lagSeconds ?? 0) * 1000;
   const metric = isLattice(o.route) ? lattice : o.metric ?? appMeshMetric;
+  const meshDimensions = isLattice(o.route) ? [] : [{ Name: (o.metric ?? appMeshMetric).meshDimension, Value: o.route.meshName }];
   const report: FeedReport = { ticks: 0, requests: {}, errors: 0 };
   /** The weights as read at each tick, oldest first (lag mode keeps only what it still needs). */
   const seen: { at: number; weights: Weights }[] = [];
@@ -134,7 +137,7 @@ export async function startTrafficFeed(o: TrafficFeedOptions): Promise<() => Pro
     await o.cloudWatch.send(new PutMetricDataCommand({
       Namespace: metric.namespace,
       MetricData: Object.entries(counts).map(([target, n]) => ({
-        MetricName: metric.metricName, Dimensions: [{ Name: metric.dimension, Value: target }], Value: n, Unit: 'Count', Timestamp: new Date(now),
+        MetricName: metric.metricName, Dimensions: [...meshDimensions, { Name: metric.dimension, Value: target }], Value: n, Unit: 'Count', Timestamp: new Date(now),
       })),
     }));
     report.ticks++;

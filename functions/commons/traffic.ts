@@ -88,15 +88,20 @@ const metricOf = (m: RequestCountMetric, target: string) => ({
   Dimensions: Object.entries(m.dimensions).map(([Name, Value]) => ({ Name, Value: Value.split(TARGET_PLACEHOLDER).join(target) })),
 });
 
+/** The period of the queries: 10 s for windows under a minute (high-resolution), else 60 s. */
+export const periodOf = (windowSeconds: number): number => (windowSeconds < 60 ? 10 : 60);
+
 /**
- * Where the measuring starts: the later of the shift settling and windowSeconds ago, rounded up to
- * a whole period step (CloudWatch rounds a start time down, to the minute for periods of 60 s or
- * more, which would count requests from before the shift). Undefined: nothing to measure yet.
+ * Where the measuring starts: windowSeconds back (to the period before, so the window lasts at
+ * least windowSeconds once the shift is that old), never before the shift settled, always on a
+ * whole period (CloudWatch rounds a start time down to one, which would count requests from
+ * before the shift: it is rounded up here). Undefined: nothing to measure yet (less than a second).
  */
 export function windowStart(since: Date, now: Date, windowSeconds: number): Date | undefined {
-  const step = Math.min(windowSeconds, 60) * 1000;
-  const from = Math.ceil(Math.max(since.getTime(), now.getTime() - windowSeconds * 1000) / step) * step;
-  return from < now.getTime() ? new Date(from) : undefined;
+  const step = periodOf(windowSeconds) * 1000;
+  const from = Math.max(Math.ceil(since.getTime() / step) * step, Math.floor((now.getTime() - windowSeconds * 1000) / step) * step);
+  // At least a second: CloudWatch takes times to the second, and a start equal to the end is refused (ValidationException).
+  return now.getTime() - from >= 1000 ? new Date(from) : undefined;
 }
 
 /**
@@ -109,7 +114,7 @@ export async function verifyTraffic(cw: CloudWatchClient, deployment: { trafficV
   if (!settings || !progress || !trafficUnverified(progress)) return { checks: [] };
   const routes = routeTargetsOf(deployment, settings);
   const from = windowStart(new Date(progress.traffic!.since), now, settings.windowSeconds);
-  const period = settings.windowSeconds;
+  const period = periodOf(settings.windowSeconds);
   const checks: TrafficCheckResult[] = from === undefined
     ? routes.map((r) => splitResult(r, progress.weight, settings, [], []))
     : await measure(cw, routes.map((r, i): Measured => {

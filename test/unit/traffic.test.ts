@@ -56,16 +56,25 @@ describe('splitResult: the canary\'s share of the stable+canary requests against
   });
 });
 
-describe('windowStart: never before the shift settled, at most windowSeconds back, on a whole step', () => {
+describe('windowStart: at least windowSeconds back once the shift is that old, never before the shift settled, on a whole period', () => {
   test.each([
-    ['2026-11-27T09:50:00Z', 60, '2026-11-27T09:59:00Z'], // settled long ago: the last window
+    ['2026-11-27T09:50:00Z', 60, '2026-11-27T09:59:00Z'], // settled long ago: the last minute
     ['2026-11-27T09:59:20Z', 60, undefined], // settled 40 s ago: the next whole minute is not yet here
     ['2026-11-27T09:58:30Z', 60, '2026-11-27T09:59:00Z'],
-    ['2026-11-27T09:59:31Z', 10, '2026-11-27T09:59:50Z'], // the last 10 s: after the shift
-    ['2026-11-27T09:59:52Z', 10, undefined], // rounded up to the 10 s step: 10:00:00, nothing yet
-    ['2026-11-27T10:00:00Z', 10, undefined], // settles now: nothing yet
+    ['2026-11-27T09:59:31Z', 10, '2026-11-27T09:59:50Z'], // the last 10 s
+    ['2026-11-27T09:59:52Z', 10, undefined], // 10:00:00: nothing yet
+    ['2026-11-27T09:59:00Z', 30, '2026-11-27T09:59:30Z'], // periods of 10 s for windows under a minute
   ])('settled %s, window %i s → %s', (since, windowSeconds, expected) => {
     expect(windowStart(new Date(since), now, windowSeconds)?.toISOString().replace('.000', '')).toBe(expected);
+  });
+
+  test('between periods, the window reaches back to the period before: at least windowSeconds long', () => {
+    const later = new Date('2026-11-27T10:00:07Z');
+    expect(windowStart(new Date('2026-11-27T09:00:00Z'), later, 10)?.toISOString()).toBe('2026-11-27T09:59:50.000Z');
+    expect(windowStart(new Date('2026-11-27T09:59:55Z'), later, 10)?.toISOString()).toBe('2026-11-27T10:00:00.000Z'); // rounded up: after the shift
+    // Under a second after the period began: nothing yet (CloudWatch refuses a start time equal to the end time, to the second).
+    expect(windowStart(new Date('2026-11-27T09:59:55Z'), new Date('2026-11-27T10:00:00.900Z'), 10)).toBeUndefined();
+    expect(windowStart(new Date('2026-11-27T09:00:00Z'), new Date('2026-11-27T10:00:37Z'), 60)?.toISOString()).toBe('2026-11-27T09:59:00.000Z');
   });
 });
 

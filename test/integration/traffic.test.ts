@@ -36,8 +36,13 @@ const verification = (route: { meshName?: string }, extra: Record<string, unknow
 });
 const linear = (stepPercent: number) => ({ strategy: { type: 'linear', stepPercent, intervalSeconds: 1 }, settleSeconds: 0 });
 
-describe.each(['lattice', 'appmesh'] as const)('on %s', (backend) => {
-  test.concurrent('a split that lags 4 s is waited for (inconclusive, naming the measured split; the gate holds), then judged and promoted', async () => {
+/** The scenario on a VPC Lattice route and on an App Mesh route at once (so the file's five executions pairs run side by side). */
+const onBoth = (scenario: (backend: Backend) => Promise<void>) => async () => {
+  await Promise.all((['lattice', 'appmesh'] as const).map(scenario));
+};
+
+describe('on VPC Lattice and App Mesh', () => {
+  test.concurrent('a split that lags 4 s is waited for (inconclusive, naming the measured split; the gate holds), then judged and promoted', onBoth(async (backend) => {
     const r = await routeWithFeed(backend, 'lag', { lagSeconds: 4 });
     try {
       const arn = await start('linear', { ...r.input, ...linear(50), ...verification(r.input.route as { meshName?: string }, { maxWaitSeconds: 40 }) });
@@ -62,9 +67,9 @@ describe.each(['lattice', 'appmesh'] as const)('on %s', (backend) => {
     } finally {
       await r.stop();
     }
-  }, 150_000);
+  }), 150_000);
 
-  test.concurrent('a split that never arrives rolls back at maxWaitSeconds naming the measured shares', async () => {
+  test.concurrent('a split that never arrives rolls back at maxWaitSeconds naming the measured shares', onBoth(async (backend) => {
     const r = await routeWithFeed(backend, 'never');
     try {
       const arn = await start('linear', { ...r.input, ...linear(50), ...verification(r.input.route as { meshName?: string }) });
@@ -78,25 +83,27 @@ describe.each(['lattice', 'appmesh'] as const)('on %s', (backend) => {
     } finally {
       await r.stop();
     }
-  }, 120_000);
+  }), 120_000);
 
-  test.concurrent.each(['fail', 'pass'] as const)('low traffic (2 requests a second) is inconclusive under inconclusive %s and never promotes: rolled back at maxWaitSeconds', async (inconclusive) => {
-    const r = await routeWithFeed(backend, 'follow', { ratePerSecond: 2 });
-    try {
-      const arn = await start('linear', { ...r.input, ...linear(100), inconclusive, ...verification(r.input.route as { meshName?: string }) });
-      const end = await finished(arn, 90_000);
-      expect(end.error).toBe('CanaryRolledBack');
-      expect(end.cause).toMatch(/the traffic split never reached 100% ± 5 on the canary within 25 s of the shift settling: traffic:.*: \d+ requests? since the shift settled, fewer than the 100 needed to tell/);
-      const at100 = verdicts(await history(arn)).filter((v) => v.weight === 100);
-      expect(at100.length).toBeGreaterThan(1);
-      expect(at100.map((v) => v.decision)).toEqual([...at100.slice(1).map(() => 'wait'), 'rollback']);
-      expect(await r.canaryNow()).toBe(0);
-    } finally {
-      await r.stop();
-    }
-  }, 120_000);
+  test.concurrent('low traffic (2 requests a second) is inconclusive under both inconclusive policies and never promotes: rolled back at maxWaitSeconds', onBoth(async (backend) => {
+    await Promise.all((['fail', 'pass'] as const).map(async (inconclusive) => {
+      const r = await routeWithFeed(backend, 'follow', { ratePerSecond: 2 });
+      try {
+        const arn = await start('linear', { ...r.input, ...linear(100), inconclusive, ...verification(r.input.route as { meshName?: string }) });
+        const end = await finished(arn, 90_000);
+        expect(end.error).toBe('CanaryRolledBack');
+        expect(end.cause).toMatch(/the traffic split never reached 100% ± 5 on the canary within 25 s of the shift settling: traffic:.*: \d+ requests? since the shift settled, fewer than the 100 needed to tell/);
+        const at100 = verdicts(await history(arn)).filter((v) => v.weight === 100);
+        expect(at100.length).toBeGreaterThan(1);
+        expect(at100.map((v) => v.decision)).toEqual([...at100.slice(1).map(() => 'wait'), 'rollback']);
+        expect(await r.canaryNow()).toBe(0);
+      } finally {
+        await r.stop();
+      }
+    }));
+  }), 120_000);
 
-  test.concurrent('a failing alarm while the split is unverified rolls back as before, naming the alarm', async () => {
+  test.concurrent('a failing alarm while the split is unverified rolls back as before, naming the alarm', onBoth(async (backend) => {
     const r = await routeWithFeed(backend, 'never');
     try {
       const name = await alarm('OK');
@@ -113,5 +120,5 @@ describe.each(['lattice', 'appmesh'] as const)('on %s', (backend) => {
     } finally {
       await r.stop();
     }
-  }, 90_000);
+  }), 90_000);
 });

@@ -183,10 +183,14 @@ const trafficDocs: Record<string, Record<string, unknown>> = {
   'trafficVerification.tolerancePercent': { description: 'How far (percentage points) the canary\'s measured share may be from its weight (default 5).' },
   'trafficVerification.minRequests': { description: 'Fewer stable+canary requests than this since the shift settled: too little traffic to tell (default 100).' },
   'trafficVerification.windowSeconds': {
-    description: 'Measure at most the last this many seconds, and never before the shift settled: 10, 30 or a multiple of 60 up to 3600 (default 60).',
+    description: 'Count the requests of the last this many seconds (from the start of the 10 s period, or the minute, it began in), never from before '
+      + 'the shift settled: 10, 30 or a multiple of 60 up to 3600 (default 60). Windows under a minute need high-resolution metrics.',
     anyOf: [{ enum: [10, 30] }, { multipleOf: 60 }],
   },
-  'trafficVerification.maxWaitSeconds': { description: 'Roll back when the split is not verified this many seconds after the shift settled (default 600).' },
+  'trafficVerification.maxWaitSeconds': {
+    description: 'Roll back when the split is not verified this many seconds after the shift settled (default 600; 0: the first verdict after it must verify it). '
+      + 'The deployment holds meanwhile, a verdict every half window or the step\'s own interval, at most a window.',
+  },
   'trafficVerification.requestCount': {
     description: 'The request-count metric of each target, {target} standing for its ID in a dimension value: required for App Mesh routes '
       + '(e.g. Envoy statistics the CloudWatch agent publishes per virtual node); VPC Lattice routes default to AWS/VpcLattice TotalRequestCount, TargetGroup={target}.',

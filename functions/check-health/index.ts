@@ -3,7 +3,8 @@
 // Result: { verdict, checks: [{ check, verdict, reason, ... }], checkedAt }
 //         and, when progress was given, the next progress: the gate's decision (advance, wait,
 //         promote, rollback) under the deployment's strategy, failureThreshold and inconclusive policy;
-//         after an advance, the wait before the next verdict is at least the settle time (settle.ts).
+//         after an advance, the wait before the next verdict is at least the settle time (settle.ts);
+//         with trafficVerification, a `traffic:<route>` entry per route until the split is verified (traffic.ts).
 //         Hooks (hooks.ts) are checks too: every-verdict ones run with the others, before-promotion
 //         ones only when the gate, without them, says promote; the gate then decides again.
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
@@ -17,13 +18,14 @@ import { hookEvent, hooksOf, runHooks, withHookVerdicts } from '../commons/hooks
 import { checksOf } from '../commons/release.ts';
 import { settleSecondsOf } from '../commons/settle.ts';
 import { gate, planOf, type Progress } from '../commons/strategy.ts';
+import { trafficPolicyOf, trafficSettingsOf, verifyTraffic } from '../commons/traffic.ts';
 
 export interface CheckHealthResult extends HealthReport {
   progress?: Progress;
 }
 
 
-/** The report with more checks (hooks') added, and its verdict again. */
+/** The report with more checks (hooks', traffic's) added, and its verdict again. */
 const withChecks = (r: HealthReport, more: CheckResult[]): HealthReport =>
   (more.length ? { ...r, verdict: overallVerdict([...r.checks, ...more]), checks: [...r.checks, ...more] } : r);
 
@@ -35,15 +37,21 @@ export async function checkCanaryHealth(event: unknown, client: CloudWatchClient
     failureThreshold: deployment.failureThreshold ?? 1,
     inconclusive: deployment.inconclusive ?? 'fail',
     settleSeconds: settleSecondsOf(deployment),
+    traffic: trafficPolicyOf(trafficSettingsOf(deployment.trafficVerification)),
   };
   const hookBase = hookEvent(deployment, progress && { plan: plan!, policy, progress }, now);
-  const [health, hooks] = await Promise.all([checkHealth(client, sets, now), runHooks(hookClient, hooksOf(sets, 'every-verdict'), hookBase)]);
+  const [health, hooks, traffic] = await Promise.all([
+    checkHealth(client, sets, now), runHooks(hookClient, hooksOf(sets, 'every-verdict'), hookBase), verifyTraffic(client, deployment, progress, now),
+  ]);
   let report = withChecks(health, hooks);
   if (!progress) {
     logger.info(`canary verdict: ${report.verdict}`, { verdict: report.verdict, checks: report.checks });
     return report;
   }
-  const decide = (r: HealthReport) => gate(plan!, policy, progress, r.verdict, r.checks.filter((x) => x.verdict !== 'pass').map((x) => x.reason), now);
+  // Traffic verification, measured with the checks above: one entry per route while the split is
+  // unverified at this share (the gate holds on it).
+  report = withChecks(report, traffic.checks);
+  const decide = (r: HealthReport) => gate(plan!, policy, progress, r.verdict, r.checks.filter((x) => x.verdict !== 'pass').map((x) => x.reason), now, traffic.measure);
   let next = decide(report);
   const beforePromotion = hooksOf(sets, 'before-promotion');
   if (next.decision === 'promote' && beforePromotion.length) {

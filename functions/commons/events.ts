@@ -111,6 +111,7 @@ export const progress = /* @__PURE__ */ (() => object({
   nextWeight: anything,
   waitSeconds: anything,
   reason: anything,
+  traffic: anything, // strategy.ts TrafficProgress: only the gate reads it, and writes it anew
   history: z.array(z.unknown(), { error: 'an array' }),
 }))();
 

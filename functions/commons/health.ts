@@ -131,23 +131,26 @@ async function alarmChecks(cw: CloudWatchClient, alarms: AlarmSelection): Promis
 }
 
 /** The queries of one check, and how to read its result from the values they returned (by query Id). */
-interface Measured {
+export interface Measured {
   windowSeconds: number;
+  /** Where the window starts when not windowSeconds before now (traffic.ts: never before the shift settled). */
+  from?: Date;
   queries: MetricDataQuery[];
   result: (values: (id: string) => number[]) => CheckResult;
 }
 
 /**
- * One GetMetricData call per distinct window (pages followed), for every metric and error-rate
+ * One GetMetricData call per distinct window start (pages followed), for every metric and error-rate
  * check, so every check sees exactly its own window.
  */
 /** AWS's limit on MetricDataQueries in one GetMetricData call. */
 export const MAX_QUERIES_PER_CALL = 500;
 
-async function measure(cw: CloudWatchClient, checks: Measured[], now: Date): Promise<CheckResult[]> {
+export async function measure(cw: CloudWatchClient, checks: Measured[], now: Date): Promise<CheckResult[]> {
   const results = new Map<string, number[]>();
-  for (const windowSeconds of new Set(checks.map((c) => c.windowSeconds))) {
-    const all = checks.flatMap((c) => (c.windowSeconds === windowSeconds ? c.queries : []));
+  const startOf = (c: Measured): number => c.from?.getTime() ?? now.getTime() - c.windowSeconds * 1000;
+  for (const from of new Set(checks.map(startOf))) {
+    const all = checks.flatMap((c) => (startOf(c) === from ? c.queries : []));
     // GetMetricData takes at most 500 queries a call (a release's checks can add up to more).
     for (let start = 0; start < all.length; start += MAX_QUERIES_PER_CALL) {
       const queries = all.slice(start, start + MAX_QUERIES_PER_CALL);
@@ -156,7 +159,7 @@ async function measure(cw: CloudWatchClient, checks: Measured[], now: Date): Pro
         let out;
         try {
           out = await cw.send(new GetMetricDataCommand({
-            MetricDataQueries: queries, StartTime: new Date(now.getTime() - windowSeconds * 1000), EndTime: now,
+            MetricDataQueries: queries, StartTime: new Date(from), EndTime: now,
             ScanBy: 'TimestampDescending', NextToken,
           }));
         } catch (err) {

@@ -171,6 +171,75 @@ const hookDocs: Record<string, Record<string, unknown>> = {
 };
 // ---- end of the hooks block
 
+// ---- traffic block: proof that the traffic moved (issue 13).
+/** The request-count metric of one target: {target} in a dimension value stands for the target's ID (node name, target group ID). */
+export const TARGET_PLACEHOLDER = '{target}';
+const requestCountDimensions = 'an object of 1 to 30 name: value strings, one value holding {target}';
+const requestCount = object({
+  namespace: text255.check(),
+  metricName: text255.check(),
+  dimensions: z.record(
+    z.string({ error: 'keyed by names of 1-255 characters' }).check(z.minLength(1), z.maxLength(255)),
+    text(1024),
+    { error: requestCountDimensions },
+  ).check(z.refine((d) => Object.keys(d).length >= 1 && Object.keys(d).length <= 30
+    && Object.values(d).some((v) => v.includes(TARGET_PLACEHOLDER)), { error: requestCountDimensions })),
+  statistic: z.optional(oneOf(['Sum'])),
+});
+const windowWords = 'one of 10, 30 or a multiple of 60 up to 3600';
+export const trafficVerification = object({
+  tolerancePercent: z.optional(finite().check(z.gte(0, { error: 'a number from 0 to 50' }), z.lte(50, { error: 'a number from 0 to 50' }))),
+  minRequests: z.optional(integer(1, 1_000_000_000)),
+  windowSeconds: z.optional(integer(10, 3600, z.refine((n) => n === 10 || n === 30 || n % 60 === 0, { error: windowWords }))),
+  maxWaitSeconds: z.optional(integer(0, 86_400)),
+  requestCount: z.optional(requestCount),
+}).check(rule((t) => {
+  // A hold is a verdict every half window: a wait longer than 500 windows (1,000 holds, each a few
+  // history events) at every step could pass Step Functions' 25,000 events of history.
+  const window = typeof t.windowSeconds === 'number' ? t.windowSeconds : 60;
+  return [typeof t.maxWaitSeconds === 'number' && t.maxWaitSeconds <= 86_400 && t.maxWaitSeconds > 500 * window
+    && ((at) => `${at('maxWaitSeconds')} must be at most 500 windows (${500 * window} s with windowSeconds ${window}): each hold is a verdict every half window, and the execution's history holds 25,000 events`)];
+}));
+export type TrafficVerification = z.infer<typeof trafficVerification>;
+export type RequestCountMetric = z.infer<typeof requestCount>;
+export const trafficDefaults = { tolerancePercent: 5, minRequests: 100, windowSeconds: 60, maxWaitSeconds: 600 } as const;
+
+/** App Mesh publishes no request counts of its own: a route of App Mesh needs trafficVerification.requestCount. */
+const trafficNeedsRequestCount = /* @__PURE__ */ rule((d) => {
+  const t = d.trafficVerification;
+  if (!isObject(t) || t.requestCount !== undefined) return [];
+  const meshRoutes = Array.isArray(d.routes) ? d.routes.some((r) => !namesLattice(r)) : !namesLattice(d);
+  return [meshRoutes && ((at) => `${at('trafficVerification', 'requestCount')} is missing: App Mesh publishes no request counts, `
+    + 'so verifying its split needs a metric per virtual node, e.g. {"namespace": "…", "metricName": "…", "dimensions": {"VirtualNode": "{target}"}}')];
+});
+const trafficShape = { trafficVerification: z.optional(trafficVerification) };
+const trafficDocs: Record<string, Record<string, unknown>> = {
+  trafficVerification: {
+    description: 'Confirm from request counts that the traffic really moved: after each shift (and its settle time), verdicts count only once '
+      + 'each route\'s canary has its share of the stable+canary requests within tolerancePercent; until then they are inconclusive and the '
+      + 'deployment holds (a failing check still counts). Not verified within maxWaitSeconds: rollback. Too little traffic is never a pass. '
+      + 'VPC Lattice routes read AWS/VpcLattice TotalRequestCount by target group; App Mesh routes need requestCount.',
+  },
+  'trafficVerification.tolerancePercent': { description: 'How far (percentage points) the canary\'s measured share may be from its weight (default 5).' },
+  'trafficVerification.minRequests': { description: 'Fewer stable+canary requests than this since the shift settled: too little traffic to tell (default 100).' },
+  'trafficVerification.windowSeconds': {
+    description: 'Count the requests of the last this many seconds (from the start of the 10 s period, or the minute, it began in), never from before '
+      + 'the shift settled: 10, 30 or a multiple of 60 up to 3600 (default 60). Windows under a minute need high-resolution metrics.',
+    anyOf: [{ enum: [10, 30] }, { multipleOf: 60 }],
+  },
+  'trafficVerification.maxWaitSeconds': {
+    description: 'Roll back when the split is not verified this many seconds after the shift settled (default 600; 0: the first verdict after it must verify it). '
+      + 'The deployment holds meanwhile, a verdict every half window or the step\'s own interval, at most a window.',
+  },
+  'trafficVerification.requestCount': {
+    description: 'The request-count metric of each target, {target} standing for its ID in a dimension value: required for App Mesh routes '
+      + '(e.g. Envoy statistics the CloudWatch agent publishes per virtual node); VPC Lattice routes default to AWS/VpcLattice TotalRequestCount, TargetGroup={target}.',
+  },
+  'trafficVerification.requestCount.dimensions': { description: 'Name: value; {target} in a value is replaced by the target\'s ID (virtual node name, target group ID).', minProperties: 1, maxProperties: 30 },
+  'trafficVerification.requestCount.statistic': { description: 'Sum (the only statistic that adds up across periods).' },
+};
+// ---- end of the traffic block
+
 /** Each list of checks names its checks uniquely (looked at even when a check is malformed, as the other rules are). */
 const uniqueNames = (list: unknown, field: string): false | Problem => Array.isArray(list) && list.length <= 20
   && new Set(list.map((m) => m?.name)).size !== list.length && ((at) => `${at(field)}: each check needs its own name`);
@@ -192,6 +261,7 @@ const commonShape = {
   onDrift: z.optional(oneOf(['halt', 'rollback'])),
   keepStableTarget: z.optional(bool()),
   ...settleShape,
+  ...trafficShape,
 };
 
 /** An App Mesh route and its virtual nodes. Copies of appMeshName, so the JSON Schema describes each on its own. */
@@ -233,7 +303,7 @@ const canaryIsNotStable = rule((d) => [
     && ((at) => `${at('canaryTargetGroup')} must differ from ${at('stableTargetGroup')} (both are ${latticeIdOf(d.stableTargetGroup as string)})`),
 ]);
 
-const appMeshInput = /* @__PURE__ */ (() => object({ ...appMeshShape, ...commonShape }).check(canaryIsNotStable))();
+const appMeshInput = /* @__PURE__ */ (() => object({ ...appMeshShape, ...commonShape }).check(canaryIsNotStable, trafficNeedsRequestCount))();
 const latticeInput = /* @__PURE__ */ (() => object({ ...latticeShape, ...commonShape }).check(canaryIsNotStable))();
 
 // ---- Several routes in one deployment (issue 11): a release.
@@ -297,7 +367,7 @@ const releaseRules = /* @__PURE__ */ rule(({ routes, healthChecks: shared }) => 
 const releaseInput = /* @__PURE__ */ (() => object({
   routes: array(byBackend(appMeshEntry, latticeEntry), 1, MAX_ROUTES),
   ...commonShape,
-}).check(releaseRules))();
+}).check(releaseRules, trafficNeedsRequestCount))();
 export type ReleaseRouteInput = (AppMeshDeploymentInput | LatticeDeploymentInput) & { healthChecks?: HealthChecks };
 export type ReleaseInput = Omit<AppMeshDeploymentInput, 'route' | 'stableNode' | 'canaryNode'> & { routes: ReleaseRouteInput[] };
 // ---- end of the release block
@@ -478,6 +548,7 @@ export const jsonSchemaDocs: Record<string, Record<string, unknown>> = /* @__PUR
   ...settleDocs,
   ...hookDocs,
   ...errorRateDocs,
+  ...trafficDocs,
 }))();
 
 const inputNaming: Naming = { whole: 'input', prefix: '' };

@@ -68,8 +68,34 @@ export interface Progress {
   waitSeconds?: number;
   /** With "rollback" or "refuse": why, for the execution's failure cause. */
   reason?: string;
+  /**
+   * Traffic verification (issue 13), with trafficVerification only: the share the last shift set,
+   * when that shift settles (shift + settle time; the measuring starts there and the hold's
+   * maxWaitSeconds count from there) and when its split was verified. One object, replaced at each shift.
+   */
+  traffic?: TrafficProgress;
   history: HistoryEntry[];
 }
+
+export interface TrafficProgress {
+  weight: number;
+  /** ISO time the shift settles. */
+  since: string;
+  /** ISO time of the verdict that verified the split at `weight`; absent: the gate holds. */
+  verifiedAt?: string;
+}
+
+/** What check-health measured of the split (traffic.ts), for a gate that is holding. */
+export interface TrafficMeasure {
+  /** Every route's canary has its share within the tolerance. */
+  verified: boolean;
+  /** The measured split of the routes that are not there yet (the rollback's reason when time runs out). */
+  measured: string[];
+}
+
+/** Whether the gate holds for traffic verification: a shift was made and its split is not verified yet. */
+export const trafficUnverified = (p: Progress): boolean =>
+  p.stage >= 0 && p.traffic !== undefined && p.traffic.verifiedAt === undefined && p.traffic.weight === p.weight;
 
 export const initialProgress = (): Progress => ({ stage: -1, weight: 0, passes: 0, consecutiveFailures: 0, checks: 0, history: [] });
 
@@ -83,17 +109,47 @@ export interface GatePolicy {
    * least this long, so the verdict after it judges the new split. 0 or absent: no settle.
    */
   settleSeconds?: number;
+  /**
+   * Traffic verification (the input's trafficVerification, defaults applied): absent, no
+   * verification. windowSeconds bounds the hold's wait; maxWaitSeconds, counted from the
+   * shift settling, is how long the gate holds before it rolls back.
+   */
+  traffic?: { windowSeconds: number; maxWaitSeconds: number; tolerancePercent: number };
 }
 
 const MAX_HISTORY = 100;
 
 /** The next progress after a verdict: advance, keep waiting, promote, or roll back. */
-export function gate(plan: Stage[], policy: GatePolicy, progress: Progress, verdict: Verdict, reasons: string[], now: Date): Progress {
+export function gate(plan: Stage[], policy: GatePolicy, progress: Progress, verdict: Verdict, reasons: string[], now: Date,
+  traffic?: TrafficMeasure): Progress {
   // Before the first shift the canary has no traffic, so too little data is expected there: an
   // inconclusive baseline never blocks the start. A failing one does (nothing has changed yet).
   const failed = verdict === 'fail' || (verdict === 'inconclusive' && policy.inconclusive === 'fail' && progress.stage >= 0);
   const stage = plan[Math.max(progress.stage, 0)];
   const next: Progress = { ...progress, checks: progress.checks + 1, nextWeight: undefined, reason: undefined };
+  const holding = policy.traffic !== undefined && trafficUnverified(progress);
+
+  if (holding && traffic?.verified && verdict !== 'fail') {
+    // Verified at this share: this verdict and the later ones at this share count as usual.
+    next.traffic = { ...progress.traffic!, verifiedAt: now.toISOString() };
+  } else if (holding && verdict !== 'fail') {
+    // Not verified yet: the verdict judged (at least partly) the old split. It counts neither as a
+    // pass nor as a failure, under either inconclusive policy: too little traffic is never a pass.
+    const t = policy.traffic!;
+    const since = Date.parse(progress.traffic!.since);
+    const measured = traffic?.measured.join('; ') || 'not measured';
+    if (now.getTime() - since >= t.maxWaitSeconds * 1000) {
+      next.decision = 'rollback';
+      next.reason = `the traffic split never reached ${progress.weight}% ± ${t.tolerancePercent} on the canary within ${t.maxWaitSeconds} s of the shift settling: ${measured}`;
+    } else {
+      next.decision = 'wait';
+      // The stage's own wait, but at least half a window (so a hold is not a tight loop) and at most
+      // a window, and never past the deadline, so the rollback comes on time.
+      const deadline = Math.ceil((since + t.maxWaitSeconds * 1000 - now.getTime()) / 1000);
+      next.waitSeconds = Math.max(1, Math.min(Math.max(stage.waitSeconds, Math.ceil(t.windowSeconds / 2)), t.windowSeconds, deadline));
+    }
+    return record(next, progress, verdict, reasons, now);
+  }
 
   if (failed) {
     next.consecutiveFailures = progress.consecutiveFailures + 1;
@@ -129,8 +185,16 @@ export function gate(plan: Stage[], policy: GatePolicy, progress: Progress, verd
       next.weight = upcoming.weight;
       // The settle time rides on the wait the machine takes anyway: no extra state, no extra invocation.
       next.waitSeconds = Math.max(upcoming.waitSeconds, policy.settleSeconds ?? 0);
+      if (policy.traffic) {
+        // The shift is written right after this verdict: it settles settleSeconds later.
+        next.traffic = { weight: upcoming.weight, since: new Date(now.getTime() + (policy.settleSeconds ?? 0) * 1000).toISOString() };
+      }
     }
   }
+  return record(next, progress, verdict, reasons, now);
+}
+
+function record(next: Progress, progress: Progress, verdict: Verdict, reasons: string[], now: Date): Progress {
   const entry: HistoryEntry = { at: now.toISOString(), weight: progress.weight, verdict, decision: next.decision! };
   if (verdict !== 'pass' && reasons.length) entry.reasons = reasons;
   next.history = [...progress.history, entry].slice(-MAX_HISTORY);
@@ -145,11 +209,11 @@ function clean(p: Progress): Progress {
 /**
  * An upper bound on how long a deployment can run: every stage's verdicts, each possibly
  * preceded by tolerated failures, the settle time the first wait of each stage may be stretched
- * to, the approval wait, and an hour for retries. The route's lock lives this long.
+ * to, the traffic verification's hold at each stage (trafficMaxWaitSeconds), the approval wait, and an hour for retries. The route's lock lives this long.
  */
-export function maxDurationSeconds(s: Strategy, failureThreshold: number, settleSeconds = 0): number {
+export function maxDurationSeconds(s: Strategy, failureThreshold: number, settleSeconds = 0, trafficMaxWaitSeconds = 0): number {
   const stages = planOf(s).reduce((sum, st) => sum + st.waitSeconds * (st.checks ?? 1) * failureThreshold
-    + Math.max(0, settleSeconds - st.waitSeconds), 0);
+    + Math.max(0, settleSeconds - st.waitSeconds) + trafficMaxWaitSeconds, 0);
   const approval = s.type === 'manual-approval' ? s.approvalTimeoutSeconds : 0;
   return Math.min(stages + approval + 3600, 366 * 86_400);
 }

@@ -13,6 +13,7 @@ import { lambdaHandler, logger } from '../commons/handler.ts';
 import { RouteWriter, type WriterDeps } from '../commons/route-writer.ts';
 import { settleSecondsOf } from '../commons/settle.ts';
 import { maxDurationSeconds } from '../commons/strategy.ts';
+import { trafficDefaults } from '../commons/input.ts';
 import { watchedAlarms } from '../commons/alarm-watch.ts';
 
 /**
@@ -25,7 +26,9 @@ export async function prepare(event: unknown, deps: WriterDeps): Promise<Deploym
   const input = { ...withDefaults(e.input), settleSeconds: settleSecondsOf(e.input) };
   const executionId = e.executionId;
   // The route's lock lives as long as the longest deployment could last.
-  const lockSeconds = input.strategy ? maxDurationSeconds(input.strategy, input.failureThreshold ?? 1, input.settleSeconds) : 86_400;
+  // With trafficVerification, each stage may also hold for the split up to maxWaitSeconds.
+  const trafficWait = input.trafficVerification ? input.trafficVerification.maxWaitSeconds ?? trafficDefaults.maxWaitSeconds : 0;
+  const lockSeconds = input.strategy ? maxDurationSeconds(input.strategy, input.failureThreshold ?? 1, input.settleSeconds, trafficWait) : 86_400;
   // Its lock items name the alarms it checks: the alarm path rolls it back when one goes to ALARM.
   const prepared = await new RouteWriter(deps).prepareDeployment(input, executionId, lockSeconds, watchedAlarms(input));
   logger.info(prepared.routes ? 'routes snapshot taken' : 'route snapshot taken', { snapshot: prepared.snapshot });

@@ -95,7 +95,7 @@ describe('the deployment input', () => {
       'healthChecks.metrics[0].comparison is missing: it must be one of GreaterThanThreshold, GreaterThanOrEqualToThreshold, LessThanThreshold, LessThanOrEqualToThreshold',
       'healthChecks.metrics[0].threshold is missing: it must be a finite number',
       'failureThreshold must be an integer from 1 to 100 (got 0)',
-      'input.extra is not a known field (known: route, stableNode, canaryNode, strategy, healthChecks, failureThreshold, inconclusive, onDrift, keepStableTarget, settleSeconds)',
+      'input.extra is not a known field (known: route, stableNode, canaryNode, strategy, healthChecks, failureThreshold, inconclusive, onDrift, keepStableTarget, settleSeconds, trafficVerification)',
     ]);
   });
 
@@ -113,7 +113,7 @@ describe('the deployment input', () => {
     const key = 'k'.repeat(50_000);
     expect(problems(() => parseDeploymentInput({ ...input(), stableNode: 'v'.repeat(50_000), [key]: 1 }))).toEqual([
       `stableNode must be a name of 1-255 letters, digits, . _ or - (starting with a letter or digit) (got "${'v'.repeat(40)}…")`,
-      `input.${'k'.repeat(40)}… is not a known field (known: route, stableNode, canaryNode, strategy, healthChecks, failureThreshold, inconclusive, onDrift, keepStableTarget, settleSeconds)`,
+      `input.${'k'.repeat(40)}… is not a known field (known: route, stableNode, canaryNode, strategy, healthChecks, failureThreshold, inconclusive, onDrift, keepStableTarget, settleSeconds, trafficVerification)`,
     ]);
   });
 

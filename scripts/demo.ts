@@ -14,6 +14,7 @@ import { startLocalAws, type LocalAws } from '../local/aws.ts';
 import { createDemoLattice, type DemoGroup, type DemoLattice } from '../local/demo-lattice.ts';
 import { createDemoMesh, DEMO_MESH } from '../local/demo-mesh.ts';
 import { deployStack, type MachineType } from '../local/stack.ts';
+import { appMeshRequestCount, startTrafficFeed } from '../local/traffic-feed.ts';
 import { projectRoot } from '../local/template.ts';
 import { outcomeOf } from '../cli/execution.ts';
 import { follow, fullHistory, type DeploymentEvent, type Poll } from '../cli/follow.ts';
@@ -31,16 +32,24 @@ three state machines from template.yaml, creates the seed's demo mesh and its tw
 Lattice (services with a listener rule, v1 and canary target groups), and replays the seed's
 story with the real state machines on each backend:
 
-  1. product  → v1.5   linear, 25% a step        healthy: promoted
-  2. customer → v2     step-then-all, 20% + bake  healthy: promoted
+  1. product  → v1.5   linear, 25% a step,        healthy, and its smoke-test hook passes
+                       a hook at every verdict    at every verdict: promoted
+  2. customer → v2     step-then-all, 20% + bake, the traffic lags the weights by 6 s: verdicts
+                       traffic verification       hold (inconclusive, the measured split as the
+                                                  reason) until the split is there, then promoted
   3. order    → v2     manual approval            approved (mesh-canary approve): promoted
   4. product  → v2     linear, 25% a step,       its alarm fires mid-interval: rolled back by
                        a verdict every 60 s       the alarm path within seconds, not at the next verdict
+  5. product  → v2     linear, 25% a step,       a hook fails once the canary has more than 50%:
+                       a share-limit hook         rolled back, the hook's reason in the cause
 
 On App Mesh the deployments move virtual route weights; on VPC Lattice they move the weights
 of a listener rule's target groups. Real Lattice takes about 90 s to settle after each
 change (settleSeconds, 90 by default); the demo waits 1 s so both backends take about a minute.
 
+Request counts follow each route's weights (local/traffic-feed.ts; AWS/VpcLattice
+TotalRequestCount on Lattice, a per-virtual-node metric on App Mesh), and the hooks are the
+examples in examples/hooks/, which the local AWS runs as Lambda functions.
 The local AWS delivers the events EventBridge would: the alarm's state change reaches the
 alarm path (AlarmFunction), which stops the execution and restores the route at once.
 
@@ -104,6 +113,10 @@ interface Story {
   expect: { outcome: 'promoted' | 'rolled back'; route: string; byAlarmPath?: boolean };
   /** Something that happens while the deployment runs (an approval, an alarm). */
   during?: (e: DeploymentEvent, act: Actions) => Promise<void>;
+  /** Health-check hooks (healthChecks.hooks), by example function name. */
+  hooks?: { name: string; functionName: string; when?: 'every-verdict' | 'before-promotion' }[];
+  /** Traffic verification, with the local AWS's request counts following the weights this many seconds late. */
+  trafficLagSeconds?: number;
 }
 
 interface Actions {
@@ -118,10 +131,12 @@ const BAD_RELEASE_INTERVAL_SECONDS = 60;
 const stories: Story[] = [
   { title: 'product → v1.5, linear', machine: 'linear', service: 'product', stable: 'product-vn', canary: 'product-v15-vn',
     groups: { stable: 'product-v1', canary: 'product-v15', end: 'product-v15' },
-    strategy: { type: 'linear', stepPercent: 25, intervalSeconds: 1 }, expect: { outcome: 'promoted', route: 'product-v15-vn 100' } },
+    strategy: { type: 'linear', stepPercent: 25, intervalSeconds: 1 }, expect: { outcome: 'promoted', route: 'product-v15-vn 100' },
+    hooks: [{ name: 'smoke', functionName: 'mesh-canary-smoke-test' }] },
   { title: 'customer → v2, step-then-all', machine: 'step-then-all', service: 'customer', stable: 'customer-vn', canary: 'customer-v2-vn',
     groups: { stable: 'customer-v1', canary: 'customer-v2', end: 'customer-v2' },
-    strategy: { type: 'step-then-all', canaryPercent: 20, bakeSeconds: 3, checkIntervalSeconds: 1 }, expect: { outcome: 'promoted', route: 'customer-v2-vn 100' } },
+    strategy: { type: 'step-then-all', canaryPercent: 20, bakeSeconds: 3, checkIntervalSeconds: 1 }, expect: { outcome: 'promoted', route: 'customer-v2-vn 100' },
+    trafficLagSeconds: 6 },
   { title: 'order → v2, held for approval', machine: 'manual-approval', service: 'order', stable: 'order-vn', canary: 'order-v2-vn',
     groups: { stable: 'order-v1', canary: 'order-v2', end: 'order-v2' },
     strategy: { type: 'manual-approval', canaryPercent: 10, approvalTimeoutSeconds: 300, checkIntervalSeconds: 1 }, expect: { outcome: 'promoted', route: 'order-v2-vn 100' },
@@ -143,6 +158,11 @@ const stories: Story[] = [
         await act.alarm('ALARM', '5xx rate 14% on product v2');
       }
     } },
+  // The same release again, judged by a hook this time: it fails above 50% (MAX_CANARY_PERCENT on the local AWS).
+  { title: 'product → v2, a hook says no', machine: 'linear', service: 'product', stable: 'product-v15-vn', canary: 'product-v2-vn',
+    groups: { stable: 'product-v15', canary: 'product-v2', end: 'product-v15' },
+    strategy: { type: 'linear', stepPercent: 25, intervalSeconds: 1 }, expect: { outcome: 'rolled back', route: 'product-v15-vn 100' },
+    hooks: [{ name: 'share-limit', functionName: 'mesh-canary-share-limit' }] },
 ];
 
 async function main(): Promise<void> {
@@ -162,7 +182,11 @@ async function main(): Promise<void> {
 
 /** One backend's side of a story: its input, its route now, the route the story ends with. */
 interface Side {
-  input(story: Story, alarmName: string): object;
+  input(story: Story, alarmName: string): { route: object; healthChecks: object };
+  /** trafficVerification.requestCount for this backend (App Mesh needs one; Lattice has its own metric). */
+  requestCount(): object;
+  /** The clients the traffic feed reads the route with. */
+  feedClients: { appMesh?: AppMeshClient; lattice?: VPCLatticeClient };
   alarmDimension(story: Story): { Name: string; Value: string };
   canaryName(story: Story): string;
   routeNow(story: Story): Promise<string>;
@@ -190,6 +214,8 @@ async function replay(aws: LocalAws): Promise<void> {
     const routeOf = (story: Story) => ({ meshName: DEMO_MESH, virtualRouterName: `${story.service}-vr`, routeName: `${story.service}-r` });
     sides.appmesh = {
       input: (story, alarmName) => ({ route: routeOf(story), stableNode: story.stable, canaryNode: story.canary, strategy: story.strategy, healthChecks: { alarms: { names: [alarmName] } } }),
+      requestCount: () => ({ requestCount: appMeshRequestCount(DEMO_MESH) }),
+      feedClients: { appMesh },
       alarmDimension: (story) => ({ Name: 'VirtualNode', Value: story.canary }),
       canaryName: (story) => story.canary,
       routeNow: async (story) => {
@@ -212,6 +238,8 @@ async function replay(aws: LocalAws): Promise<void> {
         route: routeOf(story), stableTargetGroup: demo.targetGroups[story.groups.stable], canaryTargetGroup: demo.targetGroups[story.groups.canary],
         strategy: story.strategy, healthChecks: { alarms: { names: [alarmName] } }, settleSeconds: LATTICE_SETTLE_SECONDS,
       }),
+      requestCount: () => ({}),
+      feedClients: { lattice },
       alarmDimension: (story) => ({ Name: 'TargetGroup', Value: `${LATTICE_PREFIX}-${story.groups.canary}` }),
       canaryName: (story) => `${LATTICE_PREFIX}-${story.groups.canary}`,
       routeNow: async (story) => {
@@ -235,13 +263,19 @@ async function replay(aws: LocalAws): Promise<void> {
       await cloudWatch.send(new PutMetricAlarmCommand({ AlarmName: alarmName, Namespace: 'demo', MetricName: 'Http5xx', Dimensions: [side.alarmDimension(story)], Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }));
       await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: 'OK', StateReason: 'demo: no errors' }));
       const input = side.input(story, alarmName);
+      if (story.hooks) input.healthChecks = { ...input.healthChecks, hooks: story.hooks };
+      // Traffic verification with 10 s windows: the split must show in the request counts before a verdict at a new share counts.
+      const verification = story.trafficLagSeconds === undefined ? {} : { trafficVerification: { windowSeconds: 10, minRequests: 20, tolerancePercent: 5, maxWaitSeconds: 60, ...side.requestCount() } };
+      const stopFeed = story.trafficLagSeconds === undefined ? undefined
+        : await startTrafficFeed({ cloudWatch, ...side.feedClients, route: input.route as never, mode: 'lag', lagSeconds: story.trafficLagSeconds, ratePerSecond: 50 });
+      if (stopFeed) say(`  (request counts follow the route's weights ${story.trafficLagSeconds} s late, as a backend slow to apply a change)`);
       // App Mesh keeps the names it always had (demo-1-product-v15-vn...); Lattice's say so.
       const name = backend === 'appmesh' ? `demo-${stories.indexOf(story) + 1}-${canary}` : `demo-lattice-${stories.indexOf(story) + 1}-${story.groups.canary}`;
 
       region.log(`\n${style.bold(`${n}. ${story.title}`)}  (${BACKEND_LABEL[backend]}, ${story.machine} state machine, execution ${name})`);
       const t0 = Date.now();
       let alarmToRestoredMs: number | undefined;
-      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: stack.machines[story.machine], name, input: JSON.stringify(input) }));
+      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: stack.machines[story.machine], name, input: JSON.stringify({ ...input, ...verification }) }));
       const actions: Actions = {
         approve: async () => {
           // The CLI's own approve, as a person would type it: it finds the token in the history.
@@ -284,6 +318,7 @@ async function replay(aws: LocalAws): Promise<void> {
       }).finally(() => clearInterval(ticker));
       region.update([]);
       await Promise.all(pending);
+      await stopFeed?.();
 
       const final = await side.routeNow(story);
       const history = await fullHistory(sfn, executionArn!);

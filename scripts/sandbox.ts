@@ -13,10 +13,11 @@ import { startLocalAws } from '../local/aws.ts';
 import { createDemoLattice, type DemoGroup } from '../local/demo-lattice.ts';
 import { createDemoMesh, DEMO_MESH } from '../local/demo-mesh.ts';
 import { deployStack } from '../local/stack.ts';
+import { startTrafficFeed, type FeedMode } from '../local/traffic-feed.ts';
 import { projectRoot } from '../local/template.ts';
 import { buildFunctions } from './build.ts';
 
-const usage = `usage: npm run sandbox [-- --no-build]
+const usage = `usage: npm run sandbox [-- --no-build] [-- --traffic follow|lag|never]
 
 Starts a local AWS (moto 5.2.1 + a Lambda front that runs the function bundles), deploys the
 three state machines from template.yaml (their ARNs are also the outputs of a local
@@ -29,17 +30,36 @@ and healthy request counts (AWS/VpcLattice) for the Lattice canary target groups
 variants of those inputs (and of events/execution-lattice-*.json, on the demo's Lattice IDs,
 and of events/execution-release-linear.json, a release moving product and customer to v2
 together) to .local-aws/inputs/, and prints the endpoint, the ARNs and ready commands for
-mesh-canary and the AWS CLI. Runs until Ctrl-C, which stops everything.
+mesh-canary and the AWS CLI. Request counts follow every demo route's weights (50 a second:
+AWS/VpcLattice TotalRequestCount per target group, mesh-canary/demo RequestCount per virtual
+node), for traffic verification; the example hooks (examples/hooks/) run as Lambda functions.
+Runs until Ctrl-C, which stops everything.
 
 Options:
-  --no-build   use the bundles already in dist/
-  -h, --help   show this help`;
+  --no-build         use the bundles already in dist/
+  --traffic MODE     how the request counts follow the weights: follow (default), lag (10 s
+                     late) or never (they keep the split each route had at the start)
+  -h, --help         show this help`;
 
-const { values } = parseArgs({ options: { 'no-build': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
+let values: { 'no-build': boolean; help: boolean; traffic: string };
+try {
+  values = parseArgs({ options: { 'no-build': { type: 'boolean', default: false }, traffic: { type: 'string', default: 'follow' }, help: { type: 'boolean', short: 'h', default: false } } }).values as typeof values;
+} catch (error) {
+  console.error(`${(error as Error).message.split('\n')[0]} (usage: npm run sandbox [-- --no-build] [-- --traffic follow|lag|never])`);
+  process.exit(2);
+}
 if (values.help) {
   console.log(usage);
   process.exit(0);
 }
+const feedModes = ['follow', 'lag', 'never'] as const;
+if (!(feedModes as readonly string[]).includes(values.traffic)) {
+  console.error(`unknown --traffic "${values.traffic}": follow, lag or never (usage: npm run sandbox [-- --no-build] [-- --traffic follow|lag|never])`);
+  process.exit(2);
+}
+const feedMode = values.traffic as FeedMode;
+/** With --traffic lag: how late the request counts follow the weights. */
+const FEED_LAG_SECONDS = 10;
 
 /** The events/ inputs with intervals short enough to watch a whole deployment in under a minute. */
 const fast: Record<StrategyType, object> = {
@@ -63,11 +83,13 @@ const started = performance.now();
 if (!values['no-build']) await buildFunctions();
 const aws = await startLocalAws({ quiet: true });
 let feeding: NodeJS.Timeout | undefined;
+const trafficFeeds: (() => Promise<unknown>)[] = [];
 let stopping = false;
 async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     if (feeding) clearInterval(feeding);
+    await Promise.allSettled(trafficFeeds.map((stop) => stop()));
     await aws.stop();
   }
   process.exit(code);
@@ -105,16 +127,26 @@ try {
         Timestamp: new Date(now - i * 1000), Value: 80 + Math.round(Math.random() * 60),
       })),
     })).catch((error: Error) => console.error(`sandbox: putting latency samples failed: ${error.message}`));
-    // The Lattice inputs' errorRates checks want 20 requests in 5 minutes: 50 a sample, no 5xx.
+    // The Lattice inputs' errorRates checks: no 5xx (the request counts come from the traffic feeds below).
     await cloudWatch.send(new PutMetricDataCommand({
       Namespace: 'AWS/VpcLattice',
-      MetricData: latticeCanaries.flatMap((Value) => ['TotalRequestCount', 'HTTPCode_5XX_Count'].map((MetricName) => ({
-        MetricName, Dimensions: [{ Name: 'TargetGroup', Value }], Unit: 'Count' as const, Timestamp: new Date(now - 1000), Value: MetricName === 'TotalRequestCount' ? 50 : 0,
-      }))),
-    })).catch((error: Error) => console.error(`sandbox: putting Lattice request counts failed: ${error.message}`));
+      MetricData: latticeCanaries.map((Value) => ({
+        MetricName: 'HTTPCode_5XX_Count', Dimensions: [{ Name: 'TargetGroup', Value }], Unit: 'Count' as const, Timestamp: new Date(now - 1000), Value: 0,
+      })),
+    })).catch((error: Error) => console.error(`sandbox: putting Lattice 5xx counts failed: ${error.message}`));
   };
   await feed();
   feeding = setInterval(feed, 10_000);
+  // Request counts that follow every demo route's weights (what traffic verification and errorRates read).
+  const appMesh = new AppMeshClient({});
+  const latticeClient = new VPCLatticeClient({});
+  let feedErrors = 0;
+  const onError = (error: unknown) => { if (feedErrors++ === 0) console.error(`sandbox: a traffic feed failed (it goes on): ${(error as Error).message}`); };
+  for (const service of ['order', 'product', 'customer'] as const) {
+    const { service: svc, listener, rule } = lattice.services[service];
+    trafficFeeds.push(await startTrafficFeed({ cloudWatch, lattice: latticeClient, route: { service: svc, listener, rule }, mode: feedMode, lagSeconds: FEED_LAG_SECONDS, onError }));
+    trafficFeeds.push(await startTrafficFeed({ cloudWatch, appMesh, route: { meshName: DEMO_MESH, virtualRouterName: `${service}-vr`, routeName: `${service}-r` }, mode: feedMode, lagSeconds: FEED_LAG_SECONDS, onError }));
+  }
 
   const inputsDir = join(projectRoot, '.local-aws', 'inputs');
   mkdirSync(inputsDir, { recursive: true });
@@ -148,6 +180,28 @@ try {
   const releasePath = join(inputsDir, 'release-linear.json');
   writeFileSync(releasePath, `${JSON.stringify(release, null, 2)}\n`);
   const releaseInput = relative(process.cwd(), releasePath) || releasePath;
+  // Hooks: product to v1.5 on App Mesh, a smoke test and a share limit (fails above 50%) at every verdict.
+  const hooked = {
+    ...JSON.parse(readFileSync(join(projectRoot, 'events', 'execution-linear.json'), 'utf8')), strategy: fast.linear,
+    healthChecks: { hooks: [{ name: 'smoke', functionName: 'mesh-canary-smoke-test' }, { name: 'share-limit', functionName: 'mesh-canary-share-limit' }] },
+  };
+  parseDeploymentInput(hooked, 'linear');
+  const hookedPath = join(inputsDir, 'hooks-linear.json');
+  writeFileSync(hookedPath, `${JSON.stringify(hooked, null, 2)}\n`);
+  const hookedInput = relative(process.cwd(), hookedPath) || hookedPath;
+  // Traffic verification: order to v2 on VPC Lattice, verdicts at a new share count once the request counts show it.
+  const orderRule = lattice.services.order;
+  const verified = {
+    route: { service: orderRule.service, listener: orderRule.listener, rule: orderRule.rule },
+    stableTargetGroup: lattice.targetGroups['order-v1'], canaryTargetGroup: lattice.targetGroups['order-v2'],
+    strategy: { type: 'linear', stepPercent: 50, intervalSeconds: 5 }, settleSeconds: LATTICE_SETTLE_SECONDS,
+    trafficVerification: { windowSeconds: 10, minRequests: 50, tolerancePercent: 5, maxWaitSeconds: 60 },
+  };
+  parseDeploymentInput(verified, 'linear');
+  const verifiedPath = join(inputsDir, 'lattice-verified.json');
+  writeFileSync(verifiedPath, `${JSON.stringify(verified, null, 2)}\n`);
+  const verifiedInput = relative(process.cwd(), verifiedPath) || verifiedPath;
+
   const product = lattice.services.product;
 
   const url = aws.endpoint;
@@ -165,7 +219,10 @@ mesh-canary sandbox ready in ${((performance.now() - started) / 1000).toFixed(1)
   lattice   services demo-order, demo-product, demo-customer (a listener rule each, on v1);
             target groups demo-product-v15, demo-customer-v2, demo-order-v2, demo-product-v2
             (settleSeconds ${LATTICE_SETTLE_SECONDS} here; real VPC Lattice settles about 90 s, the default)
-  health    AWS/VpcLattice request counts (no 5xx) for demo-product-v15, demo-customer-v2, demo-order-v2 every 10 s
+  health    AWS/VpcLattice 5xx counts (none) for demo-product-v15, demo-customer-v2, demo-order-v2 every 10 s
+  traffic   request counts that ${feedMode === 'follow' ? 'follow' : feedMode === 'lag' ? `follow, ${FEED_LAG_SECONDS} s late,` : 'never follow'} every demo route's weights, 50 a second
+            (AWS/VpcLattice TotalRequestCount; mesh-canary/demo RequestCount by Mesh and VirtualNode)
+  hooks     mesh-canary-smoke-test, mesh-canary-share-limit (fails above 50%), mesh-canary-slow-check (examples/hooks/)
   inputs    ${Object.values(inputs).join(', ')}
             (events/execution-*.json with short intervals)
             ${Object.values(latticeInputs).join(', ')}
@@ -214,6 +271,11 @@ EventBridge would). Start it, set the alarm once the canary has its first 25%, w
   aws ${e} cloudwatch set-alarm-state --alarm-name product-v15-5xx --state-value ALARM --state-reason "5xx climbing on v1.5"
   npx mesh-canary watch alarm-me ${e}             # rolled back: alarm product-v15-5xx went to ALARM ... (exit 1)
   aws ${e} cloudwatch set-alarm-state --alarm-name product-v15-5xx --state-value OK --state-reason recovered
+
+Hooks and traffic verification (README: Hooks, Traffic verification):
+  npx mesh-canary start linear --input ${hookedInput} --name hooked ${e} --wait     # the share-limit hook fails at 75%: rolled back (exit 1)
+  npx mesh-canary start linear --input ${verifiedInput} --name verified ${e} --wait   # each share counts once the request counts show it: promoted
+  (request counts: --traffic ${feedMode}${feedMode === 'lag' ? `, ${FEED_LAG_SECONDS} s late` : ''}; restart with --traffic lag or --traffic never to see verdicts hold, then a rollback)
 
 The linear and manual-approval inputs both move product-vn to product-v15-vn (and the release moves
 it to product-v2-vn; the release and step-then-all both move customer-vn): once one is promoted,

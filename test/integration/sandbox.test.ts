@@ -150,6 +150,23 @@ test('its printed alarm-path commands work as printed: the alarm rolls the deplo
   expect([recovered.status, recovered.stderr]).toEqual([0, '']);
 }, 180_000);
 
+test('its printed hook and traffic-verification commands work as printed: the share-limit hook rolls back at 75%, the verified release is promoted once the request counts show each share', async () => {
+  expect(output).toMatch(/traffic\s+request counts that follow every demo route's weights, 50 a second/);
+  const hooked = cli(/^npx mesh-canary start linear --input \S*hooks-linear\.json --name hooked /);
+  expect(hooked.status).toBe(1);
+  expect(hooked.stdout).toMatch(/hooks smoke pass, share-limit FAIL/);
+  expect(hooked.stdout).toMatch(/outcome: rolled back because CanaryUnhealthy: .*hook share-limit: the canary's share 75% is above 50%/);
+  const verified = cli(/^npx mesh-canary start linear --input \S*lattice-verified\.json --name verified /);
+  expect([verified.status, verified.stderr]).toEqual([0, '']);
+  expect(verified.stdout).toMatch(/outcome: promoted/);
+}, 240_000);
+
+test('--traffic takes follow, lag or never: anything else is a one-line usage error, exit 2', () => {
+  const bad = spawnSync(node, [join(projectRoot, 'scripts', 'sandbox.ts'), '--no-build', '--traffic', 'sometimes'], { cwd: projectRoot, env, encoding: 'utf8', timeout: 60_000 });
+  expect({ status: bad.status, stdout: bad.stdout }).toEqual({ status: 2, stdout: '' });
+  expect(bad.stderr.trimEnd().split('\n')).toEqual(['unknown --traffic "sometimes": follow, lag or never (usage: npm run sandbox [-- --no-build] [-- --traffic follow|lag|never])']);
+});
+
 test('its printed Lattice commands work as printed: routes on the rule, start --wait promoted on the fed error rates, start and abort', async () => {
   const routes = cli(/^npx mesh-canary routes --service /);
   expect([routes.status, routes.stderr]).toEqual([0, '']);

@@ -110,14 +110,6 @@ const NEVER_EXERCISED: Record<string, { grant: string; why: string }[]> = {
       why: "Lambda itself sends a failed asynchronous event there with the function's role (SAM adds the grant), not the guard's code; "
         + 'the local front does it too, straight to moto (no function made the request). checkEventDelivery (test/unit/iam-template.test.ts) checks this grant',
     },
-    {
-      grant: 'states:GetExecutionHistory on arn:aws:states:us-east-1:123456789012:execution:StepThenAllStateMachine:*',
-      why: "the guard's integration tests stop linear executions only; this is the same statement's pattern for the step-then-all machine",
-    },
-    {
-      grant: 'states:GetExecutionHistory on arn:aws:states:us-east-1:123456789012:execution:ManualApprovalStateMachine:*',
-      why: "the guard's integration tests stop linear executions only; this is the same statement's pattern for the manual-approval machine",
-    },
   ],
 };
 

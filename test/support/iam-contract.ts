@@ -146,7 +146,12 @@ export interface Authorization {
  * that type) or "*" (all of them). An action AWS later authorizes on a new resource type fails
  * the check until this code says what the request names.
  */
-type Named = Record<string, Record<string, string>[] | '*'>;
+/**
+ * The resources of each type a request names; '*' when the action takes no resource of it; null when
+ * the type is the other of two the reference lists as required for the action and the request names
+ * the first (DescribeExecution: a standard execution, or an express one).
+ */
+type Named = Record<string, Record<string, string>[] | '*' | null>;
 
 /** One IAM action a request requires, on the resources it names. */
 interface Required { action: string; named: Named; context?: Record<string, string | string[]>; /** Which part of the request, for a failure message. */ part?: string }
@@ -257,10 +262,16 @@ const TRANSACT_WRITE_ACTIONS: Record<string, string> = {
 function dynamoDb(r: RecordedRequest, n: Naming): Parsed {
   const op = target(r);
   if (op === 'TransactWriteItems') return transactWriteItems(r, n);
-  if (!['GetItem', 'PutItem', 'DeleteItem', 'UpdateItem', 'Query'].includes(op)) {
+  if (!['GetItem', 'PutItem', 'DeleteItem', 'UpdateItem', 'Query', 'Scan'].includes(op)) {
     throw new ContractGap(`${r.function}: DynamoDB ${op} is a request the contract does not know; add it to dynamoDb()`);
   }
-  return { action: `dynamodb:${op}`, named: { table: [{ TableName: n.table(json(r).TableName) }] } };
+  const table = n.table(json(r).TableName);
+  // Query and Scan are authorized on an index when they read one (IndexName), else on the table alone.
+  const index = json(r).IndexName;
+  if (op === 'Query' || op === 'Scan') {
+    return { action: `dynamodb:${op}`, named: { table: [{ TableName: table }], index: index ? [{ TableName: table, IndexName: index }] : [] } };
+  }
+  return { action: `dynamodb:${op}`, named: { table: [{ TableName: table }] } };
 }
 
 /** TransactWriteItems: every item's own action on its own table (TRANSACT_WRITE_ACTIONS), all of them required. */
@@ -309,13 +320,16 @@ function cloudWatch(r: RecordedRequest): Parsed {
 
 function stepFunctions(r: RecordedRequest, n: Naming): Parsed {
   const op = target(r);
-  if (op !== 'GetExecutionHistory' && op !== 'DescribeExecution') {
+  if (op !== 'GetExecutionHistory' && op !== 'DescribeExecution' && op !== 'StopExecution') {
     throw new ContractGap(`${r.function}: Step Functions ${op} is a request the contract does not know; add it to stepFunctions()`);
   }
   const arn = parseArn(json(r).executionArn);
   const [kind, machine, execution] = arn.resource.split(':');
   if (kind !== 'execution') throw new ContractGap(`${r.function}: ${op} of ${json(r).executionArn}, not an execution`);
-  return { action: `states:${op}`, named: { execution: [{ StateMachineName: n.stateMachine(machine), ExecutionId: execution, Region: arn.region, Account: arn.account }] } };
+  const named: Named = { execution: [{ StateMachineName: n.stateMachine(machine), ExecutionId: execution, Region: arn.region, Account: arn.account }] };
+  // DescribeExecution reads a standard execution (execution) or an express one (express): this one is standard.
+  if (op === 'DescribeExecution') named.express = null;
+  return { action: `states:${op}`, named };
 }
 
 /** SNS (query protocol): Publish, plus the KMS key of an encrypted topic. */
@@ -549,6 +563,7 @@ async function authorizationsOf({ action, named, context }: Required, why: strin
       out.push({ action, resource: '*', why, ...(context ? { context } : {}) });
       continue;
     }
+    if (vars === null) continue;
     if (type.required && vars.length === 0) throw new ContractGap(`${why}: ${action} needs a ${type.name} resource and the request names none`);
     const template = (await iamResourceTypeDetails(service, type.name.toLowerCase())).arn;
     for (const v of vars) out.push({ action, resource: fillArn(template, v, action), why, ...(context ? { context } : {}) });

@@ -263,4 +263,19 @@ describe('DynamoDB TransactWriteItems: each item is authorized as its own action
     // Other DynamoDB operations are still gaps until the contract knows them.
     await expect(authorizationsFor({ ...raw({}), target: 'DynamoDB_20120810.TransactGetItems' }, deployed)).rejects.toThrow(ContractGap);
   });
+
+  test('the alarm path\'s DescribeExecution and StopExecution are authorized on the execution (a standard one: not on express executions)', async () => {
+    const executionArn = 'arn:aws:states:us-east-1:123456789012:execution:LinearStateMachine:x1';
+    for (const op of ['DescribeExecution', 'StopExecution']) {
+      const req: RecordedRequest = { function: 'AlarmFunction', service: 'states', method: 'POST', url: '/', target: `AWSStepFunctions.${op}`, body: JSON.stringify({ executionArn }), buildDir: 'dist' };
+      const auths = await authorizationsFor(req, deployed);
+      expect(auths.map((a) => [a.action, a.resource.replace(/:stateMachine:.*|:execution:([^:]+):.*/, ':execution:$1')])).toEqual([[`states:${op}`, expect.stringMatching(/^arn:aws:states:us-east-1:123456789012:execution:/)]]);
+    }
+  });
+
+  test("a Scan (the alarm path's look for the deployments an alarm concerns) is dynamodb:Scan on its table", async () => {
+    const scan: RecordedRequest = { function: 'AlarmFunction', service: 'dynamodb', method: 'POST', url: '/', target: 'DynamoDB_20120810.Scan', body: JSON.stringify({ TableName: lockTable() }), buildDir: 'dist' };
+    const [auth] = await authorizationsFor(scan, deployed);
+    expect(auth).toMatchObject({ action: 'dynamodb:Scan', resource: expect.stringMatching(/^arn:aws:dynamodb:us-east-1:123456789012:table\//) });
+  });
 });

@@ -11,8 +11,8 @@
 // healthy path too); StopExecution ends any state at once, approval waits included, and the
 // guard already knows how to restore after a stop.
 // Idempotent: a duplicate event finds the execution ABORTED with AlarmFired and restores again
-// (nothing to change); a late one finds no lock item (released) or an execution that ended
-// otherwise, and leaves it alone (the abort guard handles executions that end on their own).
+// (nothing to change); a late one finds no lock item (released), an execution that ended
+// otherwise, or a lock taken after the alarm fired (a newer deployment), and leaves it alone.
 // Event:  the "CloudWatch Alarm State Change" event (events/alarm-state-change.json)
 // Result: { alarmName, state, deployments: [{ executionArn, action, status, restoredAt?, restoredAfterMs? }] }
 import { DescribeExecutionCommand, StopExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
@@ -63,12 +63,13 @@ export async function alarmRollback(event: unknown, deps: GuardDeps): Promise<Al
     logger.info(`alarm went to ${state.value}: only ALARM rolls back`);
     return { alarmName, state: state.value, deployments: [] };
   }
-  const watching = await deploymentsWatching(deps.lock, alarmName);
+  const firedAt = alarmTime(state.timestamp) ?? (typeof e.time === 'string' ? alarmTime(e.time) : undefined);
+  // Only the deployments that ran when it fired: a late or re-delivered event leaves a newer one alone.
+  const watching = await deploymentsWatching(deps.lock, alarmName, new Date(), firedAt);
   if (!watching.length) {
-    logger.info('no running deployment checks this alarm');
+    logger.info('no deployment that was running when the alarm fired checks it');
     return { alarmName, state: state.value, deployments: [] };
   }
-  const firedAt = alarmTime(state.timestamp) ?? (typeof e.time === 'string' ? alarmTime(e.time) : undefined);
   const cause = `alarm ${alarmName} went to ALARM${state.timestamp ? ` at ${state.timestamp}` : ''}${state.reason ? `: ${state.reason}` : ''}`.slice(0, MAX_CAUSE);
   // Every deployment the alarm concerns, side by side: one that fails does not hold up the others.
   const outcomes = await Promise.allSettled(watching.map((w) => rollBack(w.executionId, cause, firedAt, deps)));

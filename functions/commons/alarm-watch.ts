@@ -32,9 +32,12 @@ const strings = (v: AttributeValue | undefined): string[] => (v?.L ?? []).flatMa
 
 /**
  * The deployments whose lock items watch `alarmName`, one entry per execution (a release holds
- * several items). Expired items (a lost execution's, which TTL has not deleted yet) are left out.
+ * several items). Expired items (a lost execution's, which TTL has not deleted yet) are left out,
+ * and so are items taken after `firedAt`: a late or re-delivered event (EventBridge retries for up
+ * to an hour, Lambda retries a failed invocation) concerns the deployments that ran when the alarm
+ * fired, never one started since.
  */
-export async function deploymentsWatching(t: LockTable, alarmName: string, now = new Date()): Promise<WatchingDeployment[]> {
+export async function deploymentsWatching(t: LockTable, alarmName: string, now = new Date(), firedAt?: Date): Promise<WatchingDeployment[]> {
   const byExecution = new Map<string, string[]>();
   let start: Record<string, AttributeValue> | undefined;
   do {
@@ -43,7 +46,7 @@ export async function deploymentsWatching(t: LockTable, alarmName: string, now =
       page = await t.client.send(new ScanCommand({
         TableName: t.tableName,
         ConsistentRead: true,
-        ProjectionExpression: '#route, executionId, expiresAt, alarmNames, alarmPrefixes',
+        ProjectionExpression: '#route, executionId, acquiredAt, expiresAt, alarmNames, alarmPrefixes',
         ExpressionAttributeNames: { '#route': 'route' },
         ExclusiveStartKey: start,
       }));
@@ -53,6 +56,8 @@ export async function deploymentsWatching(t: LockTable, alarmName: string, now =
     for (const item of page.Items ?? []) {
       const executionId = item.executionId?.S;
       if (!executionId || Number(item.expiresAt?.N ?? 0) < now.getTime() / 1000) continue;
+      const acquired = Date.parse(item.acquiredAt?.S ?? '');
+      if (firedAt && Number.isFinite(acquired) && acquired > firedAt.getTime()) continue;
       if (!watches({ names: strings(item.alarmNames), prefixes: strings(item.alarmPrefixes) }, alarmName)) continue;
       byExecution.set(executionId, [...(byExecution.get(executionId) ?? []), item.route?.S ?? '?']);
     }

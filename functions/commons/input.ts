@@ -196,13 +196,15 @@ export const trafficVerification = object({
 }).check(rule((t) => {
   // A hold is a verdict every half window: a wait longer than 500 windows (1,000 holds, each a few
   // history events) at every step could pass Step Functions' 25,000 events of history.
-  const window = typeof t.windowSeconds === 'number' ? t.windowSeconds : 60;
+  const window = typeof t.windowSeconds === 'number' ? t.windowSeconds : trafficDefaults.windowSeconds;
   return [typeof t.maxWaitSeconds === 'number' && t.maxWaitSeconds <= 86_400 && t.maxWaitSeconds > 500 * window
     && ((at) => `${at('maxWaitSeconds')} must be at most 500 windows (${500 * window} s with windowSeconds ${window}): each hold is a verdict every half window, and the execution's history holds 25,000 events`)];
 }));
 export type TrafficVerification = z.infer<typeof trafficVerification>;
 export type RequestCountMetric = z.infer<typeof requestCount>;
-export const trafficDefaults = { tolerancePercent: 5, minRequests: 100, windowSeconds: 60, maxWaitSeconds: 600 } as const;
+// A 5-minute window by default: CloudWatch publishes per-minute metrics (VPC Lattice's among them)
+// a minute or more late, and a window shorter than that delay would often hold no data at all.
+export const trafficDefaults = { tolerancePercent: 5, minRequests: 100, windowSeconds: 300, maxWaitSeconds: 600 } as const;
 
 /** App Mesh publishes no request counts of its own: a route of App Mesh needs trafficVerification.requestCount. */
 const trafficNeedsRequestCount = /* @__PURE__ */ rule((d) => {
@@ -224,7 +226,7 @@ const trafficDocs: Record<string, Record<string, unknown>> = {
   'trafficVerification.minRequests': { description: 'Fewer stable+canary requests than this since the shift settled: too little traffic to tell (default 100).' },
   'trafficVerification.windowSeconds': {
     description: 'Count the requests of the last this many seconds (from the start of the 10 s period, or the minute, it began in), never from before '
-      + 'the shift settled: 10, 30 or a multiple of 60 up to 3600 (default 60). Windows under a minute need high-resolution metrics.',
+      + 'the shift settled: 10, 30 or a multiple of 60 up to 3600 (default 300: longer than the delay with which CloudWatch publishes per-minute metrics). Windows under a minute need high-resolution metrics.',
     anyOf: [{ enum: [10, 30] }, { multipleOf: 60 }],
   },
   'trafficVerification.maxWaitSeconds': {

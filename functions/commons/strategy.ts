@@ -79,8 +79,12 @@ export interface Progress {
 
 export interface TrafficProgress {
   weight: number;
+  /** The share before this shift: a measured split no nearer `weight` than this is not verified (the old split). */
+  from?: number;
   /** ISO time the shift settles. */
   since: string;
+  /** A verdict at this share held for the split: the one that verifies it waits a whole interval before verdicts count. */
+  held?: boolean;
   /** ISO time of the verdict that verified the split at `weight`; absent: the gate holds. */
   verifiedAt?: string;
 }
@@ -130,8 +134,16 @@ export function gate(plan: Stage[], policy: GatePolicy, progress: Progress, verd
   const holding = policy.traffic !== undefined && trafficUnverified(progress);
 
   if (holding && traffic?.verified && verdict !== 'fail') {
-    // Verified at this share: this verdict and the later ones at this share count as usual.
     next.traffic = { ...progress.traffic!, verifiedAt: now.toISOString() };
+    if (progress.traffic!.held) {
+      // Verified after a hold: the canary has had its share for less than a step's interval, and
+      // checks with longer windows still saw the old split. Wait a whole interval before verdicts
+      // at this share count (a lag must not shorten the bake); this one counts neither way.
+      next.decision = 'wait';
+      next.waitSeconds = stage.waitSeconds;
+      return record(next, progress, verdict, reasons, now);
+    }
+    // Verified by the first verdict after the shift: it counts as usual, as do the later ones at this share.
   } else if (holding && verdict !== 'fail') {
     // Not verified yet: the verdict judged (at least partly) the old split. It counts neither as a
     // pass nor as a failure, under either inconclusive policy: too little traffic is never a pass.
@@ -143,6 +155,7 @@ export function gate(plan: Stage[], policy: GatePolicy, progress: Progress, verd
       next.reason = `the traffic split never reached ${progress.weight}% ± ${t.tolerancePercent} on the canary within ${t.maxWaitSeconds} s of the shift settling: ${measured}`;
     } else {
       next.decision = 'wait';
+      next.traffic = { ...progress.traffic!, held: true };
       // The stage's own wait, but at least half a window (so a hold is not a tight loop) and at most
       // a window, and never past the deadline, so the rollback comes on time.
       const deadline = Math.ceil((since + t.maxWaitSeconds * 1000 - now.getTime()) / 1000);
@@ -187,7 +200,7 @@ export function gate(plan: Stage[], policy: GatePolicy, progress: Progress, verd
       next.waitSeconds = Math.max(upcoming.waitSeconds, policy.settleSeconds ?? 0);
       if (policy.traffic) {
         // The shift is written right after this verdict: it settles settleSeconds later.
-        next.traffic = { weight: upcoming.weight, since: new Date(now.getTime() + (policy.settleSeconds ?? 0) * 1000).toISOString() };
+        next.traffic = { weight: upcoming.weight, from: progress.stage < 0 ? 0 : progress.weight, since: new Date(now.getTime() + (policy.settleSeconds ?? 0) * 1000).toISOString() };
       }
     }
   }

@@ -62,10 +62,12 @@ const round1 = (n: number): number => Math.round(n * 10) / 10;
 /**
  * The verdict on one route's split from the request counts since the shift settled: pass when the
  * canary's share of stable+canary requests is within tolerancePercent of `expected` (edges
- * included), inconclusive otherwise or below minRequests requests. A target with no data points
- * served no requests (CloudWatch has no data point for a count that stayed at zero).
+ * included) and nearer it than the share before the shift (`previous`: a tolerance as wide as the
+ * step would otherwise take the old split, 0% of the requests at 5% ± 5, for the new one),
+ * inconclusive otherwise or below minRequests requests. A target with no data points served no
+ * requests (CloudWatch has no data point for a count that stayed at zero).
  */
-export function splitResult(route: RouteTargets, expected: number, settings: TrafficSettings, stableValues: number[], canaryValues: number[]): TrafficCheckResult {
+export function splitResult(route: RouteTargets, expected: number, settings: TrafficSettings, stableValues: number[], canaryValues: number[], previous?: number): TrafficCheckResult {
   const stable = stableValues.reduce((a, b) => a + b, 0);
   const canary = canaryValues.reduce((a, b) => a + b, 0);
   const requests = stable + canary;
@@ -77,9 +79,12 @@ export function splitResult(route: RouteTargets, expected: number, settings: Tra
   const share = (100 * canary) / requests;
   const shares = { [route.stable]: round1(100 - share), [route.canary]: round1(share) };
   // A hair of slack for floating point: 30 of 100 is exactly 30% and within 25 ± 5.
-  const verified = Math.abs(share - expected) <= settings.tolerancePercent + 1e-9;
-  return { check, verdict: verified ? 'pass' : 'inconclusive', requests, shares,
-    reason: `canary ${route.canary} has ${round1(share)}% of ${requests} requests since the shift settled, ${expected}% ± ${settings.tolerancePercent} expected` };
+  const off = Math.abs(share - expected);
+  const within = off <= settings.tolerancePercent + 1e-9;
+  const nearerThanBefore = previous === undefined || previous === expected || off < Math.abs(share - previous);
+  const reason = `canary ${route.canary} has ${round1(share)}% of ${requests} requests since the shift settled, ${expected}% ± ${settings.tolerancePercent} expected`;
+  return { check, verdict: within && nearerThanBefore ? 'pass' : 'inconclusive', requests, shares,
+    reason: within && !nearerThanBefore ? `${reason}, but no nearer it than the ${previous}% before the shift` : reason };
 }
 
 const metricOf = (m: RequestCountMetric, target: string) => ({
@@ -116,7 +121,7 @@ export async function verifyTraffic(cw: CloudWatchClient, deployment: { trafficV
   const from = windowStart(new Date(progress.traffic!.since), now, settings.windowSeconds);
   const period = periodOf(settings.windowSeconds);
   const checks: TrafficCheckResult[] = from === undefined
-    ? routes.map((r) => splitResult(r, progress.weight, settings, [], []))
+    ? routes.map((r) => splitResult(r, progress.weight, settings, [], [], progress.traffic!.from))
     : await measure(cw, routes.map((r, i): Measured => {
       const query = (Id: string, target: string): MetricDataQuery => ({
         Id, MetricStat: { Metric: metricOf(r.metric, target), Period: period, Stat: r.metric.statistic ?? 'Sum' }, ReturnData: true,
@@ -124,7 +129,7 @@ export async function verifyTraffic(cw: CloudWatchClient, deployment: { trafficV
       return {
         windowSeconds: settings.windowSeconds, from,
         queries: [query(`ts${i}`, r.stable), query(`tc${i}`, r.canary)],
-        result: (values) => splitResult(r, progress.weight, settings, values(`ts${i}`), values(`tc${i}`)),
+        result: (values) => splitResult(r, progress.weight, settings, values(`ts${i}`), values(`tc${i}`), progress.traffic!.from),
       };
     }), now) as TrafficCheckResult[];
   const open = checks.filter((c) => c.verdict !== 'pass');

@@ -7,7 +7,7 @@
 // their own backend's API (test/support/release.ts), never through the router under test.
 // This file runs its own local AWS (events delivered), as the sandbox and the demo do.
 import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeExecutionCommand, StartExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, StartExecutionCommand, StopExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import { GetListenerCommand } from '@aws-sdk/client-vpc-lattice';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,8 @@ import type { LocalStack } from '../../local/stack.ts';
 import { ownLocalAws, type DirectClients } from '../support/own-aws.ts';
 import { createDemoLattice } from '../../local/demo-lattice.ts';
 import { cli } from '../support/cli-run.ts';
+import { event } from '../support/fixtures.ts';
+import { runsFor } from '../support/local-events.ts';
 import { unique, until } from '../support/executions.ts';
 import { canaryPercents, entries, lockItems, releaseRoutes, states, versions, type TestRoute } from '../support/release.ts';
 
@@ -40,6 +42,7 @@ async function newAlarm(prefix = 'canary-5xx'): Promise<string> {
   await direct.cloudWatch.send(new SetAlarmStateCommand({ AlarmName: name, StateValue: 'OK', StateReason: 'healthy' }));
   return name;
 }
+const alarmArn = (name: string) => `arn:aws:cloudwatch:${aws.region}:${aws.accountId}:alarm:${name}`;
 const setAlarm = (name: string, value: 'OK' | 'ALARM', reason: string) =>
   direct.cloudWatch.send(new SetAlarmStateCommand({ AlarmName: name, StateValue: value, StateReason: reason }));
 const describe_ = (executionArn: string) => direct.sfn.send(new DescribeExecutionCommand({ executionArn }));
@@ -149,17 +152,35 @@ test('a release of three routes, App Mesh and VPC Lattice, one route\'s alarm fi
   input[2].healthChecks = { alarms: { names: [routeAlarm] } };
   const arn = await startRelease('linear', { routes: input, strategy: { type: 'linear', stepPercent: 30, intervalSeconds: INTERVAL_SECONDS }, healthChecks: { alarms: { names: [releaseAlarm] } } });
   await until('every route at 30%', async () => (await canaryPercents(routes)).every((p) => p === 30));
+  const firedAt = new Date().toISOString();
   const { end } = await alarmAndWait(routeAlarm, routes, before, arn);
   await expectAlarmRollback(end, routeAlarm, arn);
 
-  // The same alarm again (OK, then ALARM: a new event), and the release-wide one: nothing is written.
+  // The same alarm again (OK, then ALARM: a new event), and the release-wide one: each reaches the
+  // alarm path (its run recorded by the front), and nothing is written.
   const after = await versions(routes);
+  const runs = async (name: string) => (await runsFor(aws, 'AlarmFunction', alarmArn(name))).filter((r) => r.ok).length;
+  const ran = { route: await runs(routeAlarm), release: await runs(releaseAlarm) };
   await setAlarm(routeAlarm, 'OK', 'recovered');
   await setAlarm(routeAlarm, 'ALARM', 'Threshold Crossed: again');
   await setAlarm(releaseAlarm, 'ALARM', 'Threshold Crossed: late');
-  await new Promise((r) => setTimeout(r, 3000));
+  await until('the alarm path to run on both events', async () => (await runs(routeAlarm)) > ran.route && (await runs(releaseAlarm)) > ran.release, 10_000);
   expect(await versions(routes)).toEqual(after);
   expect((await describe_(arn)).cause).toMatch(new RegExp(`^alarm ${routeAlarm} went to ALARM`));
+
+  // A newer release of the same routes, then the first ALARM's event delivered again (EventBridge
+  // retries for up to an hour): it concerns the deployments that ran when it fired, not this one.
+  await setAlarm(routeAlarm, 'OK', 'recovered');
+  await setAlarm(releaseAlarm, 'OK', 'recovered');
+  const newer = await startRelease('linear', { routes: input, strategy: { type: 'linear', stepPercent: 30, intervalSeconds: INTERVAL_SECONDS }, healthChecks: { alarms: { names: [releaseAlarm] } } });
+  await until('the newer release at 30%', async () => (await canaryPercents(routes)).every((p) => p === 30));
+  const late = { ...event<any>('alarm-state-change.json'), resources: [alarmArn(routeAlarm)] };
+  late.detail = { ...late.detail, alarmName: routeAlarm, state: { ...late.detail.state, timestamp: new Date(Date.parse(firedAt)).toISOString().replace('Z', '+0000') } };
+  const res = await fetch(`${aws.endpoint}/2015-03-31/functions/AlarmFunction/invocations`, { method: 'POST', body: JSON.stringify(late) });
+  expect(await res.json()).toEqual({ alarmName: routeAlarm, state: 'ALARM', deployments: [] });
+  expect((await describe_(newer)).status).toBe('RUNNING');
+  expect(await canaryPercents(routes)).toEqual([30, 30, 30]);
+  await direct.sfn.send(new StopExecutionCommand({ executionArn: newer }));
 });
 
 test('an alarm no running deployment checks stops nothing; a promoted deployment\'s alarm, later, leaves its route promoted', async () => {
@@ -174,8 +195,9 @@ test('an alarm no running deployment checks stops nothing; a promoted deployment
   }, 30_000);
   expect(end.status).toBe('SUCCEEDED');
   const promoted = await versions(routes);
+  const ran = (await runsFor(aws, 'AlarmFunction', alarmArn(watched))).filter((r) => r.ok).length;
   await setAlarm(watched, 'ALARM', 'Threshold Crossed: after the promotion');
-  await new Promise((r) => setTimeout(r, 3000));
+  await until('the alarm path to run on the late alarm', async () => (await runsFor(aws, 'AlarmFunction', alarmArn(watched))).filter((r) => r.ok).length > ran, 10_000);
   expect(await versions(routes)).toEqual(promoted);
   expect(await canaryPercents(routes)).toEqual([100]);
 });

@@ -118,7 +118,7 @@ describe('the alarm path', () => {
     expect(result.deployments[0].restoredAfterMs).toBeLessThan(10_000);
   });
 
-  test('a duplicate event: the execution is already ABORTED by the alarm path, so no second stop; the restore finds nothing to change', async () => {
+  test('a duplicate event while the lock is still there (the first still restoring): the execution is already ABORTED by the alarm path, so no second stop; the restore finds nothing to change', async () => {
     await alarmRollback(alarmEvent(), deps());
     sfn.resetHistory();
     appMesh.resetHistory();
@@ -127,6 +127,27 @@ describe('the alarm path', () => {
     expect(appMesh).toHaveReceivedCommandTimes(UpdateRouteCommand, 0);
     expect(again.deployments).toMatchObject([{ action: 'rolled-back', guard: 'restored' }]);
     expect(spec.httpRoute!.action!.weightedTargets).toEqual(t(100));
+  });
+
+  test('a duplicate event after the restore: no lock item is left, so nothing is stopped, read or written', async () => {
+    await alarmRollback(alarmEvent(), deps());
+    dynamo.on(ScanCommand).resolves({ Items: [] }); // the guard deleted the lock item
+    sfn.resetHistory();
+    appMesh.resetHistory();
+    expect(await alarmRollback(alarmEvent(), deps())).toMatchObject({ deployments: [] });
+    expect(sfn.calls()).toHaveLength(0);
+    expect(appMesh.calls()).toHaveLength(0);
+  });
+
+  test('a late event (re-delivered an hour on) leaves alone a deployment whose lock was taken after the alarm fired', async () => {
+    const fired = alarmEvent();
+    const newer = new Date(Date.now() + 60_000).toISOString();
+    dynamo.on(ScanCommand).resolves({ Items: [item('123456789012:demomesh/product-vr/product-r', executionArn, { ...names('product-v15-5xx'), acquiredAt: { S: newer } })] });
+    expect(await alarmRollback(fired, deps())).toMatchObject({ deployments: [] });
+    expect(sfn).toHaveReceivedCommandTimes(StopExecutionCommand, 0);
+    // The same lock taken before the alarm fired: stopped.
+    dynamo.on(ScanCommand).resolves({ Items: [item('123456789012:demomesh/product-vr/product-r', executionArn, { ...names('product-v15-5xx'), acquiredAt: { S: new Date(Date.now() - 60_000).toISOString() } })] });
+    expect(await alarmRollback(fired, deps())).toMatchObject({ deployments: [{ action: 'rolled-back' }] });
   });
 
   test.each([

@@ -30,9 +30,13 @@ describe('gate with traffic verification', () => {
       expect(p).toMatchObject({ decision: 'wait', stage: 0, weight: 50, passes: 0, consecutiveFailures: 0 });
       expect(p.history.at(-1)).toMatchObject({ verdict: 'inconclusive', decision: 'wait', reasons: m.measured });
     }
-    // Then verified: this verdict counts as usual, and the next stage follows.
+    // Then verified after those holds: it waits a whole interval (4 s) before verdicts at 50% count; this one counts neither way.
     p = gate(plan, policy(inconclusive), p, 'pass', [], at(21), verified);
-    expect(p).toMatchObject({ decision: 'advance', stage: 1, weight: 100, traffic: { weight: 100, since: at(23).toISOString() } });
+    expect(p).toMatchObject({ decision: 'wait', waitSeconds: 4, stage: 0, weight: 50, passes: 0, traffic: { weight: 50, verifiedAt: at(21).toISOString(), held: true } });
+    // The next verdict counts as usual, and the next stage follows (its split measured against the 50% before it).
+    p = gate(plan, policy(inconclusive), p, 'pass', [], at(25));
+    expect(p).toMatchObject({ decision: 'advance', stage: 1, weight: 100, traffic: { weight: 100, from: 50, since: at(27).toISOString() } });
+    expect(p.traffic!.held).toBeUndefined();
   });
 
   test('verified with another check inconclusive: that verdict counts under the policy as usual; the share is not measured again', () => {
@@ -82,7 +86,7 @@ describe('gate with traffic verification', () => {
       p = gate(plan, policy('fail', { traffic: { ...traffic, maxWaitSeconds: 86_400 } }), p, 'inconclusive', notYet.measured, at(s), notYet);
     }
     expect(p.decision).toBe('wait');
-    expect(Object.keys(p.traffic!)).toEqual(['weight', 'since']);
+    expect(Object.keys(p.traffic!).sort()).toEqual(['from', 'held', 'since', 'weight']);
     expect(p.history.length).toBe(100);
     expect(JSON.stringify(p).length).toBeLessThan(30_000);
   });

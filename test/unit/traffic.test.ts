@@ -50,6 +50,18 @@ describe('splitResult: the canary\'s share of the stable+canary requests against
     expect(splitResult(route, 25, settings, [75], [25]).verdict).toBe('pass'); // exactly minRequests
   });
 
+  test('a split no nearer the new share than the one before the shift is not verified, whatever the tolerance (a 5% canary with 5 points of tolerance)', () => {
+    // 0 of 1000 at 5% ± 5 is within the tolerance, but it is the old split exactly.
+    expect(splitResult(route, 5, settings, [1000], [0], 0)).toMatchObject({
+      verdict: 'inconclusive', reason: 'canary product-v15-vn has 0% of 1000 requests since the shift settled, 5% ± 5 expected, but no nearer it than the 0% before the shift',
+    });
+    // 5% at 10% ± 5 after a step from 5%: the old split again.
+    expect(splitResult(route, 10, settings, [950], [50], 5).verdict).toBe('inconclusive');
+    // Nearer the new share than the old: verified.
+    expect(splitResult(route, 5, settings, [970], [30], 0).verdict).toBe('pass');
+    expect(splitResult(route, 10, settings, [920], [80], 5).verdict).toBe('pass');
+  });
+
   test('a target with no series served no requests', () => {
     expect(splitResult(route, 100, settings, [], [150])).toMatchObject({ verdict: 'pass', shares: { 'product-vn': 0, 'product-v15-vn': 100 } });
     expect(splitResult(route, 25, settings, [150], [])).toMatchObject({ verdict: 'inconclusive', shares: { 'product-vn': 100, 'product-v15-vn': 0 } });
@@ -185,7 +197,7 @@ describe('the input\'s trafficVerification', () => {
     [{ requestCount: { ...requestCount, statistic: 'Average' } }, /trafficVerification\.requestCount\.statistic must be one of Sum/],
     [{ extra: 1 }, /trafficVerification\.extra is not a known field/],
     [{ windowSeconds: 10, maxWaitSeconds: 5001 }, /trafficVerification\.maxWaitSeconds must be at most 500 windows \(5000 s with windowSeconds 10\)/],
-    [{ maxWaitSeconds: 30_001 }, /trafficVerification\.maxWaitSeconds must be at most 500 windows \(30000 s with windowSeconds 60\)/],
+    [{ windowSeconds: 60, maxWaitSeconds: 30_001 }, /trafficVerification\.maxWaitSeconds must be at most 500 windows \(30000 s with windowSeconds 60\)/],
   ])('%j is refused, naming the field', (t, message) => {
     expect(problems(() => parseDeploymentInput({ ...validLatticeInputs.linear, trafficVerification: t }))).toEqual([expect.stringMatching(message)]);
   });

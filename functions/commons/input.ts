@@ -193,18 +193,44 @@ export const trafficVerification = object({
   windowSeconds: z.optional(integer(10, 3600, z.refine((n) => n === 10 || n === 30 || n % 60 === 0, { error: windowWords }))),
   maxWaitSeconds: z.optional(integer(0, 86_400)),
   requestCount: z.optional(requestCount),
-}).check(rule((t) => {
-  // A hold is a verdict every half window: a wait longer than 500 windows (1,000 holds, each a few
-  // history events) at every step could pass Step Functions' 25,000 events of history.
-  const window = typeof t.windowSeconds === 'number' ? t.windowSeconds : trafficDefaults.windowSeconds;
-  return [typeof t.maxWaitSeconds === 'number' && t.maxWaitSeconds <= 86_400 && t.maxWaitSeconds > 500 * window
-    && ((at) => `${at('maxWaitSeconds')} must be at most 500 windows (${500 * window} s with windowSeconds ${window}): each hold is a verdict every half window, and the execution's history holds 25,000 events`)];
-}));
+});
 export type TrafficVerification = z.infer<typeof trafficVerification>;
 export type RequestCountMetric = z.infer<typeof requestCount>;
 // A 5-minute window by default: CloudWatch publishes per-minute metrics (VPC Lattice's among them)
 // a minute or more late, and a window shorter than that delay would often hold no data at all.
 export const trafficDefaults = { tolerancePercent: 5, minRequests: 100, windowSeconds: 300, maxWaitSeconds: 600 } as const;
+
+/**
+ * A before-promotion hook runs on the verdict whose pass would promote. The manual-approval machine
+ * has none (a person, or the approval timeout, promotes): such a hook would never run, so it is refused.
+ */
+const beforePromotionNeedsAVerdict = /* @__PURE__ */ rule((d) => {
+  if (!isObject(d.strategy) || d.strategy.type !== 'manual-approval') return [];
+  const sets: [(string | number)[], unknown][] = [[['healthChecks'], d.healthChecks], ...(Array.isArray(d.routes) ? d.routes.map((r, i): [(string | number)[], unknown] => [['routes', i, 'healthChecks'], isObject(r) ? r.healthChecks : undefined]) : [])];
+  return sets.flatMap(([path, checks]) => (isObject(checks) && Array.isArray(checks.hooks) ? checks.hooks : []).map((h, i) => isObject(h) && h.when === 'before-promotion'
+    && ((at) => `${at(...path, 'hooks', i, 'when')} is before-promotion, but the manual-approval machine promotes on a person's answer (or its timeout), with no verdict before it: the hook would never run; use every-verdict`)));
+});
+
+/** Holds a whole execution may take at most: each is a verdict (about 9 history events), and an execution's history holds 25,000. */
+export const MAX_TRAFFIC_HOLDS = 2000;
+
+/**
+ * A hold is a verdict every half window, for up to maxWaitSeconds at every stage: all of them must
+ * fit one execution's history (a linear strategy of 10% steps has 10 stages).
+ */
+const trafficHoldsFit = /* @__PURE__ */ rule((d) => {
+  const t = d.trafficVerification;
+  if (!isObject(t) || !isObject(d.strategy)) return [];
+  const window = typeof t.windowSeconds === 'number' && t.windowSeconds > 0 ? t.windowSeconds : trafficDefaults.windowSeconds;
+  const maxWait = typeof t.maxWaitSeconds === 'number' ? t.maxWaitSeconds : trafficDefaults.maxWaitSeconds;
+  const step = d.strategy.type === 'linear' ? d.strategy.stepPercent : undefined;
+  const stages = typeof step === 'number' && step >= 1 && step <= 100 ? Math.ceil(100 / step) : 1;
+  const holds = stages * Math.ceil(maxWait / Math.max(1, window / 2));
+  const most = Math.floor((MAX_TRAFFIC_HOLDS / stages) * Math.max(1, window / 2));
+  return [maxWait <= 86_400 && holds > MAX_TRAFFIC_HOLDS
+    && ((at) => `${at('trafficVerification', 'maxWaitSeconds')} must be at most ${most} s here: a hold is a verdict every half window (${window / 2} s) at each of the ${stages} stage${stages > 1 ? 's' : ''}, and `
+      + `${MAX_TRAFFIC_HOLDS} holds are the most an execution's history (25,000 events) has room for; use a longer windowSeconds or a shorter maxWaitSeconds`)];
+});
 
 /** App Mesh publishes no request counts of its own: a route of App Mesh needs trafficVerification.requestCount. */
 const trafficNeedsRequestCount = /* @__PURE__ */ rule((d) => {
@@ -305,8 +331,8 @@ const canaryIsNotStable = rule((d) => [
     && ((at) => `${at('canaryTargetGroup')} must differ from ${at('stableTargetGroup')} (both are ${latticeIdOf(d.stableTargetGroup as string)})`),
 ]);
 
-const appMeshInput = /* @__PURE__ */ (() => object({ ...appMeshShape, ...commonShape }).check(canaryIsNotStable, trafficNeedsRequestCount))();
-const latticeInput = /* @__PURE__ */ (() => object({ ...latticeShape, ...commonShape }).check(canaryIsNotStable))();
+const appMeshInput = /* @__PURE__ */ (() => object({ ...appMeshShape, ...commonShape }).check(canaryIsNotStable, trafficNeedsRequestCount, beforePromotionNeedsAVerdict, trafficHoldsFit))();
+const latticeInput = /* @__PURE__ */ (() => object({ ...latticeShape, ...commonShape }).check(canaryIsNotStable, beforePromotionNeedsAVerdict, trafficHoldsFit))();
 
 // ---- Several routes in one deployment (issue 11): a release.
 /** At most this many routes move together: each step writes them all in one invocation, and their locks are one transaction. */
@@ -369,7 +395,7 @@ const releaseRules = /* @__PURE__ */ rule(({ routes, healthChecks: shared }) => 
 const releaseInput = /* @__PURE__ */ (() => object({
   routes: array(byBackend(appMeshEntry, latticeEntry), 1, MAX_ROUTES),
   ...commonShape,
-}).check(releaseRules, trafficNeedsRequestCount))();
+}).check(releaseRules, trafficNeedsRequestCount, beforePromotionNeedsAVerdict, trafficHoldsFit))();
 export type ReleaseRouteInput = (AppMeshDeploymentInput | LatticeDeploymentInput) & { healthChecks?: HealthChecks };
 export type ReleaseInput = Omit<AppMeshDeploymentInput, 'route' | 'stableNode' | 'canaryNode'> & { routes: ReleaseRouteInput[] };
 // ---- end of the release block

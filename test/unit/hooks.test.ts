@@ -215,6 +215,17 @@ describe('the input', () => {
   ])('refuses %j', (healthChecks, message) => {
     expect(problem(healthChecks)).toContain(message);
   });
+  test('a before-promotion hook on the manual-approval machine is refused, naming the hook (a person promotes, with no verdict before it); every-verdict is fine', () => {
+    const approval = event('execution-manual-approval.json');
+    const gateHook = { name: 'gate', functionName: 'f', when: 'before-promotion' };
+    expect(() => parseDeploymentInput({ ...approval, healthChecks: { hooks: [{ name: 'smoke', functionName: 'f' }, gateHook] } }))
+      .toThrow(/healthChecks\.hooks\[1\]\.when is before-promotion, but the manual-approval machine promotes on a person's answer \(or its timeout\), with no verdict before it/);
+    expect(() => parseDeploymentInput({ ...approval, healthChecks: { hooks: [{ ...gateHook, when: 'every-verdict' }] } })).not.toThrow();
+    const release = { ...event('execution-release-linear.json'), strategy: approval.strategy };
+    expect(() => parseDeploymentInput({ ...release, routes: release.routes.map((r: object, i: number) => (i === 1 ? { ...r, healthChecks: { hooks: [gateHook] } } : r)) }))
+      .toThrow(/routes\[1\]\.healthChecks\.hooks\[0\]\.when is before-promotion/);
+  });
+
   test('a release names each hook once across its sets', () => {
     const release = event('execution-release-linear.json');
     const hooks = [{ name: 'smoke', functionName: 'f' }];

@@ -196,14 +196,18 @@ describe('the input\'s trafficVerification', () => {
     [{ requestCount: { ...requestCount, dimensions: { VirtualNode: 'product-vn' } } }, /trafficVerification\.requestCount\.dimensions must be an object of 1 to 30 name: value strings, one value holding \{target\}/],
     [{ requestCount: { ...requestCount, statistic: 'Average' } }, /trafficVerification\.requestCount\.statistic must be one of Sum/],
     [{ extra: 1 }, /trafficVerification\.extra is not a known field/],
-    [{ windowSeconds: 10, maxWaitSeconds: 5001 }, /trafficVerification\.maxWaitSeconds must be at most 500 windows \(5000 s with windowSeconds 10\)/],
-    [{ windowSeconds: 60, maxWaitSeconds: 30_001 }, /trafficVerification\.maxWaitSeconds must be at most 500 windows \(30000 s with windowSeconds 60\)/],
+    // 10 stages (10% steps): a hold every half window at each, 2000 holds in all at the most.
+    [{ windowSeconds: 10, maxWaitSeconds: 1001 }, /^trafficVerification\.maxWaitSeconds must be at most 1000 s here: a hold is a verdict every half window \(5 s\) at each of the 10 stages, and 2000 holds/],
+    [{ windowSeconds: 60, maxWaitSeconds: 6001 }, /^trafficVerification\.maxWaitSeconds must be at most 6000 s here: a hold is a verdict every half window \(30 s\)/],
+    [{ maxWaitSeconds: 86_400 }, /^trafficVerification\.maxWaitSeconds must be at most 30000 s here/],
   ])('%j is refused, naming the field', (t, message) => {
     expect(problems(() => parseDeploymentInput({ ...validLatticeInputs.linear, trafficVerification: t }))).toEqual([expect.stringMatching(message)]);
   });
 
-  test('maxWaitSeconds up to 500 windows is accepted', () => {
-    expect(problems(() => parseDeploymentInput({ ...validLatticeInputs.linear, trafficVerification: { windowSeconds: 10, maxWaitSeconds: 5000 } }))).toEqual([]);
+  test('maxWaitSeconds up to the holds an execution has room for is accepted, counting the stages', () => {
+    expect(problems(() => parseDeploymentInput({ ...validLatticeInputs.linear, trafficVerification: { windowSeconds: 10, maxWaitSeconds: 1000 } }))).toEqual([]);
+    // One stage (step-then-all): ten times as long.
+    expect(problems(() => parseDeploymentInput({ ...validLatticeInputs['step-then-all'], trafficVerification: { windowSeconds: 10, maxWaitSeconds: 10_000 } }))).toEqual([]);
   });
 
   test.each([10, 30, 60, 3600])('windowSeconds %i is accepted', (windowSeconds) => {

@@ -51,11 +51,13 @@ describe('on VPC Lattice and App Mesh', () => {
       const events = await history(arn);
       expect(shifts(events)).toEqual([100]);
       // Held while the split still lagged (12 s: longer than a window's rounding), its reason the measured split.
-      const held = verdicts(events).filter((v) => v.decision === 'wait');
+      const at100 = verdicts(events).filter((v) => v.weight === 100);
+      const held = at100.filter((v) => v.verdict === 'inconclusive');
       expect(held.length).toBeGreaterThan(0);
-      expect(held.every((v) => v.weight === 100 && v.verdict === 'inconclusive')).toBe(true);
+      expect(held.every((v) => v.decision === 'wait')).toBe(true);
       expect(held.flatMap((v) => v.reasons!).join('\n')).toMatch(new RegExp(`canary ${r.canary} has \\d+(\\.\\d)?% of \\d+ requests since the shift settled, 100% ± 5 expected`));
-      // Then verified: the verdict that moved on was a pass.
+      // Then verified after the holds: that verdict waits a whole interval (a lag must not shorten the step), and the next one promotes.
+      expect(at100.slice(held.length).map((v) => [v.verdict, v.decision])).toEqual([['pass', 'wait'], ['pass', 'promote']]);
       expect(verdicts(events).filter((v) => v.decision !== 'wait').map((v) => [v.weight, v.verdict, v.decision])).toEqual([[0, 'pass', 'advance'], [100, 'pass', 'promote']]);
       expect(await r.canaryNow()).toBe(100);
     } finally {

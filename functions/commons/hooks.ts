@@ -81,8 +81,9 @@ export function hookEvent(deployment: DeploymentLike, at: HookStage | undefined,
     event.stage = {
       index: at.progress.stage,
       count: at.plan.length,
-      // What the gate would decide on a pass now (the hooks' own verdict aside).
-      final: gate(at.plan, at.policy, at.progress, 'pass', [], now).decision === 'promote',
+      // What the gate would decide on a pass now (the hooks' own verdict aside), the split verified
+      // too if this deployment verifies it: a pass is every check passing.
+      final: gate(at.plan, at.policy, at.progress, 'pass', [], now, { verified: true, measured: [] }).decision === 'promote',
     };
   }
   return event;

@@ -39,9 +39,12 @@ export async function checkCanaryHealth(event: unknown, client: CloudWatchClient
     settleSeconds: settleSecondsOf(deployment),
     traffic: trafficPolicyOf(trafficSettingsOf(deployment.trafficVerification)),
   };
-  const hookBase = hookEvent(deployment, progress && { plan: plan!, policy, progress }, now);
+  const everyVerdict = hooksOf(sets, 'every-verdict');
+  const beforePromotion = hooksOf(sets, 'before-promotion');
+  // The hooks' event (it asks the gate whether a pass would promote): only for a deployment that has hooks.
+  const hookBase = everyVerdict.length || beforePromotion.length ? hookEvent(deployment, progress && { plan: plan!, policy, progress }, now) : undefined;
   const [health, hooks, traffic] = await Promise.all([
-    checkHealth(client, sets, now), runHooks(hookClient, hooksOf(sets, 'every-verdict'), hookBase), verifyTraffic(client, deployment, progress, now),
+    checkHealth(client, sets, now), hookBase ? runHooks(hookClient, everyVerdict, hookBase) : [], verifyTraffic(client, deployment, progress, now),
   ]);
   let report = withChecks(health, hooks);
   if (!progress) {
@@ -53,9 +56,8 @@ export async function checkCanaryHealth(event: unknown, client: CloudWatchClient
   report = withChecks(report, traffic.checks);
   const decide = (r: HealthReport) => gate(plan!, policy, progress, r.verdict, r.checks.filter((x) => x.verdict !== 'pass').map((x) => x.reason), now, traffic.measure);
   let next = decide(report);
-  const beforePromotion = hooksOf(sets, 'before-promotion');
   if (next.decision === 'promote' && beforePromotion.length) {
-    report = withChecks(report, await runHooks(hookClient, beforePromotion, hookBase));
+    report = withChecks(report, await runHooks(hookClient, beforePromotion, hookBase!));
     next = decide(report);
   }
   logger.info(`canary verdict: ${report.verdict}; next: ${next.decision}`, { verdict: report.verdict, checks: report.checks, decision: next.decision, weight: progress.weight });

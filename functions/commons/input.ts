@@ -144,12 +144,14 @@ const functionNameWords = 'a Lambda function name, name:alias or function ARN (1
 export const hookTimings = ['every-verdict', 'before-promotion'] as const;
 export const DEFAULT_HOOK_TIMEOUT = 10;
 export const MAX_HOOKS = 5;
+/** A hook's longest wait: check-health's Timeout covers two rounds of it (every-verdict, then before-promotion). */
+export const MAX_HOOK_TIMEOUT_SECONDS = 20;
 
 export const hookCheck = object({
   name: text255.check(),
   functionName: z.string({ error: functionNameWords }).check(z.maxLength(256, { error: functionNameWords }), z.regex(FUNCTION_NAME, { error: functionNameWords })),
   when: z.optional(oneOf(hookTimings)),
-  timeoutSeconds: z.optional(integer(1, 20)),
+  timeoutSeconds: z.optional(integer(1, MAX_HOOK_TIMEOUT_SECONDS)),
 });
 export type HookCheck = z.infer<typeof hookCheck>;
 /** A set's hooks, each named once (a release's names are unique across its sets: releaseRules). */

@@ -79,8 +79,6 @@ export interface Progress {
 
 export interface TrafficProgress {
   weight: number;
-  /** The share before this shift: a measured split no nearer `weight` than this is not verified (the old split). */
-  from?: number;
   /** ISO time the shift settles. */
   since: string;
   /** A verdict at this share held for the split: the one that verifies it waits a whole interval before verdicts count. */
@@ -200,7 +198,7 @@ export function gate(plan: Stage[], policy: GatePolicy, progress: Progress, verd
       next.waitSeconds = Math.max(upcoming.waitSeconds, policy.settleSeconds ?? 0);
       if (policy.traffic) {
         // The shift is written right after this verdict: it settles settleSeconds later.
-        next.traffic = { weight: upcoming.weight, from: progress.stage < 0 ? 0 : progress.weight, since: new Date(now.getTime() + (policy.settleSeconds ?? 0) * 1000).toISOString() };
+        next.traffic = { weight: upcoming.weight, since: new Date(now.getTime() + (policy.settleSeconds ?? 0) * 1000).toISOString() };
       }
     }
   }

@@ -10,7 +10,7 @@ import { latticeMetrics, measure, targetGroupId } from './health.ts';
 import { TARGET_PLACEHOLDER, trafficDefaults, type RequestCountMetric, type TrafficVerification } from './input.ts';
 import { routeParts } from './release.ts';
 import { routeLabelOf, routerTypeOf } from './routers/index.ts';
-import { trafficUnverified, type GatePolicy, type Progress, type TrafficMeasure } from './strategy.ts';
+import { planOf, trafficUnverified, type GatePolicy, type Progress, type Strategy, type TrafficMeasure } from './strategy.ts';
 
 /** A route's entry in the verdict's checks: the measured shares by target ID (percent) and the requests counted. */
 export interface TrafficCheckResult extends CheckResult {
@@ -113,15 +113,17 @@ export function windowStart(since: Date, now: Date, windowSeconds: number): Date
  * The traffic entries of a verdict, one per route, and what the gate needs of them; none when the
  * deployment does not verify its traffic, at the baseline, or once the split is verified at this share.
  */
-export async function verifyTraffic(cw: CloudWatchClient, deployment: { trafficVerification?: TrafficVerification }, progress: Progress | undefined,
+export async function verifyTraffic(cw: CloudWatchClient, deployment: { trafficVerification?: TrafficVerification; strategy?: Strategy }, progress: Progress | undefined,
   now: Date): Promise<{ checks: TrafficCheckResult[]; measure?: TrafficMeasure }> {
   const settings = trafficSettingsOf(deployment.trafficVerification);
   if (!settings || !progress || !trafficUnverified(progress)) return { checks: [] };
   const routes = routeTargetsOf(deployment, settings);
   const from = windowStart(new Date(progress.traffic!.since), now, settings.windowSeconds);
+  // The share before this shift: the previous stage's (0 before the first), from the plan.
+  const previous = progress.stage > 0 && deployment.strategy ? planOf(deployment.strategy)[progress.stage - 1].weight : 0;
   const period = periodOf(settings.windowSeconds);
   const checks: TrafficCheckResult[] = from === undefined
-    ? routes.map((r) => splitResult(r, progress.weight, settings, [], [], progress.traffic!.from))
+    ? routes.map((r) => splitResult(r, progress.weight, settings, [], [], previous))
     : await measure(cw, routes.map((r, i): Measured => {
       const query = (Id: string, target: string): MetricDataQuery => ({
         Id, MetricStat: { Metric: metricOf(r.metric, target), Period: period, Stat: r.metric.statistic ?? 'Sum' }, ReturnData: true,
@@ -129,7 +131,7 @@ export async function verifyTraffic(cw: CloudWatchClient, deployment: { trafficV
       return {
         windowSeconds: settings.windowSeconds, from,
         queries: [query(`ts${i}`, r.stable), query(`tc${i}`, r.canary)],
-        result: (values) => splitResult(r, progress.weight, settings, values(`ts${i}`), values(`tc${i}`), progress.traffic!.from),
+        result: (values) => splitResult(r, progress.weight, settings, values(`ts${i}`), values(`tc${i}`), previous),
       };
     }), now) as TrafficCheckResult[];
   const open = checks.filter((c) => c.verdict !== 'pass');

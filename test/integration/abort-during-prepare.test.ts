@@ -7,19 +7,20 @@
 // ended, then release that execution's lock, so the next deployment on the route can start.
 // This file runs its own local AWS: its faults must not reach other test files, and its guard
 // reads a short PREPARE_TIMEOUT_SECONDS from the front's environment.
-import { AppMeshClient, DescribeRouteCommand } from '@aws-sdk/client-app-mesh';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeRouteCommand } from '@aws-sdk/client-app-mesh';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
-  DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, StopExecutionCommand,
+  DescribeExecutionCommand, GetExecutionHistoryCommand, StartExecutionCommand, StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { abort } from '../../cli/commands/abort.ts';
 import { makeContext } from '../../cli/commands/context.ts';
 import { styleFor, type Out } from '../../cli/render.ts';
-import { startLocalAws, type LocalAws } from '../../local/aws.ts';
+import type { LocalAws } from '../../local/aws.ts';
 import { createDemoMesh } from '../../local/demo-mesh.ts';
-import { deployStack, type LocalStack } from '../../local/stack.ts';
+import type { LocalStack } from '../../local/stack.ts';
+import { ownLocalAws, type DirectClients } from '../support/own-aws.ts';
 import { lockKeyOf, root } from '../support/fixtures.ts';
 import { unique, until } from '../support/executions.ts';
 
@@ -30,21 +31,12 @@ const DYNAMODB_LATENCY_MS = 2000;
 
 let aws: LocalAws;
 let stack: LocalStack;
-let direct: { appMesh: AppMeshClient; sfn: SFNClient; dynamo: DynamoDBClient };
+let direct: DirectClients;
 
 beforeAll(async () => {
-  const saved = process.env.PREPARE_TIMEOUT_SECONDS;
-  process.env.PREPARE_TIMEOUT_SECONDS = String(PREPARE_TIMEOUT_SECONDS); // the front, and so the guard, inherit it
-  try {
-    aws = await startLocalAws({ quiet: true });
-  } finally {
-    if (saved === undefined) delete process.env.PREPARE_TIMEOUT_SECONDS;
-    else process.env.PREPARE_TIMEOUT_SECONDS = saved;
-  }
-  stack = await deployStack(aws, 'mesh-canary-abort-during-prepare');
-  // The test's own calls go straight to moto: only the functions' calls meet the faults.
-  const config = { endpoint: aws.motoEndpoint, region: aws.region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
-  direct = { appMesh: new AppMeshClient(config), sfn: new SFNClient(config), dynamo: new DynamoDBClient(config) };
+  // The front, and so the guard, inherits the short Prepare timeout. The test's own calls go
+  // straight to moto: only the functions' calls meet the faults.
+  ({ aws, stack, direct } = await ownLocalAws('mesh-canary-abort-during-prepare', { env: { PREPARE_TIMEOUT_SECONDS: String(PREPARE_TIMEOUT_SECONDS) } }));
   // Load Prepare's bundle once (a warm container), so its lock write follows its TaskStarted closely.
   await fetch(`${aws.endpoint}/2015-03-31/functions/PrepareFunction/invocations`, { method: 'POST', body: '{}' });
 });

@@ -7,14 +7,12 @@
 // have ended, then release every route's lock, so the next release on those routes can start.
 // This file runs its own local AWS: its faults must not reach other test files, and its guard
 // reads a short PREPARE_TIMEOUT_SECONDS from the front's environment.
-import { AppMeshClient } from '@aws-sdk/client-app-mesh';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { VPCLatticeClient } from '@aws-sdk/client-vpc-lattice';
-import { startLocalAws, type LocalAws } from '../../local/aws.ts';
-import { deployStack, type LocalStack } from '../../local/stack.ts';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import type { LocalAws } from '../../local/aws.ts';
+import type { LocalStack } from '../../local/stack.ts';
+import { ownLocalAws, type DirectClients } from '../support/own-aws.ts';
 import { unique, until } from '../support/executions.ts';
-import { allPromoted, entries, guardEvent, lockItems, releaseRoutes, states, type RouteClients } from '../support/release.ts';
+import { allPromoted, entries, guardEvent, lockItems, releaseRoutes, states } from '../support/release.ts';
 
 /** How long Prepare's Lambda can run, as the guard is told here (the template's is 35 s). */
 const PREPARE_TIMEOUT_SECONDS = 8;
@@ -23,21 +21,12 @@ const DYNAMODB_LATENCY_MS = 2000;
 
 let aws: LocalAws;
 let stack: LocalStack;
-let direct: RouteClients & { sfn: SFNClient; dynamo: DynamoDBClient };
+let direct: DirectClients;
 
 beforeAll(async () => {
-  const saved = process.env.PREPARE_TIMEOUT_SECONDS;
-  process.env.PREPARE_TIMEOUT_SECONDS = String(PREPARE_TIMEOUT_SECONDS); // the front, and so the guard, inherit it
-  try {
-    aws = await startLocalAws({ quiet: true });
-  } finally {
-    if (saved === undefined) delete process.env.PREPARE_TIMEOUT_SECONDS;
-    else process.env.PREPARE_TIMEOUT_SECONDS = saved;
-  }
-  stack = await deployStack(aws, 'mesh-canary-release-abort-during-prepare');
-  // The test's own calls go straight to moto: only the functions' calls meet the faults.
-  const config = { endpoint: aws.motoEndpoint, region: aws.region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
-  direct = { appMesh: new AppMeshClient(config), lattice: new VPCLatticeClient(config), sfn: new SFNClient(config), dynamo: new DynamoDBClient(config) };
+  // The front, and so the guard, inherits the short Prepare timeout. The test's own calls go
+  // straight to moto: only the functions' calls meet the faults.
+  ({ aws, stack, direct } = await ownLocalAws('mesh-canary-release-abort-during-prepare', { env: { PREPARE_TIMEOUT_SECONDS: String(PREPARE_TIMEOUT_SECONDS) } }));
   // Load Prepare's bundle once (a warm container), so its lock transaction follows its TaskStarted closely.
   await fetch(`${aws.endpoint}/2015-03-31/functions/PrepareFunction/invocations`, { method: 'POST', body: '{}' });
 });

@@ -18,8 +18,23 @@ export interface OwnAws {
   direct: DirectClients;
 }
 
-export async function ownLocalAws(stackName: string, options: LocalAwsOptions): Promise<OwnAws> {
-  const aws = await startLocalAws({ quiet: true, ...options });
+/**
+ * `env`: variables the front (so every function) inherits, set in this process only while the local
+ * AWS starts (a guard told a short PREPARE_TIMEOUT_SECONDS, say).
+ */
+export async function ownLocalAws(stackName: string, options: LocalAwsOptions & { env?: Record<string, string> }): Promise<OwnAws> {
+  const { env = {}, ...rest } = options;
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  let aws: LocalAws;
+  try {
+    aws = await startLocalAws({ quiet: true, ...rest });
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
   try {
     const stack = await deployStack(aws, stackName);
     const config = { endpoint: aws.motoEndpoint, region: aws.region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };

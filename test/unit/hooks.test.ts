@@ -103,7 +103,7 @@ describe('the event', () => {
   });
   test('with traffic verification: final when a pass would promote once the split is verified by this verdict; not after a hold (that verdict waits an interval)', () => {
     const traffic = { windowSeconds: 10, maxWaitSeconds: 60, tolerancePercent: 5 };
-    const last = { ...initialProgress(), stage: 1, weight: 100, traffic: { weight: 100, from: 50, since: new Date(now.getTime() - 20_000).toISOString() } };
+    const last = { ...initialProgress(), stage: 1, weight: 100, traffic: { weight: 100, since: new Date(now.getTime() - 20_000).toISOString() } };
     expect(hookEvent(d, { plan, policy: { ...policy, traffic }, progress: last }, now).stage).toEqual({ index: 1, count: 2, final: true });
     const held = { ...last, traffic: { ...last.traffic, held: true } };
     expect(hookEvent(d, { plan, policy: { ...policy, traffic }, progress: held }, now).stage).toEqual({ index: 1, count: 2, final: false });

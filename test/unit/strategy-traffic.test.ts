@@ -35,7 +35,7 @@ describe('gate with traffic verification', () => {
     expect(p).toMatchObject({ decision: 'wait', waitSeconds: 4, stage: 0, weight: 50, passes: 0, traffic: { weight: 50, verifiedAt: at(21).toISOString(), held: true } });
     // The next verdict counts as usual, and the next stage follows (its split measured against the 50% before it).
     p = gate(plan, policy(inconclusive), p, 'pass', [], at(25));
-    expect(p).toMatchObject({ decision: 'advance', stage: 1, weight: 100, traffic: { weight: 100, from: 50, since: at(27).toISOString() } });
+    expect(p).toMatchObject({ decision: 'advance', stage: 1, weight: 100, traffic: { weight: 100, since: at(27).toISOString() } });
     expect(p.traffic!.held).toBeUndefined();
   });
 
@@ -86,7 +86,7 @@ describe('gate with traffic verification', () => {
       p = gate(plan, policy('fail', { traffic: { ...traffic, maxWaitSeconds: 86_400 } }), p, 'inconclusive', notYet.measured, at(s), notYet);
     }
     expect(p.decision).toBe('wait');
-    expect(Object.keys(p.traffic!).sort()).toEqual(['from', 'held', 'since', 'weight']);
+    expect(Object.keys(p.traffic!).sort()).toEqual(['held', 'since', 'weight']);
     expect(p.history.length).toBe(100);
     expect(JSON.stringify(p).length).toBeLessThan(30_000);
   });

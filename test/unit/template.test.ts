@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { root } from '../support/fixtures.ts';
 import { contextFor, resolveValue } from '../support/cfn-intrinsics.ts';
 import { loadTemplate } from '../../local/template.ts';
+import { MAX_HOOK_TIMEOUT_SECONDS } from '../../functions/commons/input.ts';
 
 // A tag-tolerant parse: each !Tag value becomes {"!Tag": value}, enough to inspect the structure.
 const tags = ['Ref', 'Sub', 'GetAtt', 'Join', 'Split', 'If', 'Equals', 'Select', 'Not', 'And', 'Or', 'FindInMap', 'Condition', 'EachMemberEquals'].flatMap((n) =>
@@ -331,4 +332,21 @@ test('the alarm path hears every alarm that goes to ALARM; an event it never got
     'AlarmFunctionAlarmFiredQueue.QueueName', 'AlarmFunctionEventInvokeConfigOnFailureQueue.QueueName']);
   for (const a of watched) expect(a.AlarmActions).toEqual([{ '!Ref': 'ApprovalTopic' }]);
   expect(watched.map((a) => a.AlarmName)).toEqual([{ '!Sub': '${AWS::StackName}-alarm-path-event-undelivered' }, { '!Sub': '${AWS::StackName}-alarm-path-failed' }]);
+});
+
+test("check-health's Timeout outlasts two rounds of hooks (every-verdict, then before-promotion) and stays under every machine's task timeout for it", () => {
+  const timeout = template.Resources.CheckHealthFunction.Properties.Timeout as number;
+  expect(timeout).toBeGreaterThan(2 * MAX_HOOK_TIMEOUT_SECONDS);
+  for (const m of ['linear', 'step-then-all', 'manual-approval']) {
+    const tasks: number[] = [];
+    const walk = (states: Record<string, any>) => {
+      for (const st of Object.values(states)) {
+        if (JSON.stringify(st.Parameters ?? {}).includes('${CheckHealthFunctionArn}')) tasks.push(st.TimeoutSeconds);
+        for (const b of st.Branches ?? []) walk(b.States);
+      }
+    };
+    walk(JSON.parse(readFileSync(join(root, 'statemachines', `${m}.asl.json`), 'utf8')).States);
+    expect(tasks.length).toBeGreaterThan(0);
+    for (const t of tasks) expect([m, t > timeout]).toEqual([m, true]);
+  }
 });

@@ -142,6 +142,15 @@ describe('verifyTraffic', () => {
     expect(routeTargetsOf(release, trafficSettingsOf(release.trafficVerification)!).map((t) => [t.stable, t.canary])).toEqual([[latticeIds.stable, latticeIds.canary], ['a-vn', 'b-vn']]);
   });
 
+  test('the share before the shift comes from the plan: 12% at the 20% step of 10% steps is nearer the old 10% than 20%, not verified', async () => {
+    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [
+      { Id: 'ts0', StatusCode: 'Complete', Values: [880] }, { Id: 'tc0', StatusCode: 'Complete', Values: [120] },
+    ] });
+    const wide = { ...lattice, trafficVerification: { windowSeconds: 60, tolerancePercent: 10 } };
+    const out = await verifyTraffic(client, wide, { ...holding(20), stage: 1 }, now);
+    expect(out.checks[0]).toMatchObject({ verdict: 'inconclusive', reason: expect.stringMatching(/20% ± 10 expected, but no nearer it than the 10% before the shift$/) });
+  });
+
   test('nothing asked: without trafficVerification, at the baseline, once verified, or before a whole window after the shift', async () => {
     expect(await verifyTraffic(client, validLatticeInputs.linear, holding(), now)).toEqual({ checks: [] });
     expect(await verifyTraffic(client, lattice, { ...holding(), stage: -1 }, now)).toEqual({ checks: [] });

@@ -9,9 +9,7 @@
 // reads a short PREPARE_TIMEOUT_SECONDS from the front's environment.
 import { DescribeRouteCommand } from '@aws-sdk/client-app-mesh';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import {
-  DescribeExecutionCommand, GetExecutionHistoryCommand, StartExecutionCommand, StopExecutionCommand,
-} from '@aws-sdk/client-sfn';
+import { GetExecutionHistoryCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { abort } from '../../cli/commands/abort.ts';
@@ -20,38 +18,21 @@ import { styleFor, type Out } from '../../cli/render.ts';
 import type { LocalAws } from '../../local/aws.ts';
 import { createDemoMesh } from '../../local/demo-mesh.ts';
 import type { LocalStack } from '../../local/stack.ts';
-import { ownLocalAws, type DirectClients } from '../support/own-aws.ts';
+import type { DirectClients, OwnAws } from '../support/own-aws.ts';
+import { DYNAMODB_LATENCY_MS, ended, faults, onlyPreparesWriteSlow, PREPARE_TIMEOUT_SECONDS, slowDynamoDb, slowPrepareAws, stopDuringPrepare } from '../support/slow-prepare.ts';
 import { lockKeyOf, root } from '../support/fixtures.ts';
 import { unique, until } from '../support/executions.ts';
 
-/** How long Prepare's Lambda can run, as the guard and the CLI are told here (the template's is 35 s). */
-const PREPARE_TIMEOUT_SECONDS = 8;
-/** How slow every DynamoDB call is while Prepare runs: its lock lands this long after it starts. */
-const DYNAMODB_LATENCY_MS = 2000;
-
+let own: OwnAws;
 let aws: LocalAws;
 let stack: LocalStack;
 let direct: DirectClients;
 
 beforeAll(async () => {
-  // The front, and so the guard, inherits the short Prepare timeout. The test's own calls go
-  // straight to moto: only the functions' calls meet the faults.
-  ({ aws, stack, direct } = await ownLocalAws('mesh-canary-abort-during-prepare', { env: { PREPARE_TIMEOUT_SECONDS: String(PREPARE_TIMEOUT_SECONDS) } }));
-  // Load Prepare's bundle once (a warm container), so its lock write follows its TaskStarted closely.
-  await fetch(`${aws.endpoint}/2015-03-31/functions/PrepareFunction/invocations`, { method: 'POST', body: '{}' });
+  own = await slowPrepareAws('mesh-canary-abort-during-prepare');
+  ({ aws, stack, direct } = own);
 });
 afterAll(() => aws?.stop());
-
-const faults = (config: object | null) => fetch(`${aws.endpoint}/__local/faults`, { method: 'POST', body: config ? JSON.stringify(config) : '' });
-
-/** Waits until Prepare's lock write is held up by the injected latency, then lifts the faults: only that write stays slow. */
-async function onlyPreparesWriteSlow(): Promise<void> {
-  await until('Prepare\'s DynamoDB call to be slowed', async () => {
-    const { injected } = await (await fetch(`${aws.endpoint}/__local/faults`)).json() as { injected: Record<string, number> };
-    return (injected['dynamodb:latency'] ?? 0) >= 1;
-  }, 10_000);
-  await faults(null);
-}
 
 async function lockHolder(route: { meshName: string; virtualRouterName: string; routeName: string }): Promise<string | undefined> {
   const out = await direct.dynamo.send(new GetItemCommand({
@@ -60,32 +41,13 @@ async function lockHolder(route: { meshName: string; virtualRouterName: string; 
   return out.Item?.executionId?.S;
 }
 
-async function ended(executionArn: string) {
-  return until(`${executionArn} to end`, async () => {
-    const d = await direct.sfn.send(new DescribeExecutionCommand({ executionArn }));
-    return d.status !== 'RUNNING' && d;
-  }, 60_000);
-}
-
 /** A route of its own, and an execution on it stopped right after Prepare's Lambda started, with DynamoDB slow. */
 async function stoppedDuringPrepare() {
   const meshName = unique('prep');
   await createDemoMesh(direct.appMesh, meshName);
   const route = { meshName, virtualRouterName: 'product-vr', routeName: 'product-r' };
   const input = { route, stableNode: 'product-vn', canaryNode: 'product-v15-vn', strategy: { type: 'linear', stepPercent: 50, intervalSeconds: 0 } };
-  await faults({ rate: 1, kinds: ['latency'], latencyMs: DYNAMODB_LATENCY_MS, services: ['dynamodb'] });
-  let executionArn: string;
-  try {
-    ({ executionArn } = await direct.sfn.send(new StartExecutionCommand({ stateMachineArn: stack.machines.linear, name: meshName, input: JSON.stringify(input) })) as { executionArn: string });
-    await until('Prepare\'s TaskStarted', async () => ((await direct.sfn.send(new GetExecutionHistoryCommand({ executionArn }))).events ?? [])
-      .some((e) => e.type === 'TaskStarted'), 10_000);
-    await direct.sfn.send(new StopExecutionCommand({ executionArn, cause: 'operator pressed stop during prepare' }));
-    // From now on only Prepare's call in flight is slow: a cleanup that does not wait for
-    // Prepare releases the lock before Prepare's write lands (the bug).
-    await onlyPreparesWriteSlow();
-  } finally {
-    await faults(null);
-  }
+  const executionArn = await stopDuringPrepare(own, meshName, input);
   return { route, input, executionArn };
 }
 
@@ -93,7 +55,7 @@ async function nextDeploymentOn(input: object): Promise<{ status?: string; error
   const { executionArn } = await direct.sfn.send(new StartExecutionCommand({
     stateMachineArn: stack.machines.linear, name: unique('next'), input: JSON.stringify({ ...input, strategy: { type: 'linear', stepPercent: 100, intervalSeconds: 0 } }),
   }));
-  const end = await ended(executionArn!);
+  const end = await ended(own, executionArn!);
   return { status: end.status, error: end.error };
 }
 
@@ -111,7 +73,7 @@ test('the abort guard waits out a Prepare still running at the stop, then releas
   // Prepare's lock landed while the guard waited, and the guard released it afterwards.
   expect(result).toMatchObject({ action: 'nothing-changed', lockReleased: true });
   expect(Date.now() - startedAt).toBeGreaterThan(DYNAMODB_LATENCY_MS);
-  expect((await ended(executionArn)).status).toBe('ABORTED'); // Prepare's Lambda has returned: nothing more can land
+  expect((await ended(own, executionArn)).status).toBe('ABORTED'); // Prepare's Lambda has returned: nothing more can land
   expect(await lockHolder(route)).toBeUndefined();
   expect((await direct.appMesh.send(new DescribeRouteCommand(route))).route!.spec).toEqual(before);
   expect(await nextDeploymentOn(input)).toEqual({ status: 'SUCCEEDED', error: undefined });
@@ -122,7 +84,7 @@ test('mesh-canary abort during Prepare waits it out too, releases the lock it to
   await createDemoMesh(direct.appMesh, meshName);
   const route = { meshName, virtualRouterName: 'product-vr', routeName: 'product-r' };
   const input = { route, stableNode: 'product-vn', canaryNode: 'product-v15-vn', strategy: { type: 'linear', stepPercent: 50, intervalSeconds: 0 } };
-  await faults({ rate: 1, kinds: ['latency'], latencyMs: DYNAMODB_LATENCY_MS, services: ['dynamodb'] });
+  await slowDynamoDb(own);
   const lines: string[] = [];
   const out: Out = { write: (text: string) => lines.push(text) };
   const ctx = makeContext({ stdout: out, stderr: out, signal: new AbortController().signal, graceful: () => undefined }, styleFor(out),
@@ -134,11 +96,11 @@ test('mesh-canary abort during Prepare waits it out too, releases the lock it to
       .some((e) => e.type === 'TaskStarted'), 10_000);
     const run = abort(ctx, executionArn!, { rollbackFunctionArn: aws.functionArn('RollbackFunction'), prepareTimeoutMs: PREPARE_TIMEOUT_SECONDS * 1000 });
     // The CLI stops the execution, then waits for Prepare; from then on only Prepare's call in flight is slow.
-    await onlyPreparesWriteSlow();
+    await onlyPreparesWriteSlow(own);
     code = await run;
-    expect((await ended(executionArn!)).status).toBe('ABORTED');
+    expect((await ended(own, executionArn!)).status).toBe('ABORTED');
   } finally {
-    await faults(null);
+    await faults(own, null);
   }
   expect(code).toBe(0);
   const said = lines.join('');

@@ -7,61 +7,34 @@
 // have ended, then release every route's lock, so the next release on those routes can start.
 // This file runs its own local AWS: its faults must not reach other test files, and its guard
 // reads a short PREPARE_TIMEOUT_SECONDS from the front's environment.
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { LocalAws } from '../../local/aws.ts';
 import type { LocalStack } from '../../local/stack.ts';
-import { ownLocalAws, type DirectClients } from '../support/own-aws.ts';
-import { unique, until } from '../support/executions.ts';
+import type { DirectClients, OwnAws } from '../support/own-aws.ts';
+import { DYNAMODB_LATENCY_MS, ended, slowPrepareAws, stopDuringPrepare } from '../support/slow-prepare.ts';
+import { unique } from '../support/executions.ts';
 import { allPromoted, entries, guardEvent, lockItems, releaseRoutes, states } from '../support/release.ts';
 
-/** How long Prepare's Lambda can run, as the guard is told here (the template's is 35 s). */
-const PREPARE_TIMEOUT_SECONDS = 8;
-/** How slow every DynamoDB call is while Prepare runs: its locks land this long after it starts. */
-const DYNAMODB_LATENCY_MS = 2000;
-
+let own: OwnAws;
 let aws: LocalAws;
 let stack: LocalStack;
 let direct: DirectClients;
 
 beforeAll(async () => {
-  // The front, and so the guard, inherits the short Prepare timeout. The test's own calls go
-  // straight to moto: only the functions' calls meet the faults.
-  ({ aws, stack, direct } = await ownLocalAws('mesh-canary-release-abort-during-prepare', { env: { PREPARE_TIMEOUT_SECONDS: String(PREPARE_TIMEOUT_SECONDS) } }));
-  // Load Prepare's bundle once (a warm container), so its lock transaction follows its TaskStarted closely.
-  await fetch(`${aws.endpoint}/2015-03-31/functions/PrepareFunction/invocations`, { method: 'POST', body: '{}' });
+  own = await slowPrepareAws('mesh-canary-release-abort-during-prepare');
+  ({ aws, stack, direct } = own);
 });
 afterAll(() => aws?.stop());
 
-const faults = (config: object | null) => fetch(`${aws.endpoint}/__local/faults`, { method: 'POST', body: config ? JSON.stringify(config) : '' });
 const locksOf = (executionId: string) => lockItems({ executionId }, direct.dynamo, stack.outputs.LockTableName);
-
-async function ended(executionArn: string) {
-  return until(`${executionArn} to end`, async () => {
-    const d = await direct.sfn.send(new DescribeExecutionCommand({ executionArn }));
-    return d.status !== 'RUNNING' && d;
-  }, 60_000);
-}
 
 test('the abort guard waits out a release\'s Prepare still taking its locks at the stop, then releases every route\'s lock: the next release starts', async () => {
   const routes = await releaseRoutes({ mesh: ['product', 'customer'], lattice: ['order'] }, direct);
   const before = await states(routes);
   const input = { routes: entries(routes), strategy: { type: 'linear', stepPercent: 50, intervalSeconds: 0 }, settleSeconds: 0 };
-  await faults({ rate: 1, kinds: ['latency'], latencyMs: DYNAMODB_LATENCY_MS, services: ['dynamodb'] });
-  let executionArn: string;
-  try {
-    ({ executionArn } = await direct.sfn.send(new StartExecutionCommand({ stateMachineArn: stack.machines.linear, name: unique('release'), input: JSON.stringify(input) })) as { executionArn: string });
-    await until('Prepare\'s TaskStarted', async () => ((await direct.sfn.send(new GetExecutionHistoryCommand({ executionArn }))).events ?? [])
-      .some((e) => e.type === 'TaskStarted'), 10_000);
-    await direct.sfn.send(new StopExecutionCommand({ executionArn, cause: 'operator pressed stop during prepare' }));
-    // From now on only Prepare's transaction in flight is slow: a guard that does not wait for
-    // Prepare releases the locks before the transaction lands.
-    await until('Prepare\'s DynamoDB call to be slowed', async () => {
-      const { injected } = await (await fetch(`${aws.endpoint}/__local/faults`)).json() as { injected: Record<string, number> };
-      return (injected['dynamodb:latency'] ?? 0) >= 1;
-    }, 10_000);
-  } finally {
-    await faults(null);
-  }
+  // From the stop on only Prepare's transaction in flight is slow: a guard that does not wait for
+  // Prepare releases the locks before the transaction lands.
+  const executionArn = await stopDuringPrepare(own, unique('release'), input);
 
   // EventBridge delivers ABORTED as soon as the execution stops (the documented event).
   const event = guardEvent({ executionArn, stateMachineArn: stack.machines.linear, name: executionArn.split(':').at(-1), status: 'ABORTED', input: JSON.stringify(input) });
@@ -72,14 +45,14 @@ test('the abort guard waits out a release\'s Prepare still taking its locks at t
   // Prepare's transaction landed while the guard waited, and the guard released every lock afterwards.
   expect(result).toMatchObject({ action: 'nothing-changed', lockReleased: true });
   expect(Date.now() - startedAt).toBeGreaterThan(DYNAMODB_LATENCY_MS);
-  expect((await ended(executionArn)).status).toBe('ABORTED'); // Prepare's Lambda has returned: nothing more can land
+  expect((await ended(own, executionArn)).status).toBe('ABORTED'); // Prepare's Lambda has returned: nothing more can land
   expect(await locksOf(executionArn)).toEqual([]);
   expect(await states(routes)).toEqual(before);
 
   const { executionArn: next } = await direct.sfn.send(new StartExecutionCommand({
     stateMachineArn: stack.machines.linear, name: unique('next'), input: JSON.stringify({ ...input, strategy: { type: 'linear', stepPercent: 100, intervalSeconds: 0 } }),
   }));
-  const nextEnd = await ended(next!);
+  const nextEnd = await ended(own, next!);
   expect({ status: nextEnd.status, error: nextEnd.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
   expect(await allPromoted(routes, before)).toEqual([true, true, true]);
 });

@@ -211,7 +211,7 @@ function optionLines(options: Record<string, OptionSpec>): string[] {
 export function mainHelp(): string {
   const width = Math.max(...commands.map((c) => `${c.name} ${c.args}`.length));
   return [
-    'mesh-canary: canary releases on AWS App Mesh, run by the mesh-canary state machines.',
+    'mesh-canary: canary releases on Amazon VPC Lattice and AWS App Mesh, run by the mesh-canary state machines.',
     '',
     'Usage: mesh-canary <command> [options]',
     '',
